@@ -1,0 +1,5 @@
+"""Allow ``python -m posture``."""
+
+from posture.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""The sub-commands behind :mod:`posture.cli`; each returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from posture.errors import UsageError
+from posture.factsfile import dumps as facts_dumps
+from posture.factsfile import load as facts_load
+from posture.inventory import Inventory, load_inventory
+from posture.models import FactsSnapshot, ScanResult
+from posture.output import parse_formats, prepare_outdir, write_private, write_reports
+from posture.render.sanitize import safe_text
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the chosen sub-command."""
+    if args.command == "scan":
+        return _scan(args)
+    if args.command == "evaluate":
+        return _evaluate(args)
+    if args.command == "inventory":
+        return _validate(args.path)
+    if args.command == "checks":
+        return _checks(args)
+    if args.command == "diff":
+        from posture.diff import diff_command
+
+        return diff_command(args.old, args.new)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def _common(args: argparse.Namespace) -> tuple[Inventory, Path]:
+    inventory = load_inventory(args.inventory)
+    parse_formats(args.format)
+    if args.fail_under is not None and not 0 <= args.fail_under <= 100:
+        raise UsageError("--fail-under: expected a score from 0 to 100")
+    known = {c.id for c in inventory.claims}
+    unknown = [c for c in args.only if c not in known]
+    if unknown:
+        raise UsageError(f"--only: no claim {unknown[0]!r} in {args.inventory} "
+                         f"(claims: {', '.join(sorted(known))})")
+    return inventory, prepare_outdir(args.output)
+
+
+def _progress(host: str, message: str) -> None:
+    print(f"posture: {safe_text(host, 80)}: {safe_text(message, 300)}", file=sys.stderr)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from posture.collect.collector import CollectOptions, collect, now_iso
+    from posture.evaluate import needs_by_host, selected_claims
+
+    inventory, outdir = _common(args)
+    if args.concurrency < 1:
+        raise UsageError("--concurrency: expected a whole number >= 1")
+    if args.save_facts:
+        Path(args.save_facts).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    needs = needs_by_host(inventory, selected_claims(inventory, args.only))
+    options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
+                             concurrency=args.concurrency,
+                             progress=None if args.quiet else _progress)
+    snapshot = collect(inventory, needs, options)
+    if args.save_facts:
+        write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
+    return _judge_and_report(args, inventory, snapshot, outdir, now_iso())
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    inventory, outdir = _common(args)
+    snapshot = facts_load(args.facts)
+    if snapshot.inventory_sha256 != inventory.sha256:
+        print("posture: note: the facts were gathered with a different version of the "
+              "inventory", file=sys.stderr)
+    return _judge_and_report(args, inventory, snapshot, outdir, None)
+
+
+def _judge_and_report(args: argparse.Namespace, inventory: Inventory,
+                      snapshot: FactsSnapshot, outdir: Path, finished: str | None) -> int:
+    from posture.evaluate import evaluate, exit_code
+    from posture.render.console import render_console
+
+    result: ScanResult = evaluate(inventory, snapshot, only=args.only, finished_at=finished)
+    files = write_reports(result, outdir, parse_formats(args.format), args.lang)
+    if not args.quiet:
+        color = sys.stdout.isatty() and not args.no_color
+        sys.stdout.write(render_console(result, color=color))
+        for path in files:
+            print(f"wrote {path}")
+    return exit_code(result, args.fail_under)
+
+
+def _validate(path: str) -> int:
+    inventory = load_inventory(path)
+    print(f"{path}: valid inventory v1: {len(inventory.hosts)} host(s), "
+          f"{len(inventory.endpoints)} endpoint(s), {len(inventory.databases)} database(s), "
+          f"{len(inventory.claims)} claim(s)")
+    return 0
+
+
+def _checks(args: argparse.Namespace) -> int:
+    import checks as catalogue
+
+    if args.checks_command == "list":
+        for check in catalogue.CATALOGUE:
+            meta = check.meta
+            print(f"{meta.id:34} {meta.severity.value:8} {','.join(meta.claim_types):26} "
+                  f"{meta.title}")
+        unserved = sorted(set(catalogue.CLAIM_TYPES) - set(catalogue.IMPLEMENTED_CLAIM_TYPES))
+        if unserved:
+            print(f"\nclaim types without checks yet (judged not_verifiable): "
+                  f"{', '.join(unserved)}")
+        return 0
+    try:
+        meta = catalogue.by_id(args.check_id).meta
+    except KeyError:
+        raise UsageError(f"no check {args.check_id!r}; see 'posture checks list'") from None
+    print(json.dumps({"id": meta.id, "title": meta.title, "claim_types": meta.claim_types,
+                      "severity": meta.severity.value, "rationale": meta.rationale,
+                      "remediation": meta.remediation, "references": meta.references,
+                      "needs": meta.needs}, indent=2))
+    return 0

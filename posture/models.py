@@ -1,0 +1,178 @@
+"""Frozen, typed results shared by every layer: facts, findings, claims, the scan result.
+
+Everything here is JSON-serialisable through :func:`to_jsonable`; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+JSON = Any  # a JSON-compatible value: dict/list/str/int/float/bool/None
+
+
+class FactStatus(StrEnum):
+    """Whether a fact could be gathered."""
+
+    OK = "ok"
+    MISSING = "missing"  # the file/tool does not exist on the target
+    DENIED = "denied"  # permission denied (no sudo, or sudo refused)
+    TIMEOUT = "timeout"
+    ERROR = "error"  # anything else: transport failure, parse failure, truncated output
+
+
+class Status(StrEnum):
+    """Outcome of one check on one target (a finding)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Severity(StrEnum):
+    """How much a failed finding matters."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Verdict(StrEnum):
+    """Outcome of one claim."""
+
+    VERIFIED = "verified"
+    CONTRADICTED = "contradicted"
+    INCONCLUSIVE = "inconclusive"
+    NOT_VERIFIABLE = "not_verifiable"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One gathered property of a target, with how it was obtained."""
+
+    key: str
+    status: FactStatus
+    value: JSON = None
+    reason: str = ""
+    command: str = ""
+    exit_status: int | None = None
+    privileged: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the value can be trusted as gathered."""
+        return self.status is FactStatus.OK
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """Everything gathered from one host in one visit."""
+
+    host: str
+    reachable: bool
+    facts: Mapping[str, Fact] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    host_key: str = ""  # "ssh-ed25519 SHA256:..." of the verified server key
+    round_trips: int = 0  # SSH execs used for this host
+    connections: int = 0
+    duration_s: float = 0.0
+
+    def fact(self, key: str) -> Fact:
+        """Return the fact, or an ``error`` fact saying it was never gathered."""
+        found = self.facts.get(key)
+        if found is not None:
+            return found
+        reason = "; ".join(self.errors) if self.errors else "fact was not gathered"
+        return Fact(key=key, status=FactStatus.ERROR, reason=reason)
+
+
+@dataclass(frozen=True)
+class FactsSnapshot:
+    """The immutable input of evaluation: replaying it gives the same findings."""
+
+    started_at: str
+    finished_at: str
+    scan_time: str  # ISO-8601 UTC; checks use it instead of a clock
+    inventory_sha256: str
+    hosts: Mapping[str, HostFacts]
+    tool_version: str = ""
+    schema: str = "posture.facts/1"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one check on one target: ``CHECK@TARGET``."""
+
+    check: str
+    target: str
+    status: Status
+    severity: Severity
+    summary: str
+    evidence: Mapping[str, JSON] = field(default_factory=dict)
+    remediation: str = ""
+    title: str = ""
+
+    @property
+    def id(self) -> str:
+        """The finding id, stable across scans."""
+        return f"{self.check}@{self.target}"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim of the inventory with its verdict and the findings behind it."""
+
+    id: str
+    type: str
+    says: str
+    verdict: Verdict
+    findings: tuple[str, ...]
+    severity: Severity = Severity.HIGH
+    reason: str = ""  # why not_verifiable / inconclusive
+
+
+@dataclass(frozen=True)
+class Score:
+    """The headline number; coverage is reported beside it, never folded into it."""
+
+    value: float
+    grade: str
+    coverage: float
+    method: str
+
+
+@dataclass(frozen=True)
+class HostSummary:
+    """Per-host reachability for the result."""
+
+    name: str
+    reachable: bool
+    errors: tuple[str, ...] = ()
+    host_key: str = ""
+    round_trips: int = 0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The whole judged scan: what every renderer takes."""
+
+    started_at: str
+    finished_at: str
+    organisation: str
+    inventory_sha256: str
+    score: Score
+    claims: tuple[ClaimResult, ...]
+    findings: tuple[Finding, ...]
+    hosts: tuple[HostSummary, ...]
+    tool_version: str
+    statement: Mapping[str, str] = field(default_factory=dict)
+
+    def finding(self, finding_id: str) -> Finding | None:
+        """Look a finding up by id."""
+        return next((f for f in self.findings if f.id == finding_id), None)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what posture and its lab need on Debian 12 (root): Debian packages and a venv.
+# Idempotent: a second run only checks. Services from the packages are NOT started: the lab
+# starts its own instances on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
+      apache2 python3-venv ca-certificates)
+
+need=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || need+=("$p")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: run as root (sudo) to install: ${need[*]}" >&2; exit 1
+  fi
+  # Keep package scripts from starting system services during install (policy-rc.d: 101).
+  added_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+if ! .venv/bin/python -c 'import posture, paramiko, pytest, jsonschema' 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.installed ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  touch .venv/.installed
+fi

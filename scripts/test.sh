@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, unit and integration tests (real servers on loopback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check posture checks reports scripts tests
+.venv/bin/mypy
+exec .venv/bin/python -m pytest -q "$@"
