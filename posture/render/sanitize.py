@@ -1,0 +1,94 @@
+"""Neutralise hostile text before it reaches a terminal, a log line or a report.
+
+Everything a target returns (banners, file contents, names, error messages) may carry control
+characters, ANSI escape sequences, bidirectional overrides ("Trojan Source" tricks) or markup
+meant for our own renderers. Rather than silently dropping such characters, they are shown as
+visible escapes (``\\x1b``, ``\\u202e``), so an auditor can see that a target tried something.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rich.markup import escape as _rich_escape
+
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+"""Unicode categories shown as escapes: controls, format characters (bidi overrides, zero-width
+characters), lone surrogates, unassigned code points, line and paragraph separators."""
+
+ELLIPSIS = "…"
+"""Appended when a text was cut at its limit."""
+
+_NON_ASCII_OR_DEL = re.compile(r"[\x7f-\U0010ffff]")
+
+
+def is_unsafe_char(ch: str) -> bool:
+    """True when one character must not reach a terminal or a report as it is."""
+    return unicodedata.category(ch) in UNSAFE_CATEGORIES
+
+
+def visible_escape(ch: str) -> str:
+    """The Python-style escape of one character: ``\\x07``, ``\\u202e``, ``\\U000e0001``."""
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def safe_text(s: str, limit: int = 2000, *, keep_newlines: bool = False) -> str:
+    """Return ``s`` with every unsafe character escaped visibly, cut to about ``limit`` chars.
+
+    Tabs become a space; newlines are kept only with ``keep_newlines`` (for multi-line fields
+    such as evidence), otherwise escaped, so one field cannot forge extra lines of output. The
+    result holds at most ``limit`` characters plus an ellipsis when it was cut. It contains no
+    control character, no ANSI escape and no bidi override, but is not escaped for any markup
+    language: use :func:`safe_markup` for rich markup, autoescaping for HTML.
+    """
+    if len(s) <= limit and s.isprintable():
+        return s
+    out: list[str] = []
+    size = 0
+    for ch in s:
+        if ch == "\t":
+            piece = " "
+        elif (ch == "\n" and keep_newlines) or not is_unsafe_char(ch):
+            piece = ch
+        else:
+            piece = visible_escape(ch)
+        if size + len(piece) > limit:
+            out.append(ELLIPSIS)
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
+
+
+def safe_markup(s: str, limit: int = 2000) -> str:
+    """:func:`safe_text`, then escaped for rich console markup (``[bold]`` stays literal)."""
+    return _rich_escape(safe_text(s, limit))
+
+
+def escape_json_invisible(text: str) -> str:
+    """Escape unsafe characters in serialised JSON as ``\\uXXXX``, losslessly.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but leaves DEL, C1 controls,
+    bidi overrides and lone surrogates raw. Outside strings JSON text is plain ASCII, so every
+    such character sits inside a string, where a ``\\u`` escape means the same character: the
+    document parses to the same data, yet ``cat report.json`` cannot drive a terminal.
+    """
+    return _NON_ASCII_OR_DEL.sub(_json_escape_match, text)
+
+
+def _json_escape_match(match: re.Match[str]) -> str:
+    """Replacement for one matched character (a surrogate pair above the BMP)."""
+    ch = match.group(0)
+    if not is_unsafe_char(ch):
+        return ch
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

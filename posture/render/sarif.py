@@ -1,0 +1,175 @@
+"""SARIF 2.1.0 output (``report.sarif``) for code-scanning dashboards.
+
+One run; one rule per check id; one result per finding, so a dashboard sees what passed as well
+as what failed. SARIF's ``kind`` carries the evaluation state and ``level`` the seriousness; the
+standard requires ``level: none`` for every kind but ``fail``:
+
+==================  ===============  ==========================================
+finding status      ``kind``         ``level``
+==================  ===============  ==========================================
+fail                fail             error (critical, high), warning (medium),
+                                     note (low, info)
+warn                fail             note
+error               open             none (the rule ran; the outcome is unknown)
+pass                pass             none
+not_applicable      notApplicable    none
+==================  ===============  ==========================================
+
+Targets are hosts, endpoints and databases rather than files, so a result's location is a
+``logicalLocation`` of kind ``resource``. ``partialFingerprints["postureFindingId/v1"]`` is the
+finding id, stable across scans. Human-readable message text is neutralised with
+:func:`~posture.render.sanitize.safe_text`; identifiers and evidence stay as in ``report.json``.
+Unreachable hosts are reported as ``toolExecutionNotifications`` of the invocation.
+"""
+
+from __future__ import annotations
+
+import json
+
+from posture.models import JSON, Finding, ScanResult, Severity, Status
+from posture.render import claims_by_finding
+from posture.render.json_report import to_jsonable
+from posture.render.sanitize import escape_json_invisible, safe_text
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/posture-audit/posture"
+FINGERPRINT_KEY = "postureFindingId/v1"
+
+_SEVERITY_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+# GitHub code scanning reads a 0-10 "security-severity" from rule properties.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+_KIND = {
+    Status.FAIL: "fail",
+    Status.WARN: "fail",
+    Status.ERROR: "open",
+    Status.PASS: "pass",
+    Status.NOT_APPLICABLE: "notApplicable",
+}
+
+
+def result_kind_level(finding: Finding) -> tuple[str, str]:
+    """SARIF ``(kind, level)`` of a finding, per the table in the module docstring."""
+    if finding.status is Status.FAIL:
+        return "fail", _SEVERITY_LEVEL[finding.severity]
+    if finding.status is Status.WARN:
+        return "fail", "note"
+    return _KIND[finding.status], "none"
+
+
+def sarif_log(result: ScanResult) -> dict[str, JSON]:
+    """The SARIF log as plain JSON data."""
+    rules, index = _rules(result)
+    owners = claims_by_finding(result)
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "posture",
+                        "version": result.tool_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "invocations": [_invocation(result)],
+                "results": [
+                    _result(f, index[f.check], owners.get(f.id, [])) for f in result.findings
+                ],
+                "properties": {
+                    "organisation": result.organisation,
+                    "inventorySha256": result.inventory_sha256,
+                    "score": to_jsonable(result.score),
+                },
+            }
+        ],
+    }
+
+
+def render_sarif(result: ScanResult) -> bytes:
+    """``report.sarif`` as UTF-8 bytes."""
+    text = json.dumps(sarif_log(result), indent=2, ensure_ascii=False, allow_nan=False)
+    return (escape_json_invisible(text) + "\n").encode("utf-8")
+
+
+def _rules(result: ScanResult) -> tuple[list[JSON], dict[str, int]]:
+    """One rule per check id, in order of first appearance, and each rule's index."""
+    rules: list[JSON] = []
+    index: dict[str, int] = {}
+    for finding in result.findings:
+        if finding.check in index:
+            continue
+        index[finding.check] = len(rules)
+        rule: dict[str, JSON] = {
+            "id": finding.check,
+            "shortDescription": {"text": safe_text(finding.title or finding.check, 1000)},
+            "defaultConfiguration": {"level": _SEVERITY_LEVEL[finding.severity]},
+            "properties": {
+                "tags": ["security"],
+                "security-severity": _SECURITY_SEVERITY[finding.severity],
+            },
+        }
+        if finding.remediation:
+            rule["help"] = {"text": safe_text(finding.remediation, 4000)}
+        rules.append(rule)
+    return rules, index
+
+
+def _result(finding: Finding, rule_index: int, claims: list[str]) -> JSON:
+    kind, level = result_kind_level(finding)
+    return {
+        "ruleId": finding.check,
+        "ruleIndex": rule_index,
+        "kind": kind,
+        "level": level,
+        "message": {"text": safe_text(finding.summary or finding.status.value, 4000)},
+        "locations": [{"logicalLocations": [{"name": finding.target, "kind": "resource"}]}],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.id},
+        "properties": {
+            "status": finding.status.value,
+            "severity": finding.severity.value,
+            "claims": list(claims),
+            "evidence": to_jsonable(finding.evidence),
+        },
+    }
+
+
+def _invocation(result: ScanResult) -> JSON:
+    """The scan itself; each unreachable host becomes an error notification."""
+    notifications: list[JSON] = [
+        {
+            "level": "error",
+            "message": {
+                "text": safe_text(
+                    f"host {host.name} unreachable: {'; '.join(host.errors) or 'no reason'}",
+                    4000,
+                )
+            },
+            "locations": [{"logicalLocations": [{"name": host.name, "kind": "resource"}]}],
+        }
+        for host in result.hosts
+        if not host.reachable
+    ]
+    invocation: dict[str, JSON] = {"executionSuccessful": True}
+    if result.started_at:
+        invocation["startTimeUtc"] = result.started_at
+    if result.finished_at:
+        invocation["endTimeUtc"] = result.finished_at
+    invocation["toolExecutionNotifications"] = notifications
+    return invocation
