@@ -53,7 +53,8 @@ def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
     """Start the demo lab that ``inventory/demo.yml`` points at."""
     if workdir.exists():
         shutil.rmtree(workdir)  # a leftover of an interrupted demo: ours to replace
-    workdir.mkdir(mode=0o700, parents=True)
+    # Readable by the audit account (like /etc/apache2 is); keys inside stay 0600.
+    workdir.mkdir(mode=0o755, parents=True)
     lab = Lab(workdir, address=DEMO_ADDRESS)
     apache: LabApache | None = None
     try:

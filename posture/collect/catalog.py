@@ -31,10 +31,13 @@ class FactSpec:
 # Finds the sshd that serves *this* session by walking up our process ancestry, so that a
 # server running several sshd instances is judged on the one the auditor actually reached.
 _SSHD_T = r"""
-p=$$; cfg=""; i=0
+p=$PPID; cfg=""; i=0
 while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ]; do
   a=$(tr '\000' ' ' < "/proc/$p/cmdline" 2>/dev/null)
-  case "$a" in *sshd*" -f "*) cfg=${a#*" -f "}; cfg=${cfg%% *}; break;; esac
+  case "$a" in
+    "sshd: "*|"sshd "*|/usr/sbin/sshd" "*|/usr/local/sbin/sshd" "*)
+      case "$a" in *" -f "*) cfg=${a#*" -f "}; cfg=${cfg%% *}; break;; esac;;
+  esac
   p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
 done
 if [ -n "$cfg" ]; then sshd -T -f "$cfg"; else sshd -T; fi
@@ -54,12 +57,17 @@ fi
 """
 
 _APACHE_CONFIG = r"""
-roots="/etc/apache2 /etc/httpd"
-for r in $(ps -eo args= 2>/dev/null | awk '$1 ~ /(apache2|httpd)$/ {for(i=2;i<NF;i++) if($i=="-d") print $(i+1)}' | sort -u | head -n 5); do roots="$roots $r"; done
+# Judge the configuration of the Apache that runs: its -d root, else the distribution default.
+roots=$(ps -eo args= 2>/dev/null | awk '$1 ~ /(apache2|httpd)$/ {
+  r=""; for(i=2;i<NF;i++) if($i=="-d") r=$(i+1); print (r=="" ? "DEFAULT" : r)}' | sort -u | head -n 5)
+[ -n "$roots" ] || roots=DEFAULT
 found=0
 for d in $roots; do
-  [ -d "$d" ] || continue; found=1
-  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( -name '*.conf' -o -name '*.load' \) -print 2>/dev/null | head -n 400 |
+  if [ "$d" = DEFAULT ]; then
+    for c in /etc/apache2 /etc/httpd; do [ -d "$c" ] && d=$c && break; done
+  fi
+  [ -d "$d" ] || continue; found=1; echo "root $d"
+  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( -name '*.conf' -o -name '*.load' \) -print 2>/dev/null | sort | head -n 400 |
   while IFS= read -r f; do
     grep -HnE '^[[:space:]]*(ServerTokens|ServerSignature|User|Group|TraceEnable)[[:space:]]' "$f" 2>/dev/null
   done
@@ -111,8 +119,9 @@ CATALOG: tuple[FactSpec, ...] = (
              doc='dict: {"server_version": "Apache/2.4.62 (Debian)", "version": "2.4.62", '
                  '"built": str}.'),
     FactSpec("apache.config", _APACHE_CONFIG, parsers.parse_apache_directives,
-             doc='dict: {"directives": [{"file","line","name","args"}]} for ServerTokens, '
-                 "ServerSignature, User, Group, TraceEnable in enabled configuration files."),
+             doc='dict: {"roots": [dir], "directives": [{"file","line","name","args"}]} for '
+                 "ServerTokens, ServerSignature, User, Group, TraceEnable in the enabled "
+                 "configuration files of the running Apache (or the default root)."),
     FactSpec("proc.list", "ps -eo user=,pid=,ppid=,comm= | head -n 5000", parsers.parse_ps,
              doc='list[{"user","pid","ppid","comm"}] (no arguments: they can hold secrets).'),
     FactSpec("sshd.config", _SSHD_T, parsers.parse_sshd_t, root=True,

@@ -128,16 +128,20 @@ def parse_apache_version(text: str) -> JSON:
 
 
 def parse_apache_directives(text: str) -> JSON:
-    """``grep -Hn`` output: ``file:line:   Directive args``."""
+    """``root DIR`` lines, then ``grep -Hn`` output: ``file:line:   Directive args``."""
     directives: list[dict[str, JSON]] = []
+    roots: list[str] = []
     for line in _lines(text):
+        if line.startswith("root "):
+            roots.append(_clip(line[5:]))
+            continue
         match = re.match(r"(?P<file>[^:]+):(?P<line>\d+):\s*(?P<name>\S+)\s*(?P<args>.*)$", line)
         if match:
             directives.append({
                 "file": _clip(match.group("file")), "line": int(match.group("line")),
                 "name": match.group("name")[:40], "args": _clip(match.group("args").strip()),
             })
-    return {"directives": directives}
+    return {"roots": roots, "directives": directives}
 
 
 def parse_ps(text: str) -> JSON:
