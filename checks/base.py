@@ -6,9 +6,9 @@ the scan time arrives in the :class:`CheckContext`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from posture.models import JSON, Fact, FactStatus, Severity, Status
@@ -94,3 +94,48 @@ def missing(ctx: CheckContext, *keys: str) -> Outcome | None:
                 {"fact": key, "fact_status": fact.status.value, "reason": why[:500]},
             )
     return None
+
+
+EVIDENCE_CAP = 50  # longest list a finding carries; the full count is reported beside it
+
+
+def capped(items: Sequence[JSON], limit: int = EVIDENCE_CAP) -> list[JSON]:
+    """Return at most ``limit`` items, so one large host cannot bloat a report."""
+    return list(items[:limit])
+
+
+def param_error(message: str) -> Outcome:
+    """An ``error`` outcome for a claim whose ``expect`` parameters are absent or malformed."""
+    return Outcome(Status.ERROR, f"could not determine: {message}", {"parameter_error": message})
+
+
+def scan_date(ctx: CheckContext) -> date:
+    """The scan day in UTC (a naive scan time is taken to be UTC already)."""
+    moment = ctx.scan_time
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def text_param(ctx: CheckContext, name: str) -> str | Outcome:
+    """A required text parameter of the claim (integers are accepted and turned into text).
+
+    Floats are refused: YAML reads ``version: 22.10`` as 22.1, which would silently change
+    the claim.
+    """
+    value = ctx.params.get(name)
+    if isinstance(value, float):
+        return param_error(f"expect.{name} must be quoted; YAML read it as the number {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return param_error(f"expect.{name} is required (a non-empty string)")
+
+
+def int_param(ctx: CheckContext, name: str, *, required: bool) -> int | Outcome | None:
+    """A positive integer parameter of the claim; ``None`` when optional and absent."""
+    value = ctx.params.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return param_error(f"expect.{name} must be a positive whole number, got {value!r}")

@@ -20,7 +20,7 @@ from posture.lab import Lab, LabSshd
 from posture.labweb import LabApache, start_apache
 from posture.secret import Secret
 
-DEMO_DIR: Final = Path("/var/tmp/posture-lab")
+DEMO_DIR: Final = Path("/var/tmp/posture-lab")  # noqa: S108 - fixed: inventory/demo.yml names it
 DEMO_ADDRESS: Final = "127.0.0.1"
 DEMO_SSH_PORT: Final = 22220
 

@@ -27,6 +27,8 @@ def snapshot_to_dict(snapshot: FactsSnapshot) -> dict[str, Any]:
         "scan_time": snapshot.scan_time,
         "inventory_sha256": snapshot.inventory_sha256,
         "hosts": {name: _host_to_dict(h) for name, h in snapshot.hosts.items()},
+        "endpoints": {name: _host_to_dict(h) for name, h in snapshot.endpoints.items()},
+        "databases": {name: _host_to_dict(h) for name, h in snapshot.databases.items()},
     }
 
 
@@ -57,11 +59,14 @@ def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
         raise FactsFileError(f"{source}: not a posture facts file (schema {SCHEMA} expected)")
     try:
         hosts = {name: _host_from_dict(name, h) for name, h in data["hosts"].items()}
+        endpoints = {n: _host_from_dict(n, h) for n, h in data.get("endpoints", {}).items()}
+        databases = {n: _host_from_dict(n, h) for n, h in data.get("databases", {}).items()}
         return FactsSnapshot(started_at=str(data["started_at"]),
                              finished_at=str(data["finished_at"]),
                              scan_time=str(data["scan_time"]),
                              inventory_sha256=str(data["inventory_sha256"]), hosts=hosts,
-                             tool_version=str(data.get("tool_version", "")))
+                             tool_version=str(data.get("tool_version", "")),
+                             endpoints=endpoints, databases=databases)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsFileError(f"{source}: malformed facts file ({type(exc).__name__}: "
                              f"{str(exc)[:200]})") from None

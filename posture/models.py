@@ -26,7 +26,7 @@ class FactStatus(StrEnum):
 class Status(StrEnum):
     """Outcome of one check on one target (a finding)."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
     WARN = "warn"
     ERROR = "error"
@@ -72,7 +72,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class HostFacts:
-    """Everything gathered from one host in one visit."""
+    """Everything gathered from one target (host, endpoint or database) in one visit."""
 
     host: str
     reachable: bool
@@ -103,6 +103,15 @@ class FactsSnapshot:
     hosts: Mapping[str, HostFacts]
     tool_version: str = ""
     schema: str = "posture.facts/1"
+    # Facts of endpoints (probed from the auditor) and databases (through SSH tunnels), in the
+    # same shape as a host's; ``reachable`` says whether the target answered at all.
+    endpoints: Mapping[str, HostFacts] = field(default_factory=dict)
+    databases: Mapping[str, HostFacts] = field(default_factory=dict)
+
+    def target(self, kind: str, name: str) -> HostFacts | None:
+        """The facts of target ``name`` of ``kind`` (host | endpoint | database)."""
+        table = {"host": self.hosts, "endpoint": self.endpoints, "database": self.databases}
+        return table[kind].get(name)
 
 
 @dataclass(frozen=True)

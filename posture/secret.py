@@ -6,7 +6,10 @@ from typing import Final
 
 
 class Secret:
-    """Holds a secret; ``repr``/``str``/format all redact. Call :meth:`reveal` at the point of use."""
+    """Holds a secret; ``repr``, ``str`` and format all redact.
+
+    Call :meth:`reveal` only at the point of use.
+    """
 
     __slots__ = ("_value",)
     REDACTED: Final = "<redacted>"

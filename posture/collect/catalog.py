@@ -67,7 +67,7 @@ for d in $roots; do
     for c in /etc/apache2 /etc/httpd; do [ -d "$c" ] && d=$c && break; done
   fi
   [ -d "$d" ] || continue; found=1; echo "root $d"
-  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( -name '*.conf' -o -name '*.load' \) -print 2>/dev/null | sort | head -n 400 |
+  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( -name '*.conf' -o -name '*.load' -o -path '*/conf.d/*' \) -print 2>/dev/null | sort | head -n 400 |
   while IFS= read -r f; do
     grep -HnE '^[[:space:]]*(ServerTokens|ServerSignature|User|Group|TraceEnable)[[:space:]]' "$f" 2>/dev/null
   done
@@ -140,7 +140,7 @@ CATALOG: tuple[FactSpec, ...] = (
     FactSpec("pam.password", _PAM, parsers.parse_pam,
              doc='dict: {"modules": [{"file","type","control","module","options": {k: v}}], '
                  '"pwquality": {k: v}} from PAM password stacks and pwquality.conf.'),
-    FactSpec("net.listening", "ss -tlnpH 2>/dev/null || ss -tlnH", parsers.parse_ss,
+    FactSpec("net.listening", "ss -tlnp 2>/dev/null || ss -tln", parsers.parse_ss,
              root=True,
              doc='list[{"address","port","process"}] of listening TCP sockets.'),
     FactSpec("ssh.authorized_keys", _AUTHORIZED_KEYS, parsers.parse_count_map, root=True,

@@ -1,0 +1,88 @@
+"""The check catalogue: an explicit, literal list of every check posture can run.
+
+Nothing registers itself on import; adding a check means adding it to :data:`CATALOGUE`.
+The catalogue is validated when this module loads, so a check with incomplete metadata or a
+duplicate id stops the program before any scan starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from checks import accounts, apache, os_release, services, ssh
+from checks.base import Check
+
+CLAIM_TYPES: tuple[str, ...] = (
+    "tls_all_links",
+    "os_version",
+    "apache_version",
+    "password_rotation",
+    "ip_allowlist",
+    "test_data_fictitious",
+    "encrypted_admin_channels",
+)
+"""Every claim type of the contract (v1)."""
+
+IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = (
+    "os_version",
+    "apache_version",
+    "password_rotation",
+    "encrypted_admin_channels",
+)
+"""Claim types that at least one check in the catalogue serves today."""
+
+CATALOGUE: tuple[Check, ...] = (
+    os_release.VERSION_MATCHES,
+    os_release.EOL_ACTUAL,
+    os_release.EOL_CLAIMED,
+    apache.VERSION_MATCHES,
+    apache.EOL,
+    apache.VERSION_DISCLOSURE,
+    apache.WORKERS_NOT_ROOT,
+    accounts.PASSWORD_AGE,
+    accounts.MAX_DAYS_POLICY,
+    accounts.PASSWORD_QUALITY,
+    ssh.PASSWORD_AUTHENTICATION,
+    ssh.ROOT_LOGIN,
+    ssh.WEAK_ALGORITHMS,
+    ssh.SFTP_SUBSYSTEM,
+    services.PLAINTEXT_ADMIN,
+)
+"""Every check, in the order reports list them."""
+
+ALL_NEEDS: frozenset[str] = frozenset(key for check in CATALOGUE for key in check.meta.needs)
+"""Every fact key some check asks for (a test holds it against the collector's catalogue)."""
+
+
+def validate_catalogue(catalogue: Iterable[Check] = CATALOGUE) -> None:
+    """Raise ``ValueError`` on bad metadata, a duplicate id or an unknown claim type."""
+    seen: set[str] = set()
+    for check in catalogue:
+        check.meta.validate()
+        if check.meta.id in seen:
+            raise ValueError(f"duplicate check id {check.meta.id!r}")
+        seen.add(check.meta.id)
+        unknown = set(check.meta.claim_types) - set(CLAIM_TYPES)
+        if unknown:
+            raise ValueError(f"check {check.meta.id}: unknown claim types {sorted(unknown)}")
+
+
+def checks_for(claim_type: str) -> tuple[Check, ...]:
+    """The checks serving ``claim_type`` (empty for a known type nothing serves yet).
+
+    Raises ``KeyError`` for a claim type the contract does not define.
+    """
+    if claim_type not in CLAIM_TYPES:
+        raise KeyError(f"unknown claim type {claim_type!r}")
+    return tuple(c for c in CATALOGUE if claim_type in c.meta.claim_types)
+
+
+def by_id(check_id: str) -> Check:
+    """The check with this id; ``KeyError`` when there is none."""
+    for check in CATALOGUE:
+        if check.meta.id == check_id:
+            return check
+    raise KeyError(f"unknown check {check_id!r}")
+
+
+validate_catalogue()

@@ -1,0 +1,360 @@
+"""Password-rotation checks: password age, the ageing policy, and PAM's password rules.
+
+Only accounts that can log in with a password are judged: a shadow password that is set, a
+login shell, and an account that has not expired. Locked and key-only accounts are listed as
+evidence but cannot break a rotation promise. Hashes never leave the target (the shadow fact
+holds only set/locked/none/empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fnmatch import fnmatchcase
+
+from checks.base import (
+    Check,
+    CheckContext,
+    CheckMeta,
+    Outcome,
+    capped,
+    int_param,
+    missing,
+    param_error,
+    scan_date,
+)
+from posture.models import JSON, Severity, Status
+
+_EPOCH = date(1970, 1, 1)
+_NO_LOGIN = ("nologin", "false", "sync", "halt", "shutdown")
+_REFERENCES = (
+    "https://pages.nist.gov/800-63-4/sp800-63b.html",
+    "CIS Distribution Independent Linux Benchmark, 5.4.1 (password expiration)",
+    "https://man7.org/linux/man-pages/man5/shadow.5.html",
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One local account, joined from passwd, shadow and authorized_keys (no secrets)."""
+
+    name: str
+    shell: str
+    state: str  # password state: set | locked | none | empty
+    last_change: int | None  # days since the epoch; 0 = must change at next login
+    max_days: int | None
+    inactive: int | None
+    expire: int | None
+    keys: int = 0
+
+    def blocked(self, today: int) -> str | None:
+        """Why this account cannot log in with a password at all, or None if it can."""
+        if not self.shell or self.shell.rsplit("/", 1)[-1] in _NO_LOGIN:
+            return "no login shell"
+        if self.expire is not None and 0 < self.expire <= today:
+            return "account expired"
+        if self.state in ("locked", "none"):
+            return "key-only" if self.keys else f"password {self.state}"
+        if (self.last_change and self.max_days is not None and self.inactive is not None
+                and 0 <= self.max_days < 99999  # 99999 is the conventional "never"
+                and self.last_change + self.max_days + self.inactive < today):
+            return "password expired and inactivity period over"
+        return None
+
+
+@dataclass(frozen=True)
+class Census:
+    """The accounts of one host, sorted by whether a password can log them in."""
+
+    today: int
+    judged: list[Account] = field(default_factory=list)  # can log in with a password
+    empty: list[str] = field(default_factory=list)  # login shell + empty password
+    not_judged: list[dict[str, JSON]] = field(default_factory=list)
+    no_login_shell: int = 0
+    out_of_scope: int = 0
+
+    def evidence(self) -> dict[str, JSON]:
+        """What was judged and what was not, for a finding."""
+        return {"judged": len(self.judged), "not_judged": capped(self.not_judged),
+                "accounts_without_login_shell": self.no_login_shell,
+                "out_of_scope": self.out_of_scope}
+
+
+def _accounts(ctx: CheckContext) -> list[Account]:
+    shells = {str(u["name"]): str(u.get("shell") or "") for u in ctx.fact("accounts.passwd").value}
+    keys_fact = ctx.fact("ssh.authorized_keys")  # optional: only tells key-only from locked
+    keys = keys_fact.value if keys_fact.ok and isinstance(keys_fact.value, dict) else {}
+    return [Account(str(s["name"]), shells[str(s["name"])], str(s["password"]),
+                    s.get("last_change"), s.get("max"), s.get("inactive"), s.get("expire"),
+                    int(keys.get(str(s["name"]), 0)))
+            for s in ctx.fact("accounts.shadow").value if str(s["name"]) in shells]
+
+
+def _scope(ctx: CheckContext) -> list[str] | Outcome:
+    patterns = ctx.params.get("accounts", ["*"])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        return param_error("expect.accounts must be a list of account-name patterns")
+    return patterns
+
+
+def census(ctx: CheckContext) -> Census | Outcome:
+    """Classify the host's accounts, or return an ``error`` outcome when facts are missing."""
+    error = missing(ctx, "accounts.passwd", "accounts.shadow")
+    if error:
+        return error
+    patterns = _scope(ctx)
+    if isinstance(patterns, Outcome):
+        return patterns
+    today = (scan_date(ctx) - _EPOCH).days
+    judged: list[Account] = []
+    empty: list[str] = []
+    skipped: list[dict[str, JSON]] = []
+    no_shell = out_of_scope = 0
+    for account in _accounts(ctx):
+        why = account.blocked(today)
+        if not any(fnmatchcase(account.name, p) for p in patterns):
+            out_of_scope += 1
+        elif why == "no login shell":
+            no_shell += 1
+        elif why:
+            skipped.append({"account": account.name, "reason": why})
+        elif account.state == "empty":
+            empty.append(account.name)
+        else:
+            judged.append(account)
+    return Census(today, judged, empty, skipped, no_shell, out_of_scope)
+
+
+def _context(ctx: CheckContext, today: int) -> dict[str, JSON]:
+    """Optional evidence: does SSH take passwords, and how far off is the target's clock?"""
+    sshd, clock = ctx.fact("sshd.config"), ctx.fact("host.time")
+    options = sshd.value if sshd.ok and isinstance(sshd.value, dict) else {}
+    ssh_passwords = (options.get("passwordauthentication") or [None])[0]
+    offset = clock.value // 86400 - today if clock.ok and isinstance(clock.value, int) else None
+    return {"ssh_password_logins": ssh_passwords, "target_clock_offset_days": offset}
+
+
+def _max_age(ctx: CheckContext) -> int | Outcome:
+    value = int_param(ctx, "max_age_days", required=True)
+    return value if value is not None else param_error("expect.max_age_days is required")
+
+
+def _password_age(ctx: CheckContext) -> Outcome:
+    found, max_age = census(ctx), _max_age(ctx)
+    if isinstance(found, Outcome):
+        return found
+    if isinstance(max_age, Outcome):
+        return max_age
+    ages = sorted(((found.today - a.last_change, a.name) for a in found.judged
+                   if a.last_change), reverse=True)
+    stale = [{"account": name, "age_days": age} for age, name in ages if age > max_age]
+    forced = [a.name for a in found.judged if a.last_change == 0]
+    unknown = [a.name for a in found.judged if a.last_change is None]
+    evidence = {"max_age_days": max_age, "stale": capped(stale), "stale_count": len(stale),
+                "oldest_days": ages[0][0] if ages else None,
+                "must_change_at_next_login": capped(forced), "unknown_age": capped(unknown),
+                "empty_password": capped(found.empty), **found.evidence(),
+                **_context(ctx, found.today)}
+    if found.empty:
+        return Outcome(Status.FAIL, f"{len(found.empty)} account(s) with a login shell have an "
+                       f"empty password: {', '.join(found.empty[:5])}.", evidence,
+                       Severity.CRITICAL)
+    if stale:
+        return Outcome(Status.FAIL, f"{len(stale)} of {len(found.judged)} password accounts "
+                       f"have a password older than {max_age} days (oldest: "
+                       f"{stale[0]['account']}, {stale[0]['age_days']} days).", evidence)
+    if unknown:
+        return Outcome(Status.ERROR, "could not determine: the password age of "
+                       f"{', '.join(unknown[:5])} is unknown (no last-change date).", evidence)
+    if forced:
+        return Outcome(Status.WARN, f"{len(forced)} account(s) must change their password at "
+                       f"the next login; the others are within {max_age} days.", evidence)
+    if not found.judged:
+        return Outcome(Status.PASS, "No account can log in with a password.", evidence)
+    return Outcome(Status.PASS, f"Every password account ({len(found.judged)}) changed its "
+                   f"password within {max_age} days (oldest: {ages[0][0]} days).", evidence)
+
+
+def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
+    raw = ctx.fact("login.defs").value.get("PASS_MAX_DAYS")
+    text = str(raw).split()[0] if raw else None
+    return text, int(text) if text and text.lstrip("-").isdigit() else None
+
+
+def _max_days_policy(ctx: CheckContext) -> Outcome:
+    found, max_age = census(ctx), _max_age(ctx)
+    if isinstance(found, Outcome):
+        return found
+    if isinstance(max_age, Outcome):
+        return max_age
+    error = missing(ctx, "login.defs")
+    if error:
+        return error
+    raw, policy = _policy_days(ctx)
+    offenders = [{"account": a.name, "max_days": a.max_days} for a in found.judged
+                 if a.max_days is None or not 0 <= a.max_days <= max_age]
+    evidence = {"max_age_days": max_age, "PASS_MAX_DAYS": raw,
+                "accounts_over_limit": capped(offenders), "accounts_over_limit_count":
+                len(offenders), **found.evidence()}
+    problems = []
+    if policy is None or not 0 < policy <= max_age:
+        problems.append(f"PASS_MAX_DAYS is {raw or 'unset'}, so new accounts are not forced to "
+                        f"change within {max_age} days")
+    if offenders:
+        first = offenders[0]
+        problems.append(f"{len(offenders)} password account(s) have a longer or no maximum age "
+                        f"(e.g. {first['account']}: {first['max_days']})")
+    if problems:
+        return Outcome(Status.FAIL, f"The ageing policy does not enforce the {max_age}-day "
+                       f"promise: {'; '.join(problems)}.", evidence)
+    return Outcome(Status.PASS, f"PASS_MAX_DAYS ({policy}) and every password account's maximum "
+                   f"age are within {max_age} days.", evidence)
+
+
+# pam_pwquality / pam_cracklib: (default minlen, default credit per character class).
+# libpwquality >= 1.4 defaults to minlen 8 (older releases used 9); cracklib gives credits.
+_QUALITY = {"pam_pwquality.so": (8, 0), "pam_cracklib.so": (9, 1)}
+_CREDITS = ("dcredit", "ucredit", "lcredit", "ocredit")
+_FLOOR = 6  # both libraries, and pam_unix by default, refuse anything shorter
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The minimum a PAM password stack enforces."""
+
+    file: str
+    min_length: int
+    classes: int  # character classes that must appear
+    basis: str  # which module and setting decide it
+
+
+def _number(value: object) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _module_rule(module: dict[str, JSON], conf: dict[str, JSON]) -> tuple[int, int, str] | None:
+    name = str(module.get("module", "")).rsplit("/", 1)[-1]
+    options = dict(module.get("options") or {})
+    if name == "pam_unix.so":
+        minlen = _number(options.get("minlen"))
+        return (minlen, 0, f"pam_unix minlen={minlen}") if minlen else (
+            _FLOOR, 0, "pam_unix built-in minimum of 6")
+    if name not in _QUALITY:
+        return None
+    # Only pam_pwquality reads pwquality.conf; module options override it.
+    settings = {**conf, **options} if name == "pam_pwquality.so" else options
+    if _number(settings.get("enforcing")) == 0:  # warn-only mode enforces nothing
+        return None
+    default_len, default_credit = _QUALITY[name]
+    minlen = _number(settings.get("minlen")) or default_len
+    found = [_number(settings.get(c)) for c in _CREDITS]
+    credits = [default_credit if c is None else c for c in found]
+    bonus = sum(c for c in credits if c > 0)  # each credit lets the password be one shorter
+    classes = max(_number(settings.get("minclass")) or 0, sum(1 for c in credits if c < 0))
+    basis = f"{name.removesuffix('.so')} minlen={minlen}"
+    if bonus:
+        basis += f" less {bonus} character-class credits"
+    return max(_FLOOR, minlen - bonus), classes, basis
+
+
+def pam_rules(value: dict[str, JSON]) -> list[Rule]:
+    """The enforced minimum of each PAM password stack (one per file) in the fact."""
+    conf = dict(value.get("pwquality") or {})
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
+    for module in value.get("modules") or []:
+        rule = _module_rule(module, conf)
+        if rule:
+            by_file.setdefault(str(module.get("file")), []).append(rule)
+    # Within one stack every module must accept the password: the strictest one decides.
+    return [Rule(file, max(rules)[0], max(r[1] for r in rules), max(rules)[2])
+            for file, rules in by_file.items()]
+
+
+def _quality_params(ctx: CheckContext) -> tuple[int | None, bool] | Outcome:
+    min_length = int_param(ctx, "min_length", required=False)
+    if isinstance(min_length, Outcome):
+        return min_length
+    complexity = ctx.params.get("require_complexity", False)
+    if not isinstance(complexity, bool):
+        return param_error("expect.require_complexity must be true or false")
+    return min_length, complexity
+
+
+def _password_quality(ctx: CheckContext) -> Outcome:
+    error = missing(ctx, "pam.password")
+    if error:
+        return error
+    params = _quality_params(ctx)
+    if isinstance(params, Outcome):
+        return params
+    min_length, complexity = params
+    rules = pam_rules(ctx.fact("pam.password").value or {})
+    if not rules:
+        return Outcome(Status.ERROR, "could not determine: no pam_unix, pam_pwquality or "
+                       "pam_cracklib password module was found in the PAM files read.")
+    weakest = min(rules, key=lambda r: (r.min_length, r.classes))
+    classes = min(r.classes for r in rules)
+    evidence = {"effective_min_length": weakest.min_length, "basis": weakest.basis,
+                "file": weakest.file, "character_classes_required": classes,
+                "claimed_min_length": min_length, "require_complexity": complexity,
+                "stacks": [{"file": r.file, "min_length": r.min_length, "classes": r.classes,
+                            "basis": r.basis} for r in rules]}
+    shortest = f"Passwords may be as short as {weakest.min_length} characters ({weakest.basis})"
+    if min_length and weakest.min_length < min_length:
+        return Outcome(Status.FAIL, f"{shortest}, below the promised {min_length}.", evidence)
+    if complexity and classes < 3:
+        return Outcome(Status.FAIL, f"The statement promises complex passwords, but PAM requires "
+                       f"only {classes} character class(es).", evidence)
+    if weakest.min_length < 8:
+        return Outcome(Status.WARN, f"{shortest}, below the NIST SP 800-63B-4 minimum of 8 "
+                       "(15 for single-factor).", evidence)
+    advice = ("" if weakest.min_length >= 15 else
+              "; NIST SP 800-63B-4 asks for 15 where the password is the only factor")
+    return Outcome(Status.PASS, f"PAM requires passwords of at least {weakest.min_length} "
+                   f"characters{advice}.", evidence)
+
+
+PASSWORD_AGE = Check(CheckMeta(
+    id="accounts.password_age",
+    title="Passwords that can log in are younger than the promised maximum age",
+    claim_types=("password_rotation",),
+    severity=Severity.HIGH,
+    rationale="A rotation promise is only kept if every account that can log in with a password "
+              "changed it within the period; empty passwords let anyone in.",
+    remediation="Change the listed passwords (or lock them and use SSH keys), set an empty "
+                "password's account to locked, and enforce the period with chage -M.",
+    references=_REFERENCES,
+    needs=("accounts.passwd", "accounts.shadow", "ssh.authorized_keys", "sshd.config",
+           "host.time"),
+), _password_age)
+
+MAX_DAYS_POLICY = Check(CheckMeta(
+    id="accounts.max_days_policy",
+    title="The password ageing policy enforces the promised maximum age",
+    claim_types=("password_rotation",),
+    severity=Severity.MEDIUM,
+    rationale="Without PASS_MAX_DAYS and per-account maximum ages, rotation depends on people "
+              "remembering; the system will not force it.",
+    remediation="Set PASS_MAX_DAYS in /etc/login.defs to the promised period and apply it to "
+                "existing accounts with 'chage -M DAYS ACCOUNT'.",
+    references=(*_REFERENCES, "https://man7.org/linux/man-pages/man5/login.defs.5.html"),
+    needs=("login.defs", "accounts.passwd", "accounts.shadow"),
+), _max_days_policy)
+
+PASSWORD_QUALITY = Check(CheckMeta(
+    id="accounts.password_quality",
+    title="PAM enforces a minimum password length",
+    claim_types=("password_rotation",),
+    severity=Severity.MEDIUM,
+    rationale="Rotating short passwords does not make them hard to guess; NIST SP 800-63B-4 "
+              "requires at least 8 characters, and 15 where the password is the only factor.",
+    remediation="Install pam_pwquality (libpam-pwquality) and set 'minlen = 15' in "
+                "/etc/security/pwquality.conf (or minlen= on the pam_unix line).",
+    references=(*_REFERENCES, "https://man7.org/linux/man-pages/man8/pam_pwquality.8.html",
+                "https://man7.org/linux/man-pages/man8/pam_unix.8.html"),
+    needs=("pam.password",),
+), _password_quality)
+
+CHECKS = (PASSWORD_AGE, MAX_DAYS_POLICY, PASSWORD_QUALITY)
+"""The password-rotation checks, in catalogue order."""

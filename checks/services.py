@@ -1,0 +1,121 @@
+"""Plaintext administration services: FTP, Telnet, rlogin/rsh.
+
+Listening sockets are the best evidence. When they cannot be read (``ss`` denied or too old),
+running processes and installed packages still show most plaintext daemons, and the finding
+says which evidence it rests on.
+"""
+
+from __future__ import annotations
+
+from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
+from posture.models import JSON, Severity, Status
+
+_PORTS = {21: "FTP", 23: "Telnet", 513: "rlogin", 514: "rsh"}
+_DAEMONS = {
+    "vsftpd": "FTP", "proftpd": "FTP", "pure-ftpd": "FTP", "in.ftpd": "FTP", "ftpd": "FTP",
+    "in.telnetd": "Telnet", "telnetd": "Telnet", "in.rlogind": "rlogin", "in.rshd": "rsh",
+}
+_SUPERSERVERS = ("inetd", "xinetd")  # may start telnetd/ftpd on demand
+_PACKAGES = {
+    "vsftpd": "FTP", "proftpd": "FTP", "proftpd-basic": "FTP", "pure-ftpd": "FTP",
+    "telnetd": "Telnet", "inetutils-telnetd": "Telnet", "telnet-server": "Telnet",
+    "openbsd-inetd": "inetd",
+}
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def _facts_value(ctx: CheckContext, key: str) -> JSON:
+    fact = ctx.fact(key)
+    return fact.value if fact.ok else None
+
+
+Item = dict[str, JSON]
+
+
+def _from_sockets(sockets: list[Item]) -> tuple[list[Item], list[Item]]:
+    """(exposed, loopback-only) plaintext listeners."""
+    exposed: list[Item] = []
+    local: list[Item] = []
+    for sock in sockets:
+        service = _PORTS.get(int(sock.get("port") or 0)) or next(
+            (_DAEMONS[p] for p in str(sock.get("process") or "").split(",") if p in _DAEMONS),
+            None)
+        if service is None:
+            continue
+        item = {"service": service, "address": sock.get("address"), "port": sock.get("port"),
+                "process": sock.get("process") or None}
+        (local if str(sock.get("address", "")).startswith(_LOOPBACK) else exposed).append(item)
+    return exposed, local
+
+
+def _from_processes(procs: list[Item]) -> tuple[list[Item], list[str]]:
+    """(plaintext daemons running, super-servers running)."""
+    daemons = [{"service": _DAEMONS[str(p["comm"])], "process": p["comm"], "pid": p["pid"]}
+               for p in procs if str(p.get("comm")) in _DAEMONS]
+    supers = sorted({str(p["comm"]) for p in procs if str(p.get("comm")) in _SUPERSERVERS})
+    return daemons, supers
+
+
+def _installed(ctx: CheckContext) -> dict[str, str]:
+    value = _facts_value(ctx, "pkg.versions")
+    listed = value.get("packages") or {} if isinstance(value, dict) else {}
+    return {name: _PACKAGES[name] for name in sorted(listed) if name in _PACKAGES}
+
+
+def _plaintext_admin(ctx: CheckContext) -> Outcome:
+    sockets, procs = _facts_value(ctx, "net.listening"), _facts_value(ctx, "proc.list")
+    if sockets is None and procs is None:
+        return missing(ctx, "net.listening", "proc.list") or Outcome(
+            Status.ERROR, "could not determine: neither sockets nor processes were readable")
+    exposed, local = _from_sockets(sockets) if sockets is not None else ([], [])
+    daemons, supers = _from_processes(procs) if procs is not None else ([], [])
+    packages = _installed(ctx)
+    basis = "listening sockets, processes and packages"
+    if sockets is None:
+        net = ctx.fact("net.listening")
+        basis = (f"processes and packages only: listening sockets were not readable "
+                 f"({net.status.value}: {(net.reason or '')[:120]})")
+    evidence = {"exposed": capped(exposed), "loopback_only": capped(local),
+                "daemons": capped(daemons), "superservers": supers,
+                "packages": packages, "basis": basis}
+    on_demand = sockets is None and supers and {"Telnet", "FTP"} & set(packages.values())
+    if exposed or daemons or on_demand:
+        names = {str(item["service"]) for item in [*exposed, *daemons]}
+        if on_demand:
+            names |= set(packages.values()) - {"inetd"}
+        listed = ", ".join(sorted(names))
+        return Outcome(Status.FAIL, f"Plaintext administration is offered ({listed}), judged "
+                       f"from {basis}.", evidence)
+    if local or packages or (supers and sockets is None):
+        return Outcome(Status.WARN, "No plaintext administration service is reachable from "
+                       f"outside, but {_leftovers(local, packages, supers)} (judged from "
+                       f"{basis}).", evidence)
+    return Outcome(Status.PASS, f"No FTP, Telnet, rlogin or rsh service was found, judged from "
+                   f"{basis}.", evidence)
+
+
+def _leftovers(local: list[Item], packages: dict[str, str], supers: list[str]) -> str:
+    if local:
+        return "a plaintext service listens on the loopback interface"
+    if packages:
+        return f"plaintext server packages are installed ({', '.join(packages)})"
+    return f"{', '.join(supers)} runs and may start plaintext services on demand"
+
+
+PLAINTEXT_ADMIN = Check(CheckMeta(
+    id="services.plaintext_admin",
+    title="No plaintext administration service (FTP, Telnet, rlogin, rsh)",
+    claim_types=("encrypted_admin_channels",),
+    severity=Severity.HIGH,
+    rationale="FTP, Telnet, rlogin and rsh send passwords and data in clear text; anyone on "
+              "the path can read and reuse them, which breaks an 'SFTP or HTTPS only' promise.",
+    remediation="Stop, disable and remove the plaintext servers (e.g. 'apt purge vsftpd "
+                "telnetd openbsd-inetd') and use SFTP over SSH instead.",
+    references=("CIS Distribution Independent Linux Benchmark, 2.2 (special purpose services)",
+                "https://infosec.mozilla.org/guidelines/openssh",
+                "https://www.rfc-editor.org/rfc/rfc4253"),
+    needs=("net.listening", "proc.list", "pkg.versions"),
+), _plaintext_admin)
+
+CHECKS = (PLAINTEXT_ADMIN,)
+"""The service checks, in catalogue order."""

@@ -1,0 +1,236 @@
+"""SSH server checks on the effective configuration (``sshd -T`` of the sshd we reached).
+
+``sshd -T`` prints every option with its effective value, so an option that is absent means
+truncated or unusual output: that is an error, never a silent default.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
+from posture.models import JSON, Severity, Status
+
+_REFERENCES = (
+    "https://infosec.mozilla.org/guidelines/openssh",
+    "https://man.openbsd.org/sshd_config",
+    "CIS Distribution Independent Linux Benchmark, 5.2 (SSH server configuration)",
+)
+_NEEDS = ("sshd.config",)
+
+# Algorithms that must go (fail) and SHA-1 legacy ones that should go (warn); see RFC 9142,
+# RFC 8332 and the ssh-audit policies.
+_WEAK = ("*-cbc", "*-cbc@*", "3des*", "arcfour*", "blowfish*", "cast128*", "none",
+         "hmac-md5*", "hmac-sha1-96*", "diffie-hellman-group1-sha1",
+         "diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1", "ssh-dss*")
+# umac-64 has a 64-bit tag: legacy (warn) like ssh-audit, not broken; stock Debian offers it.
+_LEGACY = ("ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "hmac-sha1", "hmac-sha1-etm@openssh.com",
+           "umac-64@openssh.com", "umac-64-etm@openssh.com")
+# Evidence category -> sshd -T keys (newest name first).
+_CATEGORIES = {
+    "ciphers": ("ciphers",),
+    "macs": ("macs",),
+    "kex": ("kexalgorithms",),
+    "host_keys": ("hostkeyalgorithms",),
+    "user_keys": ("pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes"),
+}
+_REQUIRED = ("ciphers", "macs", "kex")
+
+
+def option(config: dict[str, list[str]], *keys: str) -> str | None:
+    """The first value of the first present key, lower-cased; None when none is present."""
+    for key in keys:
+        values = config.get(key)
+        if values:
+            return values[0].strip().lower()
+    return None
+
+
+def _config(ctx: CheckContext) -> dict[str, list[str]] | Outcome:
+    error = missing(ctx, "sshd.config")
+    if error:
+        return error
+    value = ctx.fact("sshd.config").value
+    return value if isinstance(value, dict) else Outcome(
+        Status.ERROR, "could not determine: the sshd configuration has an unexpected shape")
+
+
+def _absent(key: str) -> Outcome:
+    return Outcome(Status.ERROR, f"could not determine: sshd -T printed no {key} line",
+                   {"option": key})
+
+
+def _keys_required(config: dict[str, list[str]]) -> bool:
+    """True when AuthenticationMethods makes a public key part of every login."""
+    methods = option(config, "authenticationmethods") or "any"
+    lists = methods.split()
+    return methods != "any" and all("publickey" in item.split(",") for item in lists)
+
+
+def _password_authentication(ctx: CheckContext) -> Outcome:
+    config = _config(ctx)
+    if isinstance(config, Outcome):
+        return config
+    pw_auth = option(config, "passwordauthentication")
+    if pw_auth is None:
+        return _absent("passwordauthentication")
+    kbd = option(config, "kbdinteractiveauthentication")
+    # Before OpenSSH 8.7 ChallengeResponseAuthentication had to be on as well.
+    if option(config, "challengeresponseauthentication") == "no":
+        kbd = "no"
+    use_pam = option(config, "usepam")
+    keys_required = _keys_required(config)
+    evidence = {"passwordauthentication": pw_auth, "kbdinteractiveauthentication": kbd,
+                "usepam": use_pam, "authenticationmethods": option(config, "authenticationmethods")}
+    if keys_required:
+        return Outcome(Status.PASS, "Every SSH login requires a public key "
+                       "(AuthenticationMethods), so a password alone is never enough.", evidence)
+    if pw_auth == "yes":
+        return Outcome(Status.FAIL, "SSH accepts password logins, which can be guessed; allow "
+                       "keys only.", evidence)
+    if kbd == "yes" and use_pam in ("yes", "1"):  # OpenSSH before 6.x printed 1
+        return Outcome(Status.WARN, "SSH password authentication is off, but keyboard-interactive "
+                       "login through PAM can still ask for a password.", evidence)
+    return Outcome(Status.PASS, "SSH does not accept password logins.", evidence)
+
+
+_ROOT = {
+    "no": (Status.PASS, "SSH refuses logins as root."),
+    "prohibit-password": (Status.WARN, "SSH allows root to log in with a key; log in as a "
+                                       "named user and escalate instead."),
+    "without-password": (Status.WARN, "SSH allows root to log in with a key; log in as a named "
+                                      "user and escalate instead."),
+    "forced-commands-only": (Status.WARN, "SSH allows root to log in with keys restricted to "
+                                          "forced commands."),
+    "yes": (Status.FAIL, "SSH allows root to log in directly, with a password if passwords "
+                         "are accepted."),
+}
+
+
+def _root_login(ctx: CheckContext) -> Outcome:
+    config = _config(ctx)
+    if isinstance(config, Outcome):
+        return config
+    value = option(config, "permitrootlogin")
+    if value is None:
+        return _absent("permitrootlogin")
+    if value not in _ROOT:
+        return Outcome(Status.ERROR, f"could not determine: unrecognised PermitRootLogin "
+                       f"value {value!r}", {"permitrootlogin": value})
+    status, summary = _ROOT[value]
+    return Outcome(status, summary, {"permitrootlogin": value,
+                                     "passwordauthentication":
+                                     option(config, "passwordauthentication")})
+
+
+def classify(algorithms: str) -> tuple[list[str], list[str]]:
+    """Split a comma-separated algorithm list into (weak, sha1-legacy) names."""
+    names = [a.strip().lower() for a in algorithms.split(",") if a.strip()]
+    weak = [a for a in names if any(fnmatchcase(a, p) for p in _WEAK)]
+    legacy = [a for a in names if a not in weak and a in _LEGACY]
+    return weak, legacy
+
+
+def _weak_algorithms(ctx: CheckContext) -> Outcome:
+    config = _config(ctx)
+    if isinstance(config, Outcome):
+        return config
+    weak: dict[str, JSON] = {}
+    legacy: dict[str, JSON] = {}
+    unreported = []
+    for category, keys in _CATEGORIES.items():
+        listed = option(config, *keys)
+        if listed is None:
+            unreported.append(category)
+            continue
+        bad, old = classify(listed)
+        weak.update({category: bad} if bad else {})
+        legacy.update({category: old} if old else {})
+    evidence = {"weak": weak, "sha1_legacy": legacy, "not_reported": unreported}
+    if weak:
+        names = sorted({a for group in weak.values() for a in group})
+        more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+        return Outcome(Status.FAIL, f"SSH offers {len(names)} weak algorithm(s): "
+                       f"{', '.join(names[:6])}{more}.", evidence)
+    missing_required = [c for c in _REQUIRED if c in unreported]
+    if missing_required:
+        return Outcome(Status.ERROR, "could not determine: sshd -T did not list "
+                       f"{', '.join(missing_required)} (older OpenSSH prints only configured "
+                       "values).", evidence)
+    if legacy:
+        names = sorted({a for group in legacy.values() for a in group})
+        return Outcome(Status.WARN, f"SSH still offers SHA-1 based algorithms: "
+                       f"{', '.join(names)}.", evidence)
+    return Outcome(Status.PASS, "SSH offers only current ciphers, MACs, key exchanges and key "
+                   "types.", evidence)
+
+
+def _sftp_subsystem(ctx: CheckContext) -> Outcome:
+    config = _config(ctx)
+    if isinstance(config, Outcome):
+        return config
+    entries = [e.strip() for e in config.get("subsystem", [])]
+    sftp = [e for e in entries if e.split(maxsplit=1)[:1] == ["sftp"]]
+    evidence = {"subsystems": entries}
+    if sftp:
+        return Outcome(Status.PASS, f"The SSH server offers SFTP ({sftp[0]}).", evidence)
+    return Outcome(Status.FAIL, "The statement promises SFTP but the SSH server offers no SFTP "
+                   "subsystem.", evidence)
+
+
+PASSWORD_AUTHENTICATION = Check(CheckMeta(
+    id="ssh.password_authentication",
+    title="SSH does not accept password logins",
+    claim_types=("encrypted_admin_channels",),
+    severity=Severity.MEDIUM,
+    rationale="Internet-facing SSH is brute-forced constantly; keys cannot be guessed, "
+              "passwords can.",
+    remediation="Set 'PasswordAuthentication no' and 'KbdInteractiveAuthentication no' in "
+                "sshd_config (after installing keys for every administrator) and reload sshd.",
+    references=_REFERENCES,
+    needs=_NEEDS,
+), _password_authentication)
+
+ROOT_LOGIN = Check(CheckMeta(
+    id="ssh.root_login",
+    title="SSH does not allow direct root logins",
+    claim_types=("encrypted_admin_channels",),
+    severity=Severity.HIGH,
+    rationale="Direct root logins skip individual accountability and give an attacker who "
+              "guesses or steals one credential full control.",
+    remediation="Set 'PermitRootLogin no' in sshd_config and use named accounts with sudo.",
+    references=_REFERENCES,
+    needs=_NEEDS,
+), _root_login)
+
+WEAK_ALGORITHMS = Check(CheckMeta(
+    id="ssh.weak_algorithms",
+    title="SSH offers no weak or SHA-1 based algorithms",
+    claim_types=("encrypted_admin_channels",),
+    severity=Severity.MEDIUM,
+    rationale="CBC ciphers, RC4, MD5 and short MACs, SHA-1 key exchange and DSA keys are "
+              "broken or deprecated (RFC 9142, RFC 8332); offering them invites downgrades.",
+    remediation="Restrict Ciphers, MACs, KexAlgorithms and HostKeyAlgorithms in sshd_config to "
+                "the Mozilla 'modern' lists (or an ssh-audit hardening guide) and reload sshd.",
+    references=(*_REFERENCES, "https://www.rfc-editor.org/rfc/rfc9142",
+                "https://www.rfc-editor.org/rfc/rfc8332",
+                "https://www.ssh-audit.com/hardening_guides.html"),
+    needs=_NEEDS,
+), _weak_algorithms)
+
+SFTP_SUBSYSTEM = Check(CheckMeta(
+    id="ssh.sftp_subsystem",
+    title="The SSH server offers SFTP",
+    claim_types=("encrypted_admin_channels",),
+    severity=Severity.MEDIUM,
+    rationale="A promise that file transfers use SFTP needs an SFTP subsystem; without it "
+              "people fall back to FTP or other plaintext tools.",
+    remediation="Add 'Subsystem sftp internal-sftp' (or the sftp-server path) to sshd_config "
+                "and reload sshd.",
+    references=("https://man.openbsd.org/sshd_config#Subsystem",
+                "https://infosec.mozilla.org/guidelines/openssh"),
+    needs=_NEEDS,
+), _sftp_subsystem)
+
+CHECKS = (PASSWORD_AUTHENTICATION, ROOT_LOGIN, WEAK_ALGORITHMS, SFTP_SUBSYSTEM)
+"""The SSH checks, in catalogue order."""
