@@ -14,6 +14,9 @@ from typing import Any
 from posture.models import JSON, Fact, FactStatus, Severity, Status
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+TARGET_KINDS = ("host", "endpoint", "database")
+"""What a check judges: a host (facts over SSH and probes of it), an endpoint (TLS/HTTP from
+the auditor) or a database (a session through an SSH tunnel)."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,8 @@ class CheckMeta:
     rationale: str
     remediation: str
     references: tuple[str, ...]
-    needs: tuple[str, ...]  # fact keys (see posture.collect.catalog)
+    needs: tuple[str, ...]  # fact keys (see posture.collect.catalog and .probes)
+    target: str = "host"  # one of TARGET_KINDS: which scope list of a claim it iterates
 
     def validate(self) -> None:
         """Raise ``ValueError`` when a field is empty or malformed."""
@@ -42,6 +46,8 @@ class CheckMeta:
             raise ValueError(f"check {self.id}: no references")
         if not self.needs:
             raise ValueError(f"check {self.id}: needs no fact")
+        if self.target not in TARGET_KINDS:
+            raise ValueError(f"check {self.id}: target {self.target!r} not in {TARGET_KINDS}")
 
 
 @dataclass(frozen=True)

@@ -52,18 +52,18 @@ def _progress(host: str, message: str) -> None:
 
 def _scan(args: argparse.Namespace) -> int:
     from posture.collect.collector import CollectOptions, collect, now_iso
-    from posture.evaluate import needs_by_host, selected_claims
+    from posture.evaluate import collection_plan, selected_claims
 
     inventory, outdir = _common(args)
     if args.concurrency < 1:
         raise UsageError("--concurrency: expected a whole number >= 1")
     if args.save_facts:
         Path(args.save_facts).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    needs = needs_by_host(inventory, selected_claims(inventory, args.only))
+    plan = collection_plan(inventory, selected_claims(inventory, args.only))
     options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
                              concurrency=args.concurrency,
                              progress=None if args.quiet else _progress)
-    snapshot = collect(inventory, needs, options)
+    snapshot = collect(inventory, plan, options)
     if args.save_facts:
         write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
     return _judge_and_report(args, inventory, snapshot, outdir, now_iso())

@@ -32,14 +32,26 @@ def selected_claims(inventory: Inventory, only: Sequence[str] = ()) -> list[Clai
     return [c for c in inventory.claims if not only or c.id in only]
 
 
-def needs_by_host(inventory: Inventory, claims: Iterable[Claim]) -> dict[str, set[str]]:
-    """Host name -> the fact keys the selected checks need there (the collection plan)."""
-    needs: dict[str, set[str]] = {}
+def scope_of(claim: Claim, kind: str) -> tuple[str, ...]:
+    """The claim's targets of one kind (host | endpoint | database)."""
+    return {"host": claim.scope.hosts, "endpoint": claim.scope.endpoints,
+            "database": claim.scope.databases}[kind]
+
+
+def collection_plan(inventory: Inventory,
+                    claims: Iterable[Claim]) -> dict[str, dict[str, set[str]]]:
+    """kind -> target name -> the fact keys the selected checks need there."""
+    plan: dict[str, dict[str, set[str]]] = {"host": {}, "endpoint": {}, "database": {}}
     for claim in claims:
         for check in catalogue.checks_for(claim.type):
-            for host in claim.scope.hosts:
-                needs.setdefault(host, set()).update(check.meta.needs)
-    return needs
+            for name in scope_of(claim, check.meta.target):
+                plan[check.meta.target].setdefault(name, set()).update(check.meta.needs)
+    return plan
+
+
+def needs_by_host(inventory: Inventory, claims: Iterable[Claim]) -> dict[str, set[str]]:
+    """Host name -> the fact keys the selected checks need there."""
+    return collection_plan(inventory, claims)["host"]
 
 
 def parse_time(value: str) -> datetime:
@@ -49,10 +61,10 @@ def parse_time(value: str) -> datetime:
 
 def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
               scan_time: datetime) -> Finding:
-    """Evaluate one check on one host; never raises."""
+    """Evaluate one check on one target; never raises."""
     meta = check.meta
     if host is None:
-        host = HostFacts(target, False, {}, ("host was not collected",))
+        host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
     ctx = CheckContext(target=target, facts=facts, params=dict(claim.expect),
                        scan_time=scan_time)
@@ -76,14 +88,16 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     if not checks:
         return ClaimResult(claim.id, claim.type, claim.says, Verdict.NOT_VERIFIABLE, (),
                            severity, f"no check of this version verifies '{claim.type}' yet")
-    if not claim.scope.hosts:
+    if not any(scope_of(claim, check.meta.target) for check in checks):
+        kinds = sorted({check.meta.target for check in checks})
         return ClaimResult(claim.id, claim.type, claim.says, Verdict.NOT_VERIFIABLE, (),
-                           severity, "no host in the claim's scope")
+                           severity, f"nothing in the claim's scope to check: add "
+                                     f"{' or '.join(k + 's' for k in kinds)}")
     ids: list[str] = []
     for check in checks:
-        for host_name in claim.scope.hosts:
-            finding = run_check(check, host_name, snapshot.hosts.get(host_name), claim,
-                                scan_time)
+        kind = check.meta.target
+        for name in scope_of(claim, kind):
+            finding = run_check(check, name, snapshot.target(kind, name), claim, scan_time)
             fid = finding.id
             if fid in findings and findings[fid] != finding:
                 # Same check and host judged under another claim's parameters: keep both.

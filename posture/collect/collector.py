@@ -1,12 +1,15 @@
-"""Gather facts from every host: one SSH connection, at most two concurrent execs per host.
+"""Gather facts: one SSH connection per host with at most two concurrent execs, plus probes.
 
-The unprivileged batch and the sudo batch run at the same time on two channels of the same
-connection, so a host costs about one round trip whatever the number of facts.
+For a host, the unprivileged batch and the sudo batch run at the same time on two channels of
+the same connection, so a host costs about one round trip whatever the number of facts. The
+databases of a host are probed through tunnels over that same connection. Endpoints are probed
+from the auditor, in parallel with the hosts.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,13 +17,17 @@ from datetime import UTC, datetime
 
 from posture import __version__
 from posture.collect.batch import build_script, new_marker, split_output
+from posture.collect.catalog import BY_KEY as SSH_FACTS
 from posture.collect.catalog import FactSpec, specs_for
+from posture.collect.probes import BY_KEY as PROBES
+from posture.collect.probes import ProbeContext, ProbeError
 from posture.collect.ssh import ExecResult, SshSession
 from posture.errors import SudoError, TransportError
-from posture.inventory.model import Host, Inventory
+from posture.inventory.model import Database, Endpoint, Host, Inventory
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
 
-Progress = Callable[[str, str], None]  # (host name, message)
+Progress = Callable[[str, str], None]  # (target name, message)
+Plan = Mapping[str, Mapping[str, set[str]]]  # kind -> target name -> fact keys
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,9 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def plan(host: Host, keys: Iterable[str]) -> tuple[list[FactSpec], list[FactSpec]]:
-    """Split the needed facts into (unprivileged, sudo) batches for ``host``."""
-    specs = specs_for(set(keys))
+def plan_batches(host: Host, keys: Iterable[str]) -> tuple[list[FactSpec], list[FactSpec]]:
+    """Split the needed SSH facts into (unprivileged, sudo) batches for ``host``."""
+    specs = specs_for({k for k in keys if k in SSH_FACTS})
     if not (host.ssh.sudo or host.ssh.sudo_password_env):
         return specs, []
     return [s for s in specs if not s.root], [s for s in specs if s.root]
@@ -57,13 +64,18 @@ def _failure(result: ExecResult) -> str:
     return ""
 
 
+def _fail_all(specs: list[FactSpec], status: FactStatus, reason: str,
+              privileged: bool) -> dict[str, Fact]:
+    return {s.key: Fact(s.key, status, None, reason, s.snippet.strip()[:2000], None, privileged)
+            for s in specs}
+
+
 def _run_batch(session: SshSession, host: Host, specs: list[FactSpec],
                privileged: bool) -> tuple[dict[str, Fact], str]:
     """Run one batch; return its facts and a host-level error message ('' when none)."""
     marker = new_marker()
     script = build_script(specs, marker, host.timeouts.command)
-    budget = host.timeouts.command * max(1, len(specs))
-    timeout = min(budget, host.timeouts.host)
+    timeout = min(host.timeouts.command * max(1, len(specs)), host.timeouts.host)
     try:
         if privileged:
             result = session.run_sudo(script, timeout=timeout)
@@ -72,64 +84,162 @@ def _run_batch(session: SshSession, host: Host, specs: list[FactSpec],
     except SudoError as exc:
         status = FactStatus.DENIED if exc.kind != "error" else FactStatus.ERROR
         reason = f"sudo {exc.kind}: {exc}"[:500]
-        return {s.key: Fact(s.key, status, None, reason, s.snippet.strip()[:2000], None, True)
-                for s in specs}, reason
+        return _fail_all(specs, status, reason, True), reason
     except TransportError as exc:
         reason = str(exc)[:500]
-        return {s.key: Fact(s.key, FactStatus.ERROR, None, reason, s.snippet.strip()[:2000],
-                            None, privileged) for s in specs}, reason
+        return _fail_all(specs, FactStatus.ERROR, reason, privileged), reason
     failure = _failure(result)
     facts = split_output(result.stdout, result.stderr, marker, specs,
                          privileged=privileged, failure=failure)
     return facts, failure
 
 
-def collect_host(host: Host, keys: Iterable[str], options: CollectOptions) -> HostFacts:
-    """Connect once, run the batches, return the host's facts (never raises on target faults)."""
-    started = time.monotonic()
-    user_specs, root_specs = plan(host, keys)
+def run_probes(keys: Iterable[str], ctx: ProbeContext) -> dict[str, Fact]:
+    """Run the probes named by ``keys`` in order; each failure stays in its own fact."""
+    facts: dict[str, Fact] = {}
+    try:
+        for key in sorted(k for k in keys if k in PROBES):
+            probe = PROBES[key]
+            if ctx.remaining() <= 0:
+                facts[key] = Fact(key, FactStatus.TIMEOUT, None, "target deadline reached")
+                continue
+            try:
+                facts[key] = Fact(key, FactStatus.OK, probe.run(ctx))
+            except ProbeError as exc:
+                facts[key] = Fact(key, exc.status, None, str(exc)[:500])
+            except Exception as exc:  # noqa: BLE001 - one broken probe must not sink a target
+                facts[key] = Fact(key, FactStatus.ERROR, None,
+                                  f"probe failed internally ({type(exc).__name__})")
+    finally:
+        for close in ctx.cache.get("closers", []):
+            try:
+                close()
+            except Exception:  # noqa: BLE001, S112 - closing is best effort
+                continue
+    return facts
+
+
+@dataclass
+class _HostWork:
+    host: Host
+    keys: set[str]
+    databases: list[tuple[Database, set[str]]]
+
+
+def _probe_databases(work: _HostWork, session: SshSession | None, inventory: Inventory,
+                     environ: Mapping[str, str], reason: str) -> dict[str, HostFacts]:
+    out: dict[str, HostFacts] = {}
+    for database, keys in work.databases:
+        started = time.monotonic()
+        if session is None:
+            facts = {k: Fact(k, FactStatus.ERROR, None, reason) for k in keys}
+            out[database.name] = HostFacts(database.name, False, facts, (reason,))
+            continue
+        ctx = ProbeContext(inventory, database.name, started + work.host.timeouts.host,
+                           environ, host=work.host, database=database, ssh=session)
+        facts = run_probes(keys, ctx)
+        reachable = any(f.ok for f in facts.values())
+        errors = tuple(sorted({f.reason for f in facts.values() if not f.ok}))[:5]
+        out[database.name] = HostFacts(database.name, reachable, facts, errors,
+                                       duration_s=round(time.monotonic() - started, 3))
+    return out
+
+
+def collect_host(work: _HostWork, inventory: Inventory,
+                 options: CollectOptions) -> tuple[HostFacts, dict[str, HostFacts]]:
+    """Visit one host: SSH batches, host probes, database probes. Never raises."""
+    host, started = work.host, time.monotonic()
+    environ = options.environ if options.environ is not None else os.environ
     say = options.progress or (lambda _h, _m: None)
+    user_specs, root_specs = plan_batches(host, work.keys)
+    probe_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
+                             host=host)
+    host_probe_facts = run_probes(work.keys, probe_ctx)
+    if not (user_specs or root_specs or work.databases):
+        return HostFacts(host.name, True, host_probe_facts,
+                         duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
     try:
         session = SshSession.connect(host, trust_on_first_use=options.trust_on_first_use,
-                                     environ=options.environ)
+                                     environ=environ)
     except TransportError as exc:
         say(host.name, f"unreachable: {exc}")
-        return HostFacts(host.name, False, {}, (str(exc)[:500],),
-                         duration_s=round(time.monotonic() - started, 3))
+        reason = str(exc)[:500]
+        dbs = _probe_databases(work, None, inventory, environ, reason)
+        return HostFacts(host.name, False, host_probe_facts, (reason,),
+                         duration_s=round(time.monotonic() - started, 3)), dbs
     with session:
         say(host.name, f"connected ({session.host_key}); gathering "
                        f"{len(user_specs) + len(root_specs)} facts")
-        jobs = [(user_specs, False), (root_specs, True)]
-        jobs = [(specs, priv) for specs, priv in jobs if specs]
-        facts: dict[str, Fact] = {}
+        jobs = [(specs, priv) for specs, priv in ((user_specs, False), (root_specs, True))
+                if specs]
+        facts: dict[str, Fact] = dict(host_probe_facts)
         problems: list[str] = []
         with cf.ThreadPoolExecutor(max_workers=2) as pool:
             for part, problem in pool.map(lambda job: _run_batch(session, host, *job), jobs):
                 facts.update(part)
                 if problem:
                     problems.append(problem)
-        errors = tuple(problems)
-        result = HostFacts(host.name, True, facts, errors, session.host_key,
+        dbs = _probe_databases(work, session, inventory, environ, "")
+        result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,
                            round_trips=len(jobs), connections=session.connections,
                            duration_s=round(time.monotonic() - started, 3))
     say(host.name, f"done in {result.duration_s:.2f} s")
-    return result
+    return result, dbs
 
 
-def collect(inventory: Inventory, needs: Mapping[str, set[str]],
-            options: CollectOptions) -> FactsSnapshot:
-    """Gather ``needs`` (host name -> fact keys) from every host, hosts in parallel."""
+def collect_endpoint(endpoint: Endpoint, keys: set[str], inventory: Inventory,
+                     options: CollectOptions) -> HostFacts:
+    """Probe one endpoint from the auditor. Never raises."""
+    started = time.monotonic()
+    environ = options.environ if options.environ is not None else os.environ
+    budget = float(options.extra.get("endpoint_deadline", 120.0))  # type: ignore[arg-type]
+    ctx = ProbeContext(inventory, endpoint.name, started + budget, environ, endpoint=endpoint)
+    facts = run_probes(keys, ctx)
+    reachable = any(f.ok for f in facts.values())
+    errors = tuple(sorted({f.reason for f in facts.values() if not f.ok}))[:5]
+    return HostFacts(endpoint.name, reachable, facts, errors,
+                     duration_s=round(time.monotonic() - started, 3))
+
+
+def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
+    db_plan = plan.get("database", {})
+    work: list[_HostWork] = []
+    for host in inventory.hosts:
+        dbs = [(d, set(db_plan[d.name])) for d in inventory.databases
+               if d.host == host.name and db_plan.get(d.name)]
+        keys = set(plan.get("host", {}).get(host.name, set()))
+        if keys or dbs:
+            work.append(_HostWork(host, keys, dbs))
+    return work
+
+
+def collect(inventory: Inventory, plan: Plan, options: CollectOptions) -> FactsSnapshot:
+    """Gather what ``plan`` asks for; hosts and endpoints in parallel (bounded)."""
     started = now_iso()
-    hosts = [h for h in inventory.hosts if needs.get(h.name)]
-    results: dict[str, HostFacts] = {}
-    workers = max(1, min(options.concurrency, len(hosts) or 1))
+    works = _host_work(inventory, plan)
+    endpoints = [(e, set(plan.get("endpoint", {})[e.name])) for e in inventory.endpoints
+                 if plan.get("endpoint", {}).get(e.name)]
+    hosts: dict[str, HostFacts] = {}
+    databases: dict[str, HostFacts] = {}
+    probed: dict[str, HostFacts] = {}
+    workers = max(1, min(options.concurrency, len(works) + len(endpoints) or 1))
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(collect_host, h, needs[h.name], options): h for h in hosts}
-        for future in cf.as_completed(futures):
-            host = futures[future]
-            results[host.name] = future.result()
-    ordered = {h.name: results[h.name] for h in hosts}
-    return FactsSnapshot(started_at=started, finished_at=now_iso(), scan_time=started,
-                         inventory_sha256=inventory.sha256, hosts=ordered,
-                         tool_version=__version__)
+        host_jobs = {pool.submit(collect_host, w, inventory, options): w for w in works}
+        ep_jobs = {pool.submit(collect_endpoint, e, k, inventory, options): e
+                   for e, k in endpoints}
+        for future in cf.as_completed(host_jobs):
+            host_facts, db_facts = future.result()
+            hosts[host_jobs[future].host.name] = host_facts
+            databases.update(db_facts)
+        for ep_future in cf.as_completed(ep_jobs):
+            probed[ep_jobs[ep_future].name] = ep_future.result()
+    order = [h.name for h in inventory.hosts]
+    return FactsSnapshot(
+        started_at=started, finished_at=now_iso(), scan_time=started,
+        inventory_sha256=inventory.sha256,
+        hosts={n: hosts[n] for n in order if n in hosts},
+        endpoints={e.name: probed[e.name] for e in inventory.endpoints if e.name in probed},
+        databases={d.name: databases[d.name] for d in inventory.databases
+                   if d.name in databases},
+        tool_version=__version__)
