@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
-      apache2 python3-venv ca-certificates)
+      apache2 openssl python3-venv ca-certificates mariadb-server mariadb-client
+      vsftpd nftables iptables chromium)
 
 need=()
 for p in "${PKGS[@]}"; do

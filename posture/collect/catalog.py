@@ -97,7 +97,7 @@ done
 true
 """
 
-CATALOG: tuple[FactSpec, ...] = (
+_SYSTEM: tuple[FactSpec, ...] = (
     FactSpec("host.time", "date -u +%s", parsers.parse_int,
              doc="int: the target's clock, seconds since the epoch (UTC)."),
     FactSpec("os.release", "cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release",
@@ -147,6 +147,15 @@ CATALOG: tuple[FactSpec, ...] = (
              doc="dict[user, int]: number of keys in each user's authorized_keys files."),
 )
 
+
+def _families() -> tuple[FactSpec, ...]:
+    # Families add their SSH facts in their own modules; imported late (they import FactSpec).
+    from posture.collect import catalog_app, catalog_net
+
+    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS)
+
+
+CATALOG: tuple[FactSpec, ...] = _families()
 BY_KEY: dict[str, FactSpec] = {spec.key: spec for spec in CATALOG}
 
 
