@@ -13,7 +13,6 @@ from posture.factsfile import load as facts_load
 from posture.inventory import Inventory, load_inventory
 from posture.models import FactsSnapshot, ScanResult
 from posture.output import parse_formats, prepare_outdir, write_private, write_reports
-from posture.render.sanitize import safe_text
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -46,10 +45,6 @@ def _common(args: argparse.Namespace) -> tuple[Inventory, Path]:
     return inventory, prepare_outdir(args.output)
 
 
-def _progress(host: str, message: str) -> None:
-    print(f"posture: {safe_text(host, 80)}: {safe_text(message, 300)}", file=sys.stderr)
-
-
 def _scan(args: argparse.Namespace) -> int:
     from posture.collect.collector import CollectOptions, collect, now_iso
     from posture.evaluate import collection_plan, selected_claims
@@ -60,10 +55,13 @@ def _scan(args: argparse.Namespace) -> int:
     if args.save_facts:
         Path(args.save_facts).expanduser().parent.mkdir(parents=True, exist_ok=True)
     plan = collection_plan(inventory, selected_claims(inventory, args.only))
-    options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
-                             concurrency=args.concurrency,
-                             progress=None if args.quiet else _progress)
-    snapshot = collect(inventory, plan, options)
+    from posture.progress import ProgressReporter
+
+    with ProgressReporter(live=False if args.quiet else None) as reporter:
+        options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
+                                 concurrency=args.concurrency,
+                                 progress=None if args.quiet else reporter)
+        snapshot = collect(inventory, plan, options)
     if args.save_facts:
         write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
     return _judge_and_report(args, inventory, snapshot, outdir, now_iso())
