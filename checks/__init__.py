@@ -9,7 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checks import accounts, apache, os_release, services, ssh
+from checks import (
+    accounts,
+    allowlist,
+    apache,
+    appconfig,
+    attestation,
+    dbtls,
+    os_release,
+    services,
+    shop,
+    shopdata,
+    ssh,
+    testdata,
+    tls,
+    web,
+)
+from checks import grade as tls_grade
+from checks import http as http_checks
 from checks.base import Check
 
 CLAIM_TYPES: tuple[str, ...] = (
@@ -20,14 +37,32 @@ CLAIM_TYPES: tuple[str, ...] = (
     "ip_allowlist",
     "test_data_fictitious",
     "encrypted_admin_channels",
+    # Beyond the contract's seven: whole-statement coverage (see docs/statement.md).
+    "cookies_functional_only",
+    "third_parties_declared",
+    "retention",
+    "no_card_data_stored",
+    "newsletter_opt_in",
+    "application_version",
+    "attestation",
 )
-"""Every claim type of the contract (v1)."""
+"""Every claim type: the contract's (v1) first, then the statement ones."""
 
 IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = (
     "os_version",
     "apache_version",
     "password_rotation",
     "encrypted_admin_channels",
+    "test_data_fictitious",
+    "tls_all_links",
+    "ip_allowlist",
+    "cookies_functional_only",
+    "third_parties_declared",
+    "retention",
+    "no_card_data_stored",
+    "newsletter_opt_in",
+    "application_version",
+    "attestation",
 )
 """Claim types that at least one check in the catalogue serves today."""
 
@@ -47,6 +82,26 @@ CATALOGUE: tuple[Check, ...] = (
     ssh.WEAK_ALGORITHMS,
     ssh.SFTP_SUBSYSTEM,
     services.PLAINTEXT_ADMIN,
+    testdata.FICTITIOUS_VALUES,
+    testdata.NO_PRODUCTION_RECORDS,
+    *tls.CHECKS,
+    tls_grade.GRADE,
+    *http_checks.CHECKS,
+    web.COOKIES,
+    web.THIRD_PARTIES,
+    shop.VERSION,
+    shop.SUPPORT,
+    shop.ADMIN,
+    shopdata.RETENTION,
+    shopdata.NO_CARD_DATA,
+    shopdata.NEWSLETTER,
+    attestation.ATTESTED,
+    *appconfig.CHECKS,
+    *dbtls.CHECKS,
+    allowlist.SSH,
+    allowlist.DATABASE,
+    allowlist.ADMIN,
+    allowlist.UNDECLARED,
 )
 """Every check, in the order reports list them."""
 

@@ -14,9 +14,10 @@ from typing import Any
 from posture.models import JSON, Fact, FactStatus, Severity, Status
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-TARGET_KINDS = ("host", "endpoint", "database")
+TARGET_KINDS = ("host", "endpoint", "database", "document")
 """What a check judges: a host (facts over SSH and probes of it), an endpoint (TLS/HTTP from
-the auditor) or a database (a session through an SSH tunnel)."""
+the auditor), a database (a session through an SSH tunnel) or a document (the evidence file
+an attestation claim names: the claim is its own target)."""
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
+from posture import commands_admin
 from posture.errors import UsageError
 from posture.factsfile import dumps as facts_dumps
 from posture.factsfile import load as facts_load
 from posture.inventory import Inventory, load_inventory
 from posture.models import FactsSnapshot, ScanResult
-from posture.output import parse_formats, prepare_outdir, write_private, write_reports
+from posture.outpaths import check_output_file
+from posture.output import (
+    parse_formats,
+    parse_languages,
+    prepare_outdir,
+    write_private,
+    write_reports,
+)
+from posture.render.context import ReportHistory
+from posture.render.sanitize import safe_text
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -21,10 +32,17 @@ def dispatch(args: argparse.Namespace) -> int:
         return _scan(args)
     if args.command == "evaluate":
         return _evaluate(args)
+    if args.command in commands_admin.COMMANDS or getattr(args, "inventory_command", "") \
+            == "import-ansible":
+        return commands_admin.dispatch(args)
     if args.command == "inventory":
         return _validate(args.path)
     if args.command == "checks":
         return _checks(args)
+    if args.command == "statement":
+        from posture.statement.command import import_command
+
+        return import_command(args)
     if args.command == "diff":
         from posture.diff import diff_command
 
@@ -33,8 +51,9 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _common(args: argparse.Namespace) -> tuple[Inventory, Path]:
-    inventory = load_inventory(args.inventory)
+    inventory = commands_admin.load_for(args)  # -i, plus any --ansible-inventory hosts
     parse_formats(args.format)
+    parse_languages(args.lang)
     if args.fail_under is not None and not 0 <= args.fail_under <= 100:
         raise UsageError("--fail-under: expected a score from 0 to 100")
     known = {c.id for c in inventory.claims}
@@ -46,25 +65,34 @@ def _common(args: argparse.Namespace) -> tuple[Inventory, Path]:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from posture.collect.collector import CollectOptions, collect, now_iso
+    from posture.collect.collector import CollectOptions, now_iso
     from posture.evaluate import collection_plan, selected_claims
+    from posture.interrupt import collect_until_stopped, exit_now
 
+    if args.dry_run:
+        return commands_admin.dry_run(args)
     inventory, outdir = _common(args)
+    inventory = commands_admin.apply_shard(args, inventory)
     if args.concurrency < 1:
         raise UsageError("--concurrency: expected a whole number >= 1")
     if args.save_facts:
-        Path(args.save_facts).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        check_output_file(args.save_facts, "--save-facts").parent.mkdir(parents=True,
+                                                                        exist_ok=True)
     plan = collection_plan(inventory, selected_claims(inventory, args.only))
     from posture.progress import ProgressReporter
 
     with ProgressReporter(live=False if args.quiet else None) as reporter:
         options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
                                  concurrency=args.concurrency,
+                                 allow_match_exec=args.allow_match_exec,
                                  progress=None if args.quiet else reporter)
-        snapshot = collect(inventory, plan, options)
+        snapshot, stopped = collect_until_stopped(inventory, plan, options)
     if args.save_facts:
         write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
-    return _judge_and_report(args, inventory, snapshot, outdir, now_iso())
+    code = _judge_and_report(args, inventory, snapshot, outdir, now_iso(), incomplete=stopped)
+    if stopped:  # SIGTERM: the partial report is written; do not wait for stuck connections
+        exit_now(code)
+    return code
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -77,18 +105,36 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _judge_and_report(args: argparse.Namespace, inventory: Inventory,
-                      snapshot: FactsSnapshot, outdir: Path, finished: str | None) -> int:
+                      snapshot: FactsSnapshot, outdir: Path, finished: str | None, *,
+                      incomplete: bool = False) -> int:
     from posture.evaluate import evaluate, exit_code
     from posture.render.console import render_console
 
     result: ScanResult = evaluate(inventory, snapshot, only=args.only, finished_at=finished)
-    files = write_reports(result, outdir, parse_formats(args.format), args.lang)
+    if incomplete:
+        result = dataclasses.replace(result, incomplete=True)
+    history = _history(args, result)
+    files = write_reports(result, outdir, parse_formats(args.format), args.lang, history)
     if not args.quiet:
         color = sys.stdout.isatty() and not args.no_color
         sys.stdout.write(render_console(result, color=color))
         for path in files:
             print(f"wrote {path}")
-    return exit_code(result, args.fail_under)
+    code = exit_code(result, args.fail_under)
+    return code or (2 if incomplete else 0)  # 2: the contract's "could not be determined"
+
+
+def _history(args: argparse.Namespace, result: ScanResult) -> ReportHistory | None:
+    """Trend and changes from the scan history, recording this scan; a broken history only
+    costs the trend, never the report."""
+    from posture.history import HistoryError, report_history, resolve_path
+
+    try:
+        return report_history(resolve_path(args.history, args.no_history), result)
+    except HistoryError as exc:
+        print(f"posture: warning: {safe_text(str(exc), 300)}; no trend in this report",
+              file=sys.stderr)
+        return None
 
 
 def _validate(path: str) -> int:

@@ -4,7 +4,10 @@ OpenSSH on 127.0.0.1:22220 and Apache (HTTP + TLS) from Debian's packages, a thr
 three users: ``pstauditor`` (key, passwordless sudo: the audit account), ``pstadmin`` (password
 changed 10 days ago) and ``pstlegacy`` (password unchanged for 200 days: a planted breach of a
 90-day rotation promise). sshd accepts passwords: a planted breach of "admin access is keys
-only". Everything lives in /var/tmp/posture-lab and is removed on stop.
+only". A MariaDB on 127.0.0.1:23306 holds shop_prod and shop_test, with 7 production
+customers copied into test (a planted breach of "test data is fictitious"); its read-only
+account's password reaches the scan through POSTURE_DEMO_DB_PASSWORD only. Everything lives in
+/var/tmp/posture-lab and is removed on stop.
 """
 
 from __future__ import annotations
@@ -16,13 +19,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
+from posture.demotls import DemoTls, start_demo_tls
 from posture.lab import Lab, LabSshd
+from posture.labdb import LabMariaDB
+from posture.labshop import DEMO_READER, start_demo_shop
+from posture.labstatement import plant_demo_statement, plant_site
 from posture.labweb import LabApache, start_apache
 from posture.secret import Secret
 
 DEMO_DIR: Final = Path("/var/tmp/posture-lab")  # noqa: S108 - fixed: inventory/demo.yml names it
 DEMO_ADDRESS: Final = "127.0.0.1"
 DEMO_SSH_PORT: Final = 22220
+DEMO_WEB_PORT: Final = 22446  # the lab Apache's https: shop pages with cookies, trackers
+DEMO_DB_PORT: Final = 23306  # the lab MariaDB (shop_prod, shop_test), reached over SSH
+DEMO_DB_PASSWORD_ENV: Final = "POSTURE_DEMO_DB_PASSWORD"  # noqa: S105 - a variable name
 
 
 @dataclass
@@ -32,9 +42,16 @@ class DemoTarget:
     lab: Lab
     sshd: LabSshd
     apache: LabApache | None
+    database: LabMariaDB | None = None
+    db_password: Secret | None = None  # of the read-only demo account posture_ro
+    tls: DemoTls | None = None  # web endpoints and FTP with planted TLS weaknesses
 
     def stop(self) -> None:
         """Stop servers, remove users and files (idempotent)."""
+        if self.tls is not None:
+            self.tls.stop()
+        if self.database is not None:
+            self.database.stop()
         if self.apache is not None:
             self.apache.stop()
         self.lab.stop()
@@ -48,7 +65,7 @@ class DemoTarget:
 
 
 def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
-               with_apache: bool = True,
+               with_apache: bool = True, with_database: bool = True,
                sshd_options: dict[str, str] | None = None) -> DemoTarget:
     """Start the demo lab that ``inventory/demo.yml`` points at."""
     if workdir.exists():
@@ -57,6 +74,8 @@ def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
     workdir.mkdir(mode=0o755, parents=True)
     lab = Lab(workdir, address=DEMO_ADDRESS)
     apache: LabApache | None = None
+    database: tuple[LabMariaDB, Secret] | None = None
+    tls: DemoTls | None = None
     try:
         options = {"PasswordAuthentication": "yes", **(sshd_options or {})}
         sshd = lab.start_sshd("demo", port=ssh_port, options=options)
@@ -70,10 +89,20 @@ def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
         known_hosts.write_text(sshd.known_hosts.read_text())
         known_hosts.chmod(0o600)
         if with_apache:
-            apache = start_apache(workdir / "apache", address=DEMO_ADDRESS)
+            apache = start_apache(workdir / "apache", address=DEMO_ADDRESS,
+                                  https_port=DEMO_WEB_PORT, site=plant_site(workdir / "site"))
+        if with_database:
+            database = start_demo_shop(workdir / "mariadb", DEMO_DB_PORT)
+        plant_demo_statement(database[0] if database else None, DEMO_READER, workdir)
+        if with_apache:
+            tls = start_demo_tls(workdir / "tls", DEMO_ADDRESS)
     except BaseException:
+        if database is not None:
+            database[0].stop()
         if apache is not None:
             apache.stop()
         lab.stop()
         raise
-    return DemoTarget(lab, sshd, apache)
+    if database is None:
+        return DemoTarget(lab, sshd, apache, tls=tls)
+    return DemoTarget(lab, sshd, apache, *database, tls=tls)

@@ -6,15 +6,19 @@ Every finding starts as ``error`` until a check proves otherwise; a check that r
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import checks as catalogue
 from checks.base import Check, CheckContext
 from posture import __version__
+from posture.factsfile import dumps as facts_dumps
 from posture.inventory.model import Claim, Inventory
+from posture.ledger import judge_ledger
 from posture.models import (
     ClaimResult,
+    FactSource,
     FactsSnapshot,
     Finding,
     HostFacts,
@@ -25,6 +29,7 @@ from posture.models import (
     Verdict,
 )
 from posture.score import claim_verdict, compute_score
+from posture.waivers import apply_waivers, waiver_states
 
 
 def selected_claims(inventory: Inventory, only: Sequence[str] = ()) -> list[Claim]:
@@ -33,7 +38,9 @@ def selected_claims(inventory: Inventory, only: Sequence[str] = ()) -> list[Clai
 
 
 def scope_of(claim: Claim, kind: str) -> tuple[str, ...]:
-    """The claim's targets of one kind (host | endpoint | database)."""
+    """The claim's targets of one kind (host | endpoint | database | document)."""
+    if kind == "document":  # an attestation is judged on the evidence it names: itself
+        return (claim.id,)
     return {"host": claim.scope.hosts, "endpoint": claim.scope.endpoints,
             "database": claim.scope.databases}[kind]
 
@@ -41,7 +48,8 @@ def scope_of(claim: Claim, kind: str) -> tuple[str, ...]:
 def collection_plan(inventory: Inventory,
                     claims: Iterable[Claim]) -> dict[str, dict[str, set[str]]]:
     """kind -> target name -> the fact keys the selected checks need there."""
-    plan: dict[str, dict[str, set[str]]] = {"host": {}, "endpoint": {}, "database": {}}
+    plan: dict[str, dict[str, set[str]]] = {"host": {}, "endpoint": {}, "database": {},
+                                            "document": {}}
     for claim in claims:
         for check in catalogue.checks_for(claim.type):
             for name in scope_of(claim, check.meta.target):
@@ -76,9 +84,11 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
         status, severity = Status.ERROR, meta.severity
         summary = f"check failed internally ({type(exc).__name__}); the result is unknown"
         evidence = {"exception": type(exc).__name__}
+    sources = tuple(FactSource(f.key, f.status.value, f.command, f.privileged, f.reason)
+                    for f in facts.values())
     return Finding(check=meta.id, target=target, status=status, severity=severity,
                    summary=summary, evidence=evidence, remediation=meta.remediation,
-                   title=meta.title)
+                   title=meta.title, sources=sources)
 
 
 def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
@@ -104,7 +114,8 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
                 fid = f"{fid}#{claim.id}"
                 finding = Finding(finding.check, f"{finding.target}#{claim.id}",
                                   finding.status, finding.severity, finding.summary,
-                                  finding.evidence, finding.remediation, finding.title)
+                                  finding.evidence, finding.remediation, finding.title,
+                                  finding.sources)
             findings[fid] = finding
             ids.append(fid)
     verdict = claim_verdict([findings[i].status for i in ids])
@@ -123,12 +134,17 @@ def evaluate(inventory: Inventory, snapshot: FactsSnapshot, *, only: Sequence[st
                    for c in selected_claims(inventory, only))
     hosts = tuple(_host_summary(name, snapshot.hosts.get(name))
                   for name in _hosts_in_scope(inventory, claims))
+    score = compute_score(claims, findings)  # before waivers: they never change the score
+    waivers = tuple(waiver_states(inventory.waivers, scan_time))
+    claims, findings = apply_waivers(claims, findings, waivers)
     return ScanResult(
         started_at=snapshot.started_at, finished_at=finished_at or snapshot.finished_at,
         organisation=inventory.organisation, inventory_sha256=inventory.sha256,
-        score=compute_score(claims, findings), claims=claims,
+        score=score, claims=claims,
         findings=tuple(findings.values()), hosts=hosts, tool_version=__version__,
-        statement=dict(inventory.statement))
+        statement=dict(inventory.statement), scan_time=snapshot.scan_time,
+        facts_sha256=hashlib.sha256(facts_dumps(snapshot).encode()).hexdigest(),
+        waivers=waivers, ledger=judge_ledger(inventory.ledger, claims))
 
 
 def _hosts_in_scope(inventory: Inventory, claims: Sequence[ClaimResult]) -> list[str]:
@@ -144,8 +160,8 @@ def _host_summary(name: str, host: HostFacts | None) -> HostSummary:
 
 
 def exit_code(result: ScanResult, fail_under: float | None = None) -> int:
-    """The contract's exit code for a judged scan (0, 1 or 2)."""
-    verdicts = {c.verdict for c in result.claims}
+    """The contract's exit code for a judged scan (0, 1 or 2); waived claims do not count."""
+    verdicts = {c.verdict for c in result.claims if not c.waived}
     if Verdict.CONTRADICTED in verdicts:
         return 1
     if fail_under is not None and result.score.value < fail_under:

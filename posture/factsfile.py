@@ -12,6 +12,7 @@ from typing import Any
 
 from posture.errors import FactsFileError
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
+from posture.render.sanitize import escape_json_invisible
 
 SCHEMA = "posture.facts/1"
 MAX_BYTES = 64 << 20
@@ -29,6 +30,9 @@ def snapshot_to_dict(snapshot: FactsSnapshot) -> dict[str, Any]:
         "hosts": {name: _host_to_dict(h) for name, h in snapshot.hosts.items()},
         "endpoints": {name: _host_to_dict(h) for name, h in snapshot.endpoints.items()},
         "databases": {name: _host_to_dict(h) for name, h in snapshot.databases.items()},
+        # Only when attestation claims were judged, so other facts files keep their shape.
+        **({"documents": {n: _host_to_dict(h) for n, h in snapshot.documents.items()}}
+           if snapshot.documents else {}),
     }
 
 
@@ -45,8 +49,10 @@ def _host_to_dict(host: HostFacts) -> dict[str, Any]:
 
 def dumps(snapshot: FactsSnapshot) -> str:
     """Serialise with a stable key order."""
-    return json.dumps(snapshot_to_dict(snapshot), indent=1, sort_keys=True,
-                      ensure_ascii=False) + "\n"
+    text = json.dumps(snapshot_to_dict(snapshot), indent=1, sort_keys=True, ensure_ascii=False)
+    # Facts hold raw target text: bidi overrides and C1 controls are \u-escaped (losslessly),
+    # so that viewing the file cannot drive a terminal.
+    return escape_json_invisible(text) + "\n"
 
 
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
@@ -61,12 +67,14 @@ def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
         hosts = {name: _host_from_dict(name, h) for name, h in data["hosts"].items()}
         endpoints = {n: _host_from_dict(n, h) for n, h in data.get("endpoints", {}).items()}
         databases = {n: _host_from_dict(n, h) for n, h in data.get("databases", {}).items()}
+        documents = {n: _host_from_dict(n, h) for n, h in data.get("documents", {}).items()}
         return FactsSnapshot(started_at=str(data["started_at"]),
                              finished_at=str(data["finished_at"]),
                              scan_time=str(data["scan_time"]),
                              inventory_sha256=str(data["inventory_sha256"]), hosts=hosts,
                              tool_version=str(data.get("tool_version", "")),
-                             endpoints=endpoints, databases=databases)
+                             endpoints=endpoints, databases=databases,
+                             documents=documents)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsFileError(f"{source}: malformed facts file ({type(exc).__name__}: "
                              f"{str(exc)[:200]})") from None

@@ -107,11 +107,36 @@ class FactsSnapshot:
     # same shape as a host's; ``reachable`` says whether the target answered at all.
     endpoints: Mapping[str, HostFacts] = field(default_factory=dict)
     databases: Mapping[str, HostFacts] = field(default_factory=dict)
+    # Evidence files of attestation claims, by claim id (read on the auditor's machine).
+    documents: Mapping[str, HostFacts] = field(default_factory=dict)
 
     def target(self, kind: str, name: str) -> HostFacts | None:
         """The facts of target ``name`` of ``kind`` (host | endpoint | database)."""
-        table = {"host": self.hosts, "endpoint": self.endpoints, "database": self.databases}
+        table = {"host": self.hosts, "endpoint": self.endpoints, "database": self.databases,
+                 "document": self.documents}
         return table[kind].get(name)
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """One fact a finding relied on and how it was obtained (the admin's evidence trail)."""
+
+    key: str
+    status: str
+    command: str = ""
+    privileged: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class WaiverState:
+    """An inventory waiver as applied to one scan (see :mod:`posture.waivers`)."""
+
+    id: str
+    reason: str
+    owner: str = ""
+    expires: str = ""  # YYYY-MM-DD; "" = no expiry date
+    active: bool = True  # False: expired at scan time, so the item counts again
 
 
 @dataclass(frozen=True)
@@ -126,6 +151,8 @@ class Finding:
     evidence: Mapping[str, JSON] = field(default_factory=dict)
     remediation: str = ""
     title: str = ""
+    sources: tuple[FactSource, ...] = ()  # the facts the check read, with their commands
+    waiver: WaiverState | None = None
 
     @property
     def id(self) -> str:
@@ -144,6 +171,30 @@ class ClaimResult:
     findings: tuple[str, ...]
     severity: Severity = Severity.HIGH
     reason: str = ""  # why not_verifiable / inconclusive
+    waiver: WaiverState | None = None  # a waiver naming the claim itself
+    waived: bool = False  # every failing part is covered by an active waiver
+
+
+class LedgerVerdict(StrEnum):
+    """What became of one sentence of an imported statement."""
+
+    VERIFIED = "verified"
+    CONTRADICTED = "contradicted"
+    INCONCLUSIVE = "inconclusive"
+    ATTESTED = "attested"  # holds on evidence the organisation supplied, not on observation
+    NOT_VERIFIABLE_REMOTELY = "not_verifiable_remotely"
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One sentence of the statement with its verdict (see :mod:`posture.ledger`)."""
+
+    sentence: str
+    section: str
+    verdict: LedgerVerdict
+    claims: tuple[str, ...] = ()
+    reason: str = ""  # why not verifiable remotely, or what kept it inconclusive
+    starts: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,6 +232,11 @@ class ScanResult:
     hosts: tuple[HostSummary, ...]
     tool_version: str
     statement: Mapping[str, str] = field(default_factory=dict)
+    scan_time: str = ""
+    facts_sha256: str = ""  # SHA-256 of the facts snapshot the findings were judged from
+    waivers: tuple[WaiverState, ...] = ()  # every inventory waiver, active or expired
+    ledger: tuple[LedgerRow, ...] = ()  # every imported statement sentence with its verdict
+    incomplete: bool = False  # the scan was stopped (SIGTERM) before every target was done
 
     def finding(self, finding_id: str) -> Finding | None:
         """Look a finding up by id."""

@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posture.errors import UsageError
 from posture.models import ScanResult
-from posture.render import FILENAMES, Format, render
+from posture.outpaths import check_output_dir
+from posture.render import FILENAMES, SUPPORTED_LANGUAGES, Format, render
+
+if TYPE_CHECKING:
+    from posture.render.context import ReportHistory
 
 
 def parse_formats(text: str) -> list[Format]:
@@ -38,19 +43,38 @@ def write_private(path: Path, data: bytes) -> None:
 
 def prepare_outdir(outdir: str | Path) -> Path:
     """Create the output folder (0700) if needed; refuse a path that is a file."""
-    path = Path(outdir).expanduser()
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"-o {path}: exists and is not a folder")
+    names = [*FILENAMES.values(), *(f"report.{lang}.html" for lang in SUPPORTED_LANGUAGES)]
+    path = check_output_dir(outdir, names)  # links, strangers' folders, '..' (outpaths.py)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
+def parse_languages(text: str) -> list[str]:
+    """``en`` or ``en,nl`` -> languages; the first one is ``report.html``'s."""
+    langs = [part.strip().lower() for part in text.split(",") if part.strip()]
+    bad = [lang for lang in langs if lang not in SUPPORTED_LANGUAGES]
+    if bad or not langs:
+        raise UsageError(f"--lang: expected {' or '.join(SUPPORTED_LANGUAGES)}, "
+                         f"optionally comma-separated (got {text!r})")
+    return list(dict.fromkeys(langs))
+
+
 def write_reports(result: ScanResult, outdir: Path, formats: Sequence[Format],
-                  lang: str) -> list[Path]:
-    """Render every format into ``outdir``; return the files written."""
+                  lang: str, history: ReportHistory | None = None) -> list[Path]:
+    """Render every format into ``outdir``; return the files written.
+
+    ``lang`` may list several languages (``en,nl``): ``report.html`` is in the first, and
+    each other language gets ``report.<lang>.html``.
+    """
     written: list[Path] = []
+    languages = parse_languages(lang)
     for fmt in formats:
         target = outdir / FILENAMES[fmt]
-        write_private(target, render(result, fmt, lang=lang))
+        write_private(target, render(result, fmt, lang=languages[0], history=history))
         written.append(target)
+        if fmt is Format.HTML:
+            for other in languages[1:]:
+                extra = outdir / f"report.{other}.html"
+                write_private(extra, render(result, fmt, lang=other, history=history))
+                written.append(extra)
     return written

@@ -102,7 +102,7 @@ def compute_score(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]
     if claims and not any(weights):
         weights = [1] * len(claims)
     total = sum(weights)
-    earned = sum(w * _claim_share(c, findings) for w, c in zip(weights, claims, strict=True))
+    earned = sum(w * claim_share(c, findings) for w, c in zip(weights, claims, strict=True))
     value = _round(100.0 * earned / total, "0.1") if total else 0.0
     return Score(
         value=value,
@@ -120,8 +120,11 @@ def _statuses(claim: ClaimResult, findings: Mapping[str, Finding]) -> list[Statu
     ]
 
 
-def _claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
-    """Mean credit of the claim's applicable findings; 0 when none is applicable."""
+def claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
+    """Mean credit (0..1) of the claim's applicable findings; 0 when none is applicable.
+
+    The report draws this as the claim's bar.
+    """
     credits = [
         CREDITS[status]
         for status in _statuses(claim, findings)

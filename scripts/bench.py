@@ -5,7 +5,9 @@ Usage: python scripts/bench.py [--runs N]   (root: it starts the demo lab)
 Prints, per run and as medians: wall seconds of a full ``posture scan`` in a fresh process,
 the SSH part of it (connect to last byte, from the facts file), SSH connections and execs per
 host, peak memory (max RSS) of the scan process; beside the floor measured in the same run:
-a fresh Python process doing a bare paramiko connect + exec of ``true``.
+a fresh Python process doing a bare paramiko connect + exec of ``true``. Then the endpoint
+benchmark of ``scripts/bench_tls.py`` (seconds per endpoint and for all endpoints together,
+beside testssl.sh and sslyze where installed).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bench_tls  # scripts/ is on sys.path when this file runs as a script
 
 from posture.demo import DEMO_ADDRESS, DEMO_DIR, DEMO_SSH_PORT, start_demo
 
@@ -86,6 +90,8 @@ def main() -> int:
           f"(connect+auth+exec true: {med['floor_ssh']:.3f} s)")
     print(f"  ratio scan/floor (process):   {med['scan_wall'] / med['floor_wall']:.2f}x")
     print(f"  ratio SSH part/floor SSH:     {med['scan_ssh'] / med['floor_ssh']:.2f}x")
+    # Endpoints: posture's TLS/HTTP probes beside testssl.sh (and sslyze where installed).
+    bench_tls.main()
     return 0
 
 

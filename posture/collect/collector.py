@@ -12,18 +12,22 @@ import concurrent.futures as cf
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from posture import __version__
 from posture.collect.batch import build_script, new_marker, split_output
 from posture.collect.catalog import BY_KEY as SSH_FACTS
 from posture.collect.catalog import FactSpec, specs_for
+from posture.collect.documents import collect_documents
 from posture.collect.probes import BY_KEY as PROBES
-from posture.collect.probes import ProbeContext, ProbeError
+from posture.collect.probes import ProbeContext, ProbeError, before_ssh, run_after_ssh
+from posture.collect.session import Session, open_session
 from posture.collect.ssh import ExecResult, SshSession
 from posture.errors import SudoError, TransportError
+from posture.interrupt import INTERRUPTED, Interrupt
 from posture.inventory.model import Database, Endpoint, Host, Inventory
+from posture.leastpriv import mark_refusals, wrapper_specs
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
 
 Progress = Callable[[str, str], None]  # (target name, message)
@@ -36,9 +40,12 @@ class CollectOptions:
 
     trust_on_first_use: bool = False
     concurrency: int = 8
+    allow_match_exec: bool = False  # let ssh_config 'Match exec' run its local commands
     environ: Mapping[str, str] | None = None
     progress: Progress | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    interrupt: Interrupt | None = None  # SIGTERM: close sessions, visit no further host
+    on_target: Callable[[str, str, HostFacts], None] | None = None  # (kind, name, facts)
 
 
 def now_iso() -> str:
@@ -70,14 +77,17 @@ def _fail_all(specs: list[FactSpec], status: FactStatus, reason: str,
             for s in specs}
 
 
-def _run_batch(session: SshSession, host: Host, specs: list[FactSpec],
+def _run_batch(session: Session, host: Host, specs: list[FactSpec],
                privileged: bool) -> tuple[dict[str, Fact], str]:
     """Run one batch; return its facts and a host-level error message ('' when none)."""
+    wrapper = host.ssh.sudo_wrapper if privileged else None
+    if wrapper:  # least privilege: each root fact is its own exact sudo rule (leastpriv.py)
+        specs = wrapper_specs(specs, wrapper)
     marker = new_marker()
     script = build_script(specs, marker, host.timeouts.command)
     timeout = min(host.timeouts.command * max(1, len(specs)), host.timeouts.host)
     try:
-        if privileged:
+        if privileged and not wrapper:
             result = session.run_sudo(script, timeout=timeout)
         else:
             result = session.run("sh -s", stdin=script, timeout=timeout)
@@ -91,7 +101,7 @@ def _run_batch(session: SshSession, host: Host, specs: list[FactSpec],
     failure = _failure(result)
     facts = split_output(result.stdout, result.stderr, marker, specs,
                          privileged=privileged, failure=failure)
-    return facts, failure
+    return (mark_refusals(facts) if wrapper else facts), failure
 
 
 def run_probes(keys: Iterable[str], ctx: ProbeContext) -> dict[str, Fact]:
@@ -126,7 +136,7 @@ class _HostWork:
     databases: list[tuple[Database, set[str]]]
 
 
-def _probe_databases(work: _HostWork, session: SshSession | None, inventory: Inventory,
+def _probe_databases(work: _HostWork, session: Session | None, inventory: Inventory,
                      environ: Mapping[str, str], reason: str) -> dict[str, HostFacts]:
     out: dict[str, HostFacts] = {}
     for database, keys in work.databases:
@@ -136,7 +146,8 @@ def _probe_databases(work: _HostWork, session: SshSession | None, inventory: Inv
             out[database.name] = HostFacts(database.name, False, facts, (reason,))
             continue
         ctx = ProbeContext(inventory, database.name, started + work.host.timeouts.host,
-                           environ, host=work.host, database=database, ssh=session)
+                           environ, host=work.host, database=database,
+                           ssh=session if isinstance(session, SshSession) else None)
         facts = run_probes(keys, ctx)
         reachable = any(f.ok for f in facts.values())
         errors = tuple(sorted({f.reason for f in facts.values() if not f.ok}))[:5]
@@ -149,25 +160,28 @@ def collect_host(work: _HostWork, inventory: Inventory,
                  options: CollectOptions) -> tuple[HostFacts, dict[str, HostFacts]]:
     """Visit one host: SSH batches, host probes, database probes. Never raises."""
     host, started = work.host, time.monotonic()
+    if options.interrupt is not None and options.interrupt.requested:
+        return HostFacts(host.name, False, {}, (INTERRUPTED,)), {}
     environ = options.environ if options.environ is not None else os.environ
     say = options.progress or (lambda _h, _m: None)
     user_specs, root_specs = plan_batches(host, work.keys)
     probe_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
                              host=host)
-    host_probe_facts = run_probes(work.keys, probe_ctx)
+    host_probe_facts = run_probes(before_ssh(work.keys), probe_ctx)
     if not (user_specs or root_specs or work.databases):
         return HostFacts(host.name, True, host_probe_facts,
                          duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
     try:
-        session = SshSession.connect(host, trust_on_first_use=options.trust_on_first_use,
-                                     environ=environ)
+        session = open_session(host, trust_on_first_use=options.trust_on_first_use,
+                               environ=environ, allow_match_exec=options.allow_match_exec)
     except TransportError as exc:
         say(host.name, f"unreachable: {exc}")
         reason = str(exc)[:500]
         dbs = _probe_databases(work, None, inventory, environ, reason)
         return HostFacts(host.name, False, host_probe_facts, (reason,),
                          duration_s=round(time.monotonic() - started, 3)), dbs
+    stop = options.interrupt.register(session.close) if options.interrupt else 0
     with session:
         say(host.name, f"connected ({session.host_key}); gathering "
                        f"{len(user_specs) + len(root_specs)} facts")
@@ -180,10 +194,15 @@ def collect_host(work: _HostWork, inventory: Inventory,
                 facts.update(part)
                 if problem:
                     problems.append(problem)
+        facts.update(run_after_ssh(work.keys, probe_ctx, facts, run_probes))
         dbs = _probe_databases(work, session, inventory, environ, "")
         result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,
                            round_trips=len(jobs), connections=session.connections,
                            duration_s=round(time.monotonic() - started, 3))
+    if options.interrupt is not None:
+        options.interrupt.unregister(stop)
+        if options.interrupt.requested and result.errors:
+            result = replace(result, errors=(INTERRUPTED, *result.errors))
     say(host.name, f"done in {result.duration_s:.2f} s")
     return result, dbs
 
@@ -214,6 +233,13 @@ def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
     return work
 
 
+def _announce(options: CollectOptions, kind: str, done: Mapping[str, HostFacts]) -> None:
+    """Hand finished targets to ``on_target`` (an interrupted run reports what it has)."""
+    if options.on_target is not None:
+        for name, facts in done.items():
+            options.on_target(kind, name, facts)
+
+
 def collect(inventory: Inventory, plan: Plan, options: CollectOptions) -> FactsSnapshot:
     """Gather what ``plan`` asks for; hosts and endpoints in parallel (bounded)."""
     started = now_iso()
@@ -232,8 +258,11 @@ def collect(inventory: Inventory, plan: Plan, options: CollectOptions) -> FactsS
             host_facts, db_facts = future.result()
             hosts[host_jobs[future].host.name] = host_facts
             databases.update(db_facts)
+            _announce(options, "host", {host_facts.host: host_facts})
+            _announce(options, "database", db_facts)
         for ep_future in cf.as_completed(ep_jobs):
             probed[ep_jobs[ep_future].name] = ep_future.result()
+            _announce(options, "endpoint", {ep_jobs[ep_future].name: ep_future.result()})
     order = [h.name for h in inventory.hosts]
     return FactsSnapshot(
         started_at=started, finished_at=now_iso(), scan_time=started,
@@ -242,4 +271,5 @@ def collect(inventory: Inventory, plan: Plan, options: CollectOptions) -> FactsS
         endpoints={e.name: probed[e.name] for e in inventory.endpoints if e.name in probed},
         databases={d.name: databases[d.name] for d in inventory.databases
                    if d.name in databases},
+        documents=collect_documents(inventory, plan.get("document", {})),
         tool_version=__version__)

@@ -15,11 +15,11 @@ families live in their own modules and are listed in :data:`PROBES`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from posture.models import JSON, FactStatus
+from posture.models import JSON, Fact, FactStatus
 
 if TYPE_CHECKING:
     from posture.collect.ssh import SshSession
@@ -63,13 +63,25 @@ class Probe:
     kind: str  # host | endpoint | database
     run: Callable[[ProbeContext], JSON]
     doc: str = ""
+    # Host probes only: run after the SSH batches, which they read in ctx.cache["host_facts"]
+    # (e.g. to confirm from the auditor a listener that the host reported).
+    after_ssh: bool = False
 
 
 def _families() -> tuple[Probe, ...]:
     # Imported here, not at module top, so that a family can import this module's types.
-    from posture.collect import probes_db, probes_net, probes_tls
+    from posture.collect import (
+        probes_db,
+        probes_dbtls,
+        probes_net,
+        probes_plain,
+        probes_shopdb,
+        probes_tls,
+        probes_web,
+    )
 
-    return (*probes_net.PROBES, *probes_tls.PROBES, *probes_db.PROBES)
+    return (*probes_net.PROBES, *probes_tls.PROBES, *probes_db.PROBES, *probes_web.PROBES,
+            *probes_shopdb.PROBES, *probes_plain.PROBES, *probes_dbtls.PROBES)
 
 
 PROBES: tuple[Probe, ...] = _families()
@@ -79,3 +91,19 @@ BY_KEY: dict[str, Probe] = {p.key: p for p in PROBES}
 def probe_keys(kind: str) -> frozenset[str]:
     """The probe fact keys of one target kind."""
     return frozenset(p.key for p in PROBES if p.kind == kind)
+
+
+def before_ssh(keys: Iterable[str]) -> set[str]:
+    """The keys of ``keys`` that do not wait for the host's SSH facts."""
+    return {k for k in keys if not (k in BY_KEY and BY_KEY[k].after_ssh)}
+
+
+def run_after_ssh(keys: Iterable[str], ctx: ProbeContext, facts: Mapping[str, Fact],
+                  run: Callable[[Iterable[str], ProbeContext], dict[str, Fact]]
+                  ) -> dict[str, Fact]:
+    """Run the ``after_ssh`` probes among ``keys``, with the host's facts in the cache."""
+    late = set(keys) - before_ssh(keys)
+    if not late:
+        return {}
+    ctx.cache["host_facts"] = dict(facts)
+    return run(late, ctx)

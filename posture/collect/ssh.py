@@ -65,11 +65,12 @@ class SshSession:
 
     @classmethod
     def connect(cls, host: Host, *, trust_on_first_use: bool = False,
-                environ: Mapping[str, str] | None = None) -> SshSession:
+                environ: Mapping[str, str] | None = None,
+                allow_match_exec: bool = False) -> SshSession:
         """Connect (through any ProxyJump hops), verify host keys, authenticate."""
         env = os.environ if environ is None else environ
         deadline = time.monotonic() + host.timeouts.host
-        route = resolve(host)
+        route = resolve(host, allow_match_exec=allow_match_exec)
         targets = [*route.hops, route.target]
         creds = [gather(host.ssh, t, env) for t in targets]  # env/key errors before any I/O
         session = cls(host, route, deadline)

@@ -50,9 +50,11 @@ class Credentials:
 
 
 def _load_key(path: str, passphrase: Secret | None) -> paramiko.PKey:
-    clear = passphrase.reveal() if passphrase is not None else None
+    # paramiko hands the passphrase to cryptography, which takes bytes only: a str fails
+    # every encrypted key as if the passphrase were wrong.
+    clear = passphrase.reveal().encode() if passphrase is not None else None
     try:
-        return paramiko.PKey.from_path(path, clear)
+        return paramiko.PKey.from_path(path, clear)  # type: ignore[arg-type]  # stubs say str
     except FileNotFoundError:
         raise AuthenticationError(f"key file {path} does not exist") from None
     except paramiko.PasswordRequiredException:

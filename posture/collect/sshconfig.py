@@ -1,10 +1,12 @@
 """Where and as whom to connect: inventory settings merged over an OpenSSH client config.
 
 Only the options that change *where* we connect are honoured (HostName, Port, User,
-IdentityFile, ProxyJump, HostKeyAlias, UserKnownHostsFile); inventory values win. Policy
+IdentityFile, ProxyJump, HostKeyAlias, UserKnownHostsFile), through ``Include`` and
+``Host`` patterns (``*``, ``?``, ``!negated``); inventory values win. Policy
 options of the file (StrictHostKeyChecking, ...) are ignored on purpose: host keys are
-always verified. Configs that would run local commands (``Match exec``, ``ProxyCommand``)
-are refused, because paramiko's lookup executes ``Match exec`` as it evaluates it.
+always verified. Configs that would run local commands are refused: ``ProxyCommand``
+always, ``Match exec`` unless the user asks for it (``posture scan --allow-match-exec``),
+because paramiko's lookup executes ``Match exec`` as it evaluates it.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import paramiko
 
+from posture.collect.sshinclude import enable_match_exec, expand_includes
 from posture.errors import TransportError
 from posture.inventory.model import Host
 
 DEFAULT_CONFIG = "~/.ssh/config"
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
+_MAX_HOPS = 8  # longer chains are a loop or a mistake
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")  # whitespace and control characters
 
 
@@ -98,6 +103,10 @@ def load_ssh_config(path: str | None, *, allow_match_exec: bool = False) -> para
     except OSError as exc:
         raise TransportError(f"cannot read ssh_config file {file}: {exc.strerror}") from None
     refuse_local_commands(text, str(file), allow_match_exec=allow_match_exec)
+    if allow_match_exec:
+        enable_match_exec()
+    text = expand_includes(text, str(file), partial(refuse_local_commands,
+                                                    allow_match_exec=allow_match_exec))
     try:
         return paramiko.SSHConfig.from_text(text)
     except paramiko.ConfigParseError as exc:
@@ -177,16 +186,36 @@ def resolve(host: Host, *, allow_match_exec: bool = False) -> Route:
     target, options = _target(config, address, user=settings.user, port=settings.port,
                               label=host.name, default_user=local_user())
     jump = settings.proxy_jump or str(options.get("proxyjump") or "")
-    hops: list[SshTarget] = []
-    if jump and jump.lower() != "none":
-        for user, name, port in parse_jump(jump):
-            # A hop's own ProxyJump is not followed: the chain is the one written here. Its
-            # user defaults to the target's: audit accounts usually exist on the bastion too.
-            hop, _ = _target(config, name, user=user, port=port, default_user=target.user,
-                             label=f"{host.name} (ProxyJump {name})")
-            hops.append(hop)
+    hops = _hops(config, jump, host.name, target.user, depth=0)
     known = settings.known_hosts or _first(options.get("userknownhostsfile")) or DEFAULT_KNOWN_HOSTS
     return Route(target, tuple(hops), Path(os.path.expanduser(known)))
+
+
+def _hops(config: paramiko.SSHConfig, jump: str, label: str, user: str, *,
+          depth: int) -> list[SshTarget]:
+    """The hops of a ProxyJump value, in connection order.
+
+    As with OpenSSH, the first hop is reached through its own ProxyJump from ssh_config
+    (``ssh -J a,b`` connects to ``a`` as ``ssh a`` would), so chains written across Host
+    blocks unfold; the other hops are reached through the one before them. A hop's user
+    defaults to the target's: audit accounts usually exist on bastions too.
+    """
+    if not jump or jump.lower() == "none":
+        return []
+    if depth >= _MAX_HOPS:
+        raise TransportError(f"{label}: ProxyJump chain longer than {_MAX_HOPS} hops "
+                             "(a loop in ssh_config?)")
+    hops: list[SshTarget] = []
+    for index, (hop_user, name, port) in enumerate(parse_jump(jump)):
+        hop, options = _target(config, name, user=hop_user, port=port, default_user=user,
+                               label=f"{label} (ProxyJump {name})")
+        if index == 0:
+            own = str(options.get("proxyjump") or "")
+            hops.extend(_hops(config, own, label, user, depth=depth + 1))
+        hops.append(hop)
+    if len(hops) > _MAX_HOPS:
+        raise TransportError(f"{label}: ProxyJump chain longer than {_MAX_HOPS} hops")
+    return hops
 
 
 def _first(value: object) -> str | None:

@@ -30,6 +30,7 @@ from posture.inventory.model import (
 )
 from posture.inventory.problems import Problems
 from posture.inventory.schema import PATH_KEYS, check_document
+from posture.inventory.statement_fields import ledger_entry
 from posture.inventory.structure import Rec, Ref
 from posture.inventory.yamlpos import compose
 
@@ -110,6 +111,9 @@ def _host(rec: Rec, defaults: Rec, base: Path) -> Host:
         timeouts=Timeouts(**{**defaults.get("timeouts", {}), **rec.get("timeouts", {})}),
         roles=tuple(rec.get("roles", ())),
         line=rec.line,
+        connection=rec.get("connection", "ssh"),
+        ansible_inventory=(_resolve_path(rec["ansible_inventory"], base)
+                           if "ansible_inventory" in rec else None),
     )
 
 
@@ -121,6 +125,7 @@ def _endpoint(rec: Rec, base: Path) -> Endpoint:
         kind=rec.get("kind", "web"),
         connect_to=rec.get("connect_to"),
         ca_file=_resolve_path(ca_file, base) if ca_file is not None else None,
+        http_port=rec.get("http_port"),
         line=rec.line,
     )
 
@@ -146,6 +151,7 @@ def _claim(rec: Rec) -> Claim:
         compare_with=compare_with.name if compare_with is not None else None,
         severity=rec.get("severity", "high"),
         line=rec.line,
+        source=dict(rec.get("source", {})),
     )
 
 
@@ -166,4 +172,5 @@ def _build(doc: Rec, shown: str, sha256: str, base: Path) -> Inventory:
         vantage_points=tuple(VantagePoint(**rec) for rec in doc.get("vantage_points", [])),
         statement=dict(doc.get("statement", {})),
         waivers=tuple(_waiver(rec) for rec in doc.get("waivers", [])),
+        ledger=tuple(ledger_entry(rec) for rec in doc.get("ledger", [])),
     )

@@ -36,6 +36,7 @@ class SshSettings:
     sudo_password_env: str | None = None
     proxy_jump: str | None = None
     ssh_config: str | None = None  # None: ~/.ssh/config if it exists
+    sudo_wrapper: str | None = None  # root facts via 'sudo -n WRAPPER KEY DIGEST' (least privilege)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Host:
     timeouts: Timeouts
     roles: tuple[str, ...] = ()
     line: int = 0
+    connection: str = "ssh"  # ssh | local (the auditor's own machine) | ansible
+    ansible_inventory: str | None = None  # connection ansible: the Ansible inventory file
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class Endpoint:
     kind: str = "web"  # web | admin | integration | api
     connect_to: str | None = None
     ca_file: str | None = None
+    # Port of the plain-HTTP listener expected to redirect to https (None: 80).
+    http_port: int | None = None
     line: int = 0
 
 
@@ -103,6 +108,18 @@ class Claim:
     compare_with: str | None = None
     severity: str = "high"
     line: int = 0
+    source: Mapping[str, str] = field(default_factory=dict)  # {section, sentence} of a statement
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What became of one sentence of an imported statement: claims, or why none."""
+
+    sentence: str
+    section: str = ""
+    claims: tuple[str, ...] = ()
+    not_verifiable: str = ""
+    starts: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,7 @@ class Inventory:
     statement: Mapping[str, str] = field(default_factory=dict)
     # Accepted risks: each {"id", "reason", "line"} plus optional "owner" and "expires" (a date).
     waivers: tuple[Mapping[str, Any], ...] = ()
+    ledger: tuple[LedgerEntry, ...] = ()  # every sentence of an imported statement
 
     def host(self, name: str) -> Host:
         """Return the host called ``name`` (validated to exist)."""

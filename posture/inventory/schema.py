@@ -11,7 +11,14 @@ from typing import Any
 
 from posture.inventory import netvalues as n
 from posture.inventory import validators as v
+from posture.inventory.connection import CONNECTIONS, remote_command_path
 from posture.inventory.problems import Problems
+from posture.inventory.statement_fields import (
+    LEDGER_FIELDS,
+    SOURCE_FIELDS,
+    STATEMENT_CLAIM_TYPES,
+    STATEMENT_EXPECT_FIELDS,
+)
 from posture.inventory.structure import (
     INVALID,
     Checker,
@@ -38,6 +45,7 @@ CLAIM_TYPES = (
     "ip_allowlist",
     "test_data_fictitious",
     "encrypted_admin_channels",
+    *STATEMENT_CLAIM_TYPES,
 )
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 ENDPOINT_KINDS = ("web", "admin", "integration", "api")
@@ -62,6 +70,7 @@ SSH_FIELDS = {
     "sudo_password_env": Field(value(v.env_name)),
     "proxy_jump": Field(value(n.proxy_jump)),
     "ssh_config": Field(value(v.path)),
+    "sudo_wrapper": Field(value(remote_command_path)),
 }
 TIMEOUT_FIELDS = {key: Field(value(v.seconds)) for key in ("connect", "command", "host")}
 
@@ -84,6 +93,8 @@ HOST_FIELDS = {
     "ssh": Field(mapping_of(SSH_FIELDS)),
     "timeouts": Field(mapping_of(TIMEOUT_FIELDS)),
     "roles": Field(list_of(value(v.name))),
+    "connection": Field(value(v.one_of(*CONNECTIONS))),
+    "ansible_inventory": Field(value(v.path)),
 }
 ENDPOINT_FIELDS = {
     "name": _req(value(v.name)),
@@ -91,6 +102,7 @@ ENDPOINT_FIELDS = {
     "connect_to": Field(value(n.connect_to)),
     "ca_file": Field(value(v.path)),
     "kind": Field(value(v.one_of(*ENDPOINT_KINDS))),
+    "http_port": Field(value(v.port)),
 }
 DATABASE_FIELDS = {
     "name": _req(value(v.name)),
@@ -123,6 +135,7 @@ EXPECT_FIELDS: Mapping[str, Mapping[str, Field]] = {
         "accounts": Field(list_of(value(v.glob))),
         "require_complexity": Field(value(v.boolean)),
     },
+    **STATEMENT_EXPECT_FIELDS,
 }
 
 
@@ -173,6 +186,7 @@ CLAIM_FIELDS = {
     "expect": Field(raw),
     "compare_with": Field(ref(v.name)),
     "severity": Field(value(v.one_of(*SEVERITIES))),
+    "source": Field(mapping_of(SOURCE_FIELDS)),
 }
 
 TOP_FIELDS = {
@@ -186,6 +200,7 @@ TOP_FIELDS = {
     "databases": Field(list_of(mapping_of(DATABASE_FIELDS))),
     "claims": Field(list_of(mapping_of(CLAIM_FIELDS, then=_check_expect))),
     "waivers": Field(list_of(mapping_of(WAIVER_FIELDS))),
+    "ledger": Field(list_of(mapping_of(LEDGER_FIELDS))),
 }
 
 

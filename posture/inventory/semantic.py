@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.inventory.problems import Problems
+from posture.inventory.statement_fields import check_ledger
 from posture.inventory.structure import Ctx, Rec, Ref
 from posture.inventory.validators import nearest
 
@@ -75,3 +76,4 @@ def check(doc: Rec, problems: Problems) -> None:
             _resolve(database["host"], names["hosts"], "host",
                      ctx.at("databases").at(i).at("host"))
     _check_claims(doc, names, ctx)
+    check_ledger(doc, ctx)

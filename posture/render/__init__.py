@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from posture.models import Finding, ScanResult, Severity, Status
+
+if TYPE_CHECKING:
+    from posture.render.context import ReportHistory
 
 __all__ = [
     "FILENAMES",
@@ -41,7 +45,7 @@ FILENAMES: Mapping[Format, str] = {
 """File name of each format inside the output folder."""
 
 SUPPORTED_LANGUAGES = ("en", "nl")
-"""Languages ``--lang`` accepts; those without a catalog yet render in English."""
+"""Languages ``--lang`` accepts (``reports/locale/<lang>/LC_MESSAGES/posture.po``)."""
 
 STATUS_ORDER: Mapping[Status, int] = {
     Status.FAIL: 0,
@@ -62,8 +66,9 @@ SEVERITY_ORDER: Mapping[Severity, int] = {
 """Most severe first."""
 
 
-def render(result: ScanResult, fmt: Format, *, lang: str = "en") -> bytes:
-    """Render ``result`` as ``fmt``, UTF-8 encoded. ``lang`` only affects HTML for now.
+def render(result: ScanResult, fmt: Format, *, lang: str = "en",
+           history: ReportHistory | None = None) -> bytes:
+    """Render ``result`` as ``fmt``, UTF-8 encoded. ``lang`` and ``history`` affect HTML only.
 
     ``fmt`` may also be the format's string value; an unknown one raises :class:`ValueError`.
     """
@@ -75,7 +80,7 @@ def render(result: ScanResult, fmt: Format, *, lang: str = "en") -> bytes:
     if fmt is Format.HTML:
         from posture.render.html import render_html
 
-        return render_html(result, lang=lang)
+        return render_html(result, lang=lang, history=history)
     if fmt is Format.SARIF:
         from posture.render.sarif import render_sarif
 

@@ -92,6 +92,8 @@ def _claims_table(result: ScanResult) -> Table:
     table.add_column("Says", overflow="fold", ratio=3)
     for claim in result.claims:
         verdict = Text(claim.verdict.value.upper(), style=VERDICT_STYLES[claim.verdict])
+        if claim.waived:
+            verdict.append("\nwaived", style="dim")
         says = _text(claim.says)
         if claim.reason and claim.verdict is not Verdict.VERIFIED:
             says.append(f"\n{safe_text(claim.reason, FIELD_LIMIT)}", style="dim")

@@ -16,16 +16,20 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from posture.errors import PostureError
+from posture.ledger import row_from_jsonable, row_to_jsonable
 from posture.models import (
     JSON,
     ClaimResult,
+    FactSource,
     Finding,
     HostSummary,
+    LedgerRow,
     ScanResult,
     Score,
     Severity,
     Status,
     Verdict,
+    WaiverState,
 )
 from posture.render.sanitize import escape_json_invisible
 
@@ -76,7 +80,14 @@ def finding_to_jsonable(finding: Finding) -> dict[str, JSON]:
         "evidence": to_jsonable(finding.evidence),
         "remediation": finding.remediation,
         "title": finding.title,
+        "facts": [to_jsonable(src) for src in finding.sources],
+        "waiver": waiver_to_jsonable(finding.waiver),
     }
+
+
+def waiver_to_jsonable(waiver: WaiverState | None) -> JSON:
+    """A waiver as attached to a claim or finding (``null`` when none applies)."""
+    return None if waiver is None else to_jsonable(waiver)
 
 
 def claim_to_jsonable(claim: ClaimResult) -> dict[str, JSON]:
@@ -89,6 +100,8 @@ def claim_to_jsonable(claim: ClaimResult) -> dict[str, JSON]:
         "findings": list(claim.findings),
         "severity": claim.severity.value,
         "reason": claim.reason,
+        "waived": claim.waived,
+        "waiver": waiver_to_jsonable(claim.waiver),
     }
 
 
@@ -141,6 +154,11 @@ def result_to_jsonable(result: ScanResult) -> dict[str, JSON]:
         "claims": [claim_to_jsonable(c) for c in result.claims],
         "findings": [finding_to_jsonable(f) for f in result.findings],
         "hosts": [host_to_jsonable(h) for h in result.hosts],
+        "scan_time": result.scan_time,
+        "facts_sha256": result.facts_sha256,
+        "waivers": [to_jsonable(w) for w in result.waivers],
+        "ledger": [row_to_jsonable(r) for r in result.ledger],
+        "incomplete": result.incomplete,
     }
 
 
@@ -178,7 +196,18 @@ def result_from_json(data: Any) -> ScanResult:
         hosts=_items(top, "hosts", _host_from),
         tool_version=_get(_obj(top.get("tool"), "tool"), "version", str, "tool"),
         statement={str(k): str(v) for k, v in statement.items()},
+        scan_time=_opt(top, "scan_time", str, "", ""),
+        facts_sha256=_opt(top, "facts_sha256", str, "", ""),
+        waivers=_items(top, "waivers", _waiver_from) if "waivers" in top else (),
+        ledger=_items(top, "ledger", _ledger_from) if "ledger" in top else (),
     )
+
+
+def _ledger_from(item: Mapping[str, Any], where: str) -> LedgerRow:
+    try:
+        return row_from_jsonable(item)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportFormatError(f"{where}: malformed ledger entry ({exc})") from None
 
 
 def _claim_from(item: Mapping[str, Any], where: str) -> ClaimResult:
@@ -189,6 +218,33 @@ def _claim_from(item: Mapping[str, Any], where: str) -> ClaimResult:
         verdict=_enum(Verdict, item, "verdict", where),
         findings=tuple(_strings(item, "findings", where)),
         severity=_enum(Severity, item, "severity", where),
+        reason=_opt(item, "reason", str, "", where),
+        waiver=_opt_waiver(item, where),
+        waived=_opt(item, "waived", bool, False, where),
+    )
+
+
+def _waiver_from(item: Mapping[str, Any], where: str) -> WaiverState:
+    return WaiverState(
+        id=_get(item, "id", str, where),
+        reason=_get(item, "reason", str, where),
+        owner=_opt(item, "owner", str, "", where),
+        expires=_opt(item, "expires", str, "", where),
+        active=_opt(item, "active", bool, True, where),
+    )
+
+
+def _opt_waiver(item: Mapping[str, Any], where: str) -> WaiverState | None:
+    raw = item.get("waiver")
+    return None if raw is None else _waiver_from(_obj(raw, f"{where}.waiver"), f"{where}.waiver")
+
+
+def _source_from(item: Mapping[str, Any], where: str) -> FactSource:
+    return FactSource(
+        key=_get(item, "key", str, where),
+        status=_get(item, "status", str, where),
+        command=_opt(item, "command", str, "", where),
+        privileged=_opt(item, "privileged", bool, False, where),
         reason=_opt(item, "reason", str, "", where),
     )
 
@@ -203,6 +259,8 @@ def _finding_from(item: Mapping[str, Any], where: str) -> Finding:
         evidence=_obj(item.get("evidence", {}), f"{where}.evidence"),
         remediation=_opt(item, "remediation", str, "", where),
         title=_opt(item, "title", str, "", where),
+        sources=_items(item, "facts", _source_from, where) if "facts" in item else (),
+        waiver=_opt_waiver(item, where),
     )
     if "id" in item and item["id"] != finding.id:
         raise ReportFormatError(f"{where}.id: {item['id']!r} is not CHECK@TARGET")
@@ -258,7 +316,9 @@ _T = TypeVar("_T")
 
 
 def _items(
-    top: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any], str], _T]
+    top: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any], str], _T],
+    where: str = "",
 ) -> tuple[_T, ...]:
-    values = _get(top, key, list, "")
-    return tuple(build(_obj(v, f"{key}[{i}]"), f"{key}[{i}]") for i, v in enumerate(values))
+    values = _get(top, key, list, where)
+    path = f"{where}.{key}" if where else key
+    return tuple(build(_obj(v, f"{path}[{i}]"), f"{path}[{i}]") for i, v in enumerate(values))

@@ -8,6 +8,10 @@ One ``<testsuite>`` per claim (named by the claim id) with one ``<testcase>`` pe
 * ``warn`` -> a passing test case with the summary in ``<system-out>``,
 * ``pass`` -> a passing test case.
 
+A ``fail`` or ``error`` finding with an active waiver is ``<skipped>`` with the waiver in the
+message (an accepted risk does not break the build); once the waiver has expired it is a
+``<failure>``/``<error>`` again, its message saying so.
+
 A claim without findings gets one skipped test case carrying its reason, so no claim vanishes
 from a dashboard. A final ``posture.hosts`` suite holds a test case per host; an unreachable
 host is an ``<error>``. ElementTree escapes markup; characters XML 1.0 forbids are removed and
@@ -103,6 +107,14 @@ def _finding_case(claim_id: str, fid: str, finding: Finding | None) -> ET.Elemen
         return case
     message = xml_text(finding.summary, 4000)
     evidence = json.dumps(to_jsonable(finding.evidence), indent=2, ensure_ascii=False)
+    waiver = finding.waiver
+    if waiver is not None and finding.status in (Status.FAIL, Status.ERROR):
+        if waiver.active:
+            until = f" until {waiver.expires}" if waiver.expires else ""
+            text = f"waived{until}: {waiver.reason} ({finding.status.value}: {finding.summary})"
+            ET.SubElement(case, "skipped", {"message": xml_text(text, 4000)})
+            return case
+        message = xml_text(f"waiver expired on {waiver.expires}: {finding.summary}", 4000)
     if finding.status is Status.FAIL:
         failure = ET.SubElement(
             case, "failure", {"message": message, "type": finding.severity.value}

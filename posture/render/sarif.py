@@ -19,7 +19,9 @@ Targets are hosts, endpoints and databases rather than files, so a result's loca
 ``logicalLocation`` of kind ``resource``. ``partialFingerprints["postureFindingId/v1"]`` is the
 finding id, stable across scans. Human-readable message text is neutralised with
 :func:`~posture.render.sanitize.safe_text`; identifiers and evidence stay as in ``report.json``.
-Unreachable hosts are reported as ``toolExecutionNotifications`` of the invocation.
+Unreachable hosts are reported as ``toolExecutionNotifications`` of the invocation. A finding
+with an active inventory waiver carries an ``external``, ``accepted`` suppression whose
+justification is the waiver's reason; an expired waiver only shows in the properties.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def _rules(result: ScanResult) -> tuple[list[JSON], dict[str, int]]:
 
 def _result(finding: Finding, rule_index: int, claims: list[str]) -> JSON:
     kind, level = result_kind_level(finding)
-    return {
+    out: dict[str, JSON] = {
         "ruleId": finding.check,
         "ruleIndex": rule_index,
         "kind": kind,
@@ -148,6 +150,13 @@ def _result(finding: Finding, rule_index: int, claims: list[str]) -> JSON:
             "evidence": to_jsonable(finding.evidence),
         },
     }
+    waiver = finding.waiver
+    if waiver is not None:
+        out["properties"]["waiver"] = to_jsonable(waiver)
+        if waiver.active:
+            out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                    "justification": safe_text(waiver.reason, 4000)}]
+    return out
 
 
 def _invocation(result: ScanResult) -> JSON:

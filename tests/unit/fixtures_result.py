@@ -7,17 +7,21 @@ characters XML 1.0 forbids.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from posture.models import (
     ClaimResult,
+    FactSource,
     Finding,
     HostSummary,
     ScanResult,
     Severity,
     Status,
+    WaiverState,
 )
 from posture.score import claim_verdict, compute_score
+from posture.waivers import apply_waivers
 
 SCRIPT = "<script>alert(1)</script>"
 TEMPLATE_INJECTION = "{{7*7}}"
@@ -98,12 +102,15 @@ def build_result(
     )
 
 
-TLS_FAIL = finding(
-    "tls.protocols",
-    "shop",
-    Status.FAIL,
-    summary="TLS 1.0 and TLS 1.1 are accepted",
-    accepted=["TLSv1", "TLSv1.1", "TLSv1.2"],
+TLS_FAIL = dataclasses.replace(
+    finding(
+        "tls.protocols",
+        "shop",
+        Status.FAIL,
+        summary="TLS 1.0 and TLS 1.1 are accepted",
+        accepted=["TLSv1", "TLSv1.1", "TLSv1.2"],
+    ),
+    sources=(FactSource("tls.versions", "ok", "handshake TLSv1..TLSv1.3 with shop:443"),),
 )
 DB_TLS_PASS = finding("db.tls", "shop-prod", Status.PASS, cipher="TLS_AES_256_GCM_SHA384")
 OS_PASS = finding("versions.os", "vps1", Status.PASS, Severity.MEDIUM, version="12.04.4")
@@ -162,3 +169,38 @@ def clean_result() -> ScanResult:
 def empty_result() -> ScanResult:
     """No claims, no findings, no hosts."""
     return build_result([], [], [])
+
+
+ACTIVE_WAIVER = WaiverState("versions.os@vps1", "Upgrade planned in Q1.", "ops@shop.example",
+                            "2026-12-31", True)
+EXPIRED_WAIVER = WaiverState("admin-channels", "FTP kept for the old supplier.", "it@shop",
+                             "2026-01-31", False)
+UNUSED_WAIVER = WaiverState("no-such-claim", "Left over.", "", "", True)
+
+
+def waived_result() -> ScanResult:
+    """An active waiver on a failing finding (claim waived) and an expired one on a claim."""
+    os_fail = finding("versions.os", "vps1", Status.FAIL, Severity.MEDIUM,
+                      summary="Debian 11 found, Debian 12 promised")
+    ftp_fail = finding("services.plain_ftp", "vps1", Status.FAIL, summary="vsftpd listens on 21")
+    claims = (claim("os-version", [os_fail, DB_TLS_PASS], Severity.MEDIUM),
+              claim("admin-channels", [ftp_fail], Severity.HIGH))
+    base = build_result(claims, (os_fail, DB_TLS_PASS, ftp_fail), (VPS1,))
+    waivers = (ACTIVE_WAIVER, EXPIRED_WAIVER, UNUSED_WAIVER)
+    judged, by_id = apply_waivers(base.claims, {f.id: f for f in base.findings}, waivers)
+    return dataclasses.replace(base, claims=judged, findings=tuple(by_id.values()),
+                               waivers=waivers)
+
+
+HOSTILE_URL = "javascript:alert(1)"
+IMG_ONERROR = '"><img src=x onerror=alert(1)>'
+
+
+def hostile_result() -> ScanResult:
+    """Markup, a javascript: URL and control characters in every text field a target feeds."""
+    bad = finding("ssh.banner", f"web{IMG_ONERROR}", Status.FAIL,
+                  summary=f"{IMG_ONERROR} {SCRIPT} \x01\x7f",
+                  link=HOSTILE_URL, raw="\x00\x1b[2J\u202e")
+    result = build_result([claim("x", [bad], says=f"{SCRIPT}{IMG_ONERROR}")], [bad],
+                          [VPS1], organisation=f"{IMG_ONERROR}\x07")
+    return dataclasses.replace(result, statement={"title": SCRIPT, "url": HOSTILE_URL})

@@ -41,7 +41,9 @@ def test_every_implemented_claim_type_is_served(claim_type: str) -> None:
 
 def test_implemented_claim_types_are_contract_claim_types() -> None:
     assert set(checks.IMPLEMENTED_CLAIM_TYPES) <= set(checks.CLAIM_TYPES)
-    assert len(checks.CLAIM_TYPES) == 7
+    assert checks.CLAIM_TYPES[:7] == (  # the contract's seven come first, unrenamed
+        "tls_all_links", "os_version", "apache_version", "password_rotation", "ip_allowlist",
+        "test_data_fictitious", "encrypted_admin_channels")
     served = {t for c in checks.CATALOGUE for t in c.meta.claim_types}
     assert served == set(checks.IMPLEMENTED_CLAIM_TYPES)
 
@@ -53,12 +55,17 @@ def test_all_needs_exist_in_the_fact_catalogue() -> None:
     for check in checks.CATALOGUE:
         kind = check.meta.target
         available = probe_keys(kind) | (set(BY_KEY) if kind == "host" else set())
+        if kind == "document":  # read by the collector from the claim's evidence file
+            available |= {"attestation.document"}
         unknown = set(check.meta.needs) - available
         assert not unknown, (check.meta.id, kind, sorted(unknown))
 
 
 def test_checks_for_known_but_unserved_type_is_empty() -> None:
-    assert checks.checks_for("tls_all_links") == ()
+    unserved = [t for t in checks.CLAIM_TYPES if t not in checks.IMPLEMENTED_CLAIM_TYPES]
+    if not unserved:
+        pytest.skip("every claim type of the contract is served")
+    assert checks.checks_for(unserved[0]) == ()
 
 
 def test_checks_for_unknown_type_raises() -> None:

@@ -61,24 +61,28 @@ def test_json_contract_shape() -> None:
     raw = render(mixed_result(), Format.JSON)
     assert raw.endswith(b"}\n") and raw.startswith(b'{\n  "schema"')
     data = json.loads(raw.decode("utf-8"))
-    assert list(data) == [
+    assert list(data)[:11] == [
         "schema", "tool", "started_at", "finished_at", "inventory", "statement", "score",
         "summary", "claims", "findings", "hosts",
     ]  # fmt: skip
+    assert {"scan_time", "facts_sha256", "waivers"} <= set(data)
     assert data["schema"] == "posture.result/1"
     assert data["tool"] == {"name": "posture", "version": "0.1.0"}
     assert set(data["inventory"]) == {"organisation", "sha256"}
     assert list(data["score"]) == ["value", "grade", "coverage", "method"]
     assert data["score"]["value"] == 25.8 and data["score"]["grade"] == "F"
     claim = data["claims"][0]
-    assert list(claim) == ["id", "type", "verdict", "says", "findings", "severity", "reason"]
+    assert list(claim) == [
+        "id", "type", "verdict", "says", "findings", "severity", "reason", "waived", "waiver",
+    ]  # fmt: skip
     assert claim["verdict"] == "contradicted"
     assert claim["findings"] == ["tls.protocols@shop", "db.tls@shop-prod"]
     found = data["findings"][0]
     assert list(found) == [
         "id", "check", "target", "status", "severity", "summary", "evidence", "remediation",
-        "title",
+        "title", "facts", "waiver",
     ]  # fmt: skip
+    assert found["facts"][0]["key"] == "tls.versions" and found["waiver"] is None
     assert found["id"] == "tls.protocols@shop" and found["status"] == "fail"
     assert found["evidence"] == {"accepted": ["TLSv1", "TLSv1.1", "TLSv1.2"]}
     assert list(data["hosts"][1]) == ["name", "reachable", "errors", "host_key", "round_trips"]
@@ -259,14 +263,15 @@ CSP = (
 @pytest.mark.parametrize("lang", ["en", "nl", "xx"])
 def test_html_is_safe_and_self_contained(lang: str) -> None:
     html = render(mixed_result(), Format.HTML, lang=lang).decode("utf-8")
-    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html  # no nl catalog yet
+    shown = "nl" if lang == "nl" else "en"  # an unknown language falls back to English
+    assert html.startswith("<!DOCTYPE html>") and f'<html lang="{shown}">' in html
     assert CSP in html
     assert "<script" not in html.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert TEMPLATE_INJECTION in html
     assert not any(ch in html for ch in BAD_CHARS)
     assert "\\u202e" in html and "\\x1b[31m" in html
     for attr, value in re.findall(r"""\b(src|href)\s*=\s*["']?([^"'\s>]*)""", html, re.I):
-        assert value.startswith(("#", "data:")), (attr, value)
+        assert value.startswith(("#", "data:", "https://")), (attr, value)
     assert "<link" not in html and "@import" not in html and "url(" not in html
     assert "<style>" in html and "@media print" in html and "size: A4" in html
 
@@ -278,13 +283,16 @@ def test_html_content() -> None:
         assert f"{word}</span>" in html
     for claim in result.claims[:5]:
         assert claim.id in html
-    assert "Score" in html and ">25.8<" in html and ">F<" in html
+    assert "Score" in html and "25.8 / 100" in html and ">F<" in html
     assert "ssh-ed25519 SHA256:9x8NwS1Tz3kq" in html
+    assert "We promise tls-all-links." in html and "Fix first:</strong> Fix tls.protocols." in html
+    assert 'href="https://shop.example/privacy"' in html
+    assert "Appendix: how the score is computed" in html and "posture-score/1" in html
     pres = re.findall(r'<pre class="evidence">(.*?)</pre>', html, re.S)
     assert len(pres) == 5  # the error and not_applicable findings carry no evidence
     assert any("&#34;TLSv1.1&#34;" in p or "&quot;TLSv1.1&quot;" in p for p in pres)
     assert "Fix tls.protocols." in html
-    anchors = set(re.findall(r'id="([cf]-\d+)"', html))
+    anchors = set(re.findall(r'id="((?:[cf]|cmd)-\d+)"', html))
     assert set(re.findall(r'href="#([^"]+)"', html)) <= anchors
 
 

@@ -1,0 +1,162 @@
+"""Checks of the ``ip_allowlist`` claim: declared source networks vs who can really connect.
+
+For SSH, the database and admin paths of a host, the reachable source set is the
+intersection of the packet filter (nftables and iptables, evaluated as the kernel would), the
+listen address and the service's own access rules; probes from the auditor's addresses back
+it up or contradict it. See docs/allowlists.md.
+"""
+
+from __future__ import annotations
+
+from checks.allowlist_apache import admin_layer
+from checks.allowlist_judge import declared, judge, probe_entries
+from checks.allowlist_layers import Firewall, fact_error, firewall
+from checks.allowlist_services import Service, database_service, ssh_service
+from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
+from checks.ipranges import IpSet
+from posture.models import FactStatus, Severity, Status
+
+_FW = ("net.nftables", "net.iptables")
+_REFS = ("https://wiki.nftables.org/wiki-nftables/index.php/Netfilter_hooks",
+         "https://www.cisecurity.org/controls/v8 (control 4.4, 4.5: firewalls on servers)")
+
+
+def _probe_note(ctx: CheckContext) -> str:
+    reach = ctx.fact("net.reach")
+    return "" if reach.ok else f"no probe evidence: net.reach is {reach.status.value} " \
+                               f"({reach.reason[:200]})"
+
+
+def _start(ctx: CheckContext, label: str, *needed: str) -> tuple[IpSet, Firewall] | Outcome:
+    """The declared set and the firewall; facts are judged first: no evidence, no verdict."""
+    fw = firewall(ctx)
+    if isinstance(fw, Outcome):
+        return fw
+    problem = missing(ctx, *needed)
+    if problem:
+        return problem
+    allowed = declared(ctx, label)
+    if allowed is None:
+        return Outcome(Status.NOT_APPLICABLE, f"The claim declares no '{label}' allowlist.")
+    if isinstance(allowed, Outcome):
+        return allowed
+    return allowed, fw
+
+
+def evaluate_ssh(ctx: CheckContext) -> Outcome:
+    """SSH: sshd -T ports/ListenAddress/AllowUsers, Match blocks, firewall, probes."""
+    start = _start(ctx, "ssh", "sshd.config")
+    if isinstance(start, Outcome):
+        return start
+    config = ctx.fact("sshd.config").value
+    service = ssh_service(config if isinstance(config, dict) else {}, ctx.fact("sshd.access"))
+    return judge(ctx, "ssh", service, start[1], start[0],
+                 probe_entries(ctx.fact("net.reach"), "ssh"), _probe_note(ctx))
+
+
+def evaluate_database(ctx: CheckContext) -> Outcome:
+    """Database: bind-address/skip-networking and account hosts, or listen_addresses and
+    pg_hba.conf; firewall; probes of the host's databases."""
+    mysql, postgres = ctx.fact("db.mysql_access"), ctx.fact("db.postgres_access")
+    for fact in (mysql, postgres):
+        if fact.status not in (FactStatus.OK, FactStatus.MISSING):
+            return fact_error(ctx, fact.key)
+    start = _start(ctx, "database")
+    if isinstance(start, Outcome):
+        return start
+    service = database_service(mysql, postgres)
+    probes = probe_entries(ctx.fact("net.reach"), "database")
+    if service is None:
+        if any(r.get("state") == "open" for p in probes for r in p.get("results", [])):
+            return Outcome(Status.ERROR, "could not determine: a database port answers but "
+                                         "no database server configuration was found",
+                           {"probes": [str(p.get("port")) for p in probes]})
+        return Outcome(Status.NOT_APPLICABLE, "No database server runs on this host.")
+    return judge(ctx, "database", service, start[1], start[0], probes, _probe_note(ctx))
+
+
+def evaluate_admin(ctx: CheckContext) -> Outcome:
+    """Admin paths of the inventory's admin endpoints at this host: Apache access rules of
+    the path, firewall of the port, HTTP probes from every source."""
+    access = ctx.fact("apache.access")
+    if access.status not in (FactStatus.OK, FactStatus.MISSING):
+        return fact_error(ctx, "apache.access")
+    start = _start(ctx, "admin", "net.reach")
+    if isinstance(start, Outcome):
+        return start
+    entries = probe_entries(ctx.fact("net.reach"), "admin")
+    if not entries:
+        return Outcome(Status.NOT_APPLICABLE, "No admin endpoint of the inventory is served "
+                                              "from this host's address.")
+    access = ctx.fact("apache.access")
+    if access.status is not FactStatus.OK or not isinstance(access.value, dict):
+        return fact_error(ctx, "apache.access")
+    worst: Outcome | None = None
+    rank = {Status.FAIL: 3, Status.WARN: 2, Status.PASS: 1}
+    for entry in entries:
+        layer = admin_layer(access.value, str(entry.get("path", "/")),
+                            int(entry.get("port", 443)))
+        service = Service("admin", [int(entry.get("port", 443))], (4, 6), [layer],
+                          evidence={"endpoint": str(entry.get("name", ""))})
+        outcome = judge(ctx, "admin", service, start[1], start[0], [entry], "")
+        if worst is None or rank.get(outcome.status, 0) > rank.get(worst.status, 0):
+            worst = outcome
+    return worst or Outcome(Status.ERROR, "could not determine: no admin endpoint judged")
+
+
+def evaluate_undeclared(ctx: CheckContext) -> Outcome:
+    """Open ports from the scan that serve none of the services the claim declares."""
+    problem = missing(ctx, "net.scan")
+    if problem:
+        return problem
+    scan = ctx.fact("net.scan").value if isinstance(ctx.fact("net.scan").value, dict) else {}
+    known: set[int] = set()
+    for entry in probe_entries(ctx.fact("net.reach"), "ssh") + \
+            probe_entries(ctx.fact("net.reach"), "database") + \
+            probe_entries(ctx.fact("net.reach"), "admin"):
+        if entry.get("service") in ctx.params:
+            known.add(int(entry.get("port", 0)))
+    opened = [int(p) for p in scan.get("open", [])]
+    extra = [p for p in opened if p not in known]
+    evidence = {"address": scan.get("address"), "ports_scanned": scan.get("ports_scanned"),
+                "open": opened[:100], "undeclared": extra[:100],
+                "declared_services": sorted(str(k) for k in ctx.params)}
+    if extra:
+        return Outcome(Status.WARN, f"{len(extra)} open port(s) serve no declared service: "
+                                    f"{', '.join(map(str, extra[:10]))}.", evidence)
+    return Outcome(Status.PASS, f"Every open port ({len(opened)}) serves a declared service.",
+                   evidence)
+
+
+def _meta(name: str, title: str, needs: tuple[str, ...], rationale: str,
+          severity: Severity = Severity.HIGH) -> CheckMeta:
+    return CheckMeta(
+        id=f"allowlist.{name}", title=title, claim_types=("ip_allowlist",), severity=severity,
+        rationale=rationale,
+        remediation="Allow the service port only from the declared networks in the host "
+                    "firewall (nftables/iptables), bind the service to the addresses it "
+                    "needs, restrict its own access rules (AllowUsers user@net, account hosts, "
+                    "pg_hba.conf, Require ip) and update the statement when the list changes.",
+        references=_REFS, needs=needs)
+
+
+SSH = Check(_meta("ssh", "SSH is reachable only from the declared networks",
+                  (*_FW, "sshd.config", "sshd.access", "net.reach"),
+                  "An SSH port open to the world invites credential stuffing and exploits of "
+                  "sshd itself; the statement promises known source addresses only."),
+            evaluate_ssh)
+DATABASE = Check(_meta("database", "The database is reachable only from the declared networks",
+                       (*_FW, "db.mysql_access", "db.postgres_access", "net.reach"),
+                       "A database port reachable from anywhere exposes personal data to "
+                       "password guessing and server vulnerabilities."),
+                 evaluate_database)
+ADMIN = Check(_meta("admin", "Admin paths answer only the declared networks",
+                    (*_FW, "apache.access", "net.reach"),
+                    "Administration interfaces are the most valuable target of a web shop; "
+                    "the statement promises they answer known addresses only."),
+              evaluate_admin)
+UNDECLARED = Check(_meta("undeclared_services", "No undeclared service listens",
+                         ("net.scan", "net.reach"),
+                         "A listening service that the allowlist does not mention is reachable "
+                         "by sources nobody reviewed.", Severity.MEDIUM),
+                   evaluate_undeclared)

@@ -1,0 +1,171 @@
+"""SSH and database services as layers (listen address, application access rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.allowlist_layers import Layer, any_layer, as_list, listen_layer, wildcard_hosts
+from checks.ipranges import IpSet
+from posture.models import JSON, Fact, FactStatus
+
+_TRUE = ("1", "on", "yes", "true")
+
+
+@dataclass
+class Service:
+    """A service of the host: ports, who its own configuration admits, and what to say."""
+
+    service: str
+    ports: list[int]
+    families: tuple[int, ...]
+    layers: list[Layer]
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # met today, fragile tomorrow
+    evidence: dict[str, JSON] = field(default_factory=dict)
+
+
+def _split_listen(entry: str) -> tuple[str, int | None]:
+    host, sep, port = entry.rpartition(":")
+    if not sep or not port.isdigit() or (":" in host and not host.endswith("]")):
+        return entry.strip("[]"), None
+    return host.strip("[]"), int(port)
+
+
+def _allow_users(entries: list[str]) -> Layer:
+    words = [w for entry in entries for w in entry.split()]
+    if not words:
+        return any_layer("sshd AllowUsers", {"allowusers": "not set"})
+    sources, notes = IpSet(), []
+    for word in words:
+        _, at, host = word.rpartition("@")
+        if not at:
+            return any_layer("sshd AllowUsers", {"allowusers": words[:50],
+                                                 "note": f"{word} may log in from anywhere"})
+        hosts = wildcard_hosts(host.replace("*", "%"))
+        if hosts is None:
+            notes.append(f"{word}: a host name; only DNS decides, taken as anywhere")
+            hosts = IpSet.everything()
+        sources = sources.union(hosts)
+    return Layer("sshd AllowUsers", sources, {"allowusers": words[:50], "notes": notes[:10]})
+
+
+def ssh_service(config: Mapping[str, Any], access: Fact) -> Service:
+    """sshd: its ports and listen addresses, AllowUsers host patterns, Match blocks."""
+    listens = [_split_listen(e) for e in as_list(config.get("listenaddress"))]
+    ports = sorted({p for _, p in listens if p} or
+                   {int(p) for p in as_list(config.get("port")) if p.isdigit()} or {22})
+    layer = listen_layer([a for a, _ in listens] or [""], "sshd -T listenaddress")
+    service = Service("ssh", ports, _families(layer), [layer, _allow_users(
+        as_list(config.get("allowusers")))])
+    if access.ok and isinstance(access.value, dict):
+        lines = [f"{e['file']}:{e['line']}: {e['text']}" for e in access.value.get("config", [])
+                 if str(e.get("text", "")).lower().startswith("match")]
+        service.evidence["match_blocks"] = lines[:20]
+        wrappers = access.value.get("tcp_wrappers", [])
+        if wrappers:
+            service.evidence["tcp_wrappers"] = [f"{e['file']}:{e['line']}: {e['text']}"
+                                                for e in wrappers[:20]]
+            if access.value.get("libwrap") is False:
+                service.notes.append("hosts.allow/hosts.deny exist but this sshd is not built "
+                                     "with TCP-wrapper support: they do not apply to it")
+        if lines:
+            service.notes.append("Match Address blocks change settings per source; they are "
+                                 "listed as evidence, not evaluated")
+    else:
+        service.notes.append(f"sshd access lines unavailable ({access.status.value})")
+    return service
+
+
+def _families(layer: Layer) -> tuple[int, ...]:
+    return tuple(f for f in (4, 6) if not layer.sources.family(f).empty)
+
+
+def _option(values: list[str], name: str) -> str | None:
+    """The last ``--name=value`` (dash or underscore spelling) among server options."""
+    found = None
+    for item in values:
+        key, _, value = item.lstrip("-").partition("=")
+        if key.replace("_", "-") == name:
+            found = value or "1"
+    return found
+
+
+def mysql_service(value: Mapping[str, Any]) -> Service | None:
+    """MariaDB/MySQL: bind address, skip-networking and account host patterns."""
+    variables = value.get("variables") or {}
+    args, conf = as_list(value.get("args")), as_list(value.get("config"))
+    if not value.get("pids") and not variables:
+        return None
+    bind = variables.get("bind_address") or _option(args, "bind-address") or \
+        _option(conf, "bind-address") or "*"
+    skip = variables.get("skip_networking") or _option(args, "skip-networking") or \
+        _option(conf, "skip-networking") or "0"
+    port_text = str(variables.get("port") or _option(args, "port") or
+                    _option(conf, "port") or "3306")
+    origin = "server variables" if variables else "server options"
+    listen = listen_layer([] if str(skip).lower() in _TRUE else str(bind).split(","), origin)
+    listen.evidence.update({"bind_address": bind, "skip_networking": skip})
+    service = Service("database", [int(port_text)] if port_text.isdigit() else [3306],
+                      _families(listen), [listen])
+    accounts = value.get("accounts") or []
+    if not accounts:
+        why = value.get("client_error") or "no account list"
+        service.layers.append(any_layer("database accounts", {"note": f"not read: {why}"}))
+        return service
+    sources, wide, names = IpSet(), [], []
+    for account in accounts:
+        hosts = wildcard_hosts(str(account.get("host", "")))
+        label = f"'{account.get('user', '')}'@'{account.get('host', '')}'"
+        if hosts is None:
+            names.append(label)
+            continue
+        sources = sources.union(hosts)
+        if hosts.is_world():
+            wide.append(label)
+    service.layers.append(Layer("database accounts", sources, {
+        "accounts": [f"'{a.get('user', '')}'@'{a.get('host', '')}'" for a in accounts][:50],
+        "any_host": wide[:20], "by_name": names[:20]}))
+    if wide:
+        service.warnings.append(f"account(s) {', '.join(wide[:5])} accept a login from any "
+                                "address: only the other layers keep the allowlist")
+    return service
+
+
+def postgres_service(value: Mapping[str, Any]) -> Service | None:
+    """PostgreSQL: listen_addresses and the host lines of pg_hba.conf."""
+    clusters = value.get("clusters") or []
+    if not clusters:
+        return None
+    cluster = clusters[0]
+    settings = cluster.get("settings", {})
+    listen = listen_layer(str(settings.get("listen_addresses", "localhost")).split(","),
+                          f"{cluster.get('folder', '')}/postgresql.conf")
+    port = str(settings.get("port", "5432"))
+    sources, lines = IpSet(), []
+    for entry in cluster.get("hba", []):
+        fields = entry.get("fields", [])
+        if len(fields) < 5 or not str(fields[0]).startswith("host") or fields[-1] == "reject":
+            continue
+        hosts = wildcard_hosts(str(fields[3])) or IpSet.everything()
+        sources = sources.union(hosts)
+        lines.append(f"line {entry.get('line')}: {' '.join(fields)}")
+    hba = Layer("pg_hba.conf", sources, {"host_lines": lines[:30]})
+    service = Service("database", [int(port)] if port.isdigit() else [5432],
+                      _families(listen), [listen, hba])
+    if sources.is_world():
+        service.warnings.append("pg_hba.conf admits any address: only the other layers keep "
+                                "the allowlist")
+    return service
+
+
+def database_service(mysql: Fact, postgres: Fact) -> Service | None:
+    """The database server found on the host (MariaDB/MySQL first), or None."""
+    if mysql.status is FactStatus.OK and isinstance(mysql.value, dict):
+        found = mysql_service(mysql.value)
+        if found is not None:
+            return found
+    if postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
+        return postgres_service(postgres.value)
+    return None

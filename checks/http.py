@@ -1,0 +1,149 @@
+"""HTTP checks of an endpoint: redirect to https, HSTS, cookie flags, mixed content, and
+version disclosure in response headers. They judge ``http.plain``, ``http.https`` and
+``endpoint.info`` (see :mod:`posture.collect.probes_tls`).
+"""
+
+from __future__ import annotations
+
+from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
+from posture.models import Severity, Status
+
+_CLAIMS = ("tls_all_links", "encrypted_admin_channels")
+HSTS_MIN = 180 * 86400
+_MACHINE_KINDS = ("integration", "api")  # clients that are programs, not browsers
+_REFS = ("https://www.rfc-editor.org/rfc/rfc6797",
+         "https://infosec.mozilla.org/guidelines/web_security",
+         "https://owasp.org/www-project-secure-headers/")
+
+
+def _kind(ctx: CheckContext) -> str:
+    info = ctx.fact("endpoint.info")
+    return str(info.value.get("kind", "web")) if info.ok else "web"
+
+
+def _redirect(ctx: CheckContext) -> Outcome:
+    error = missing(ctx, "http.plain")
+    if error:
+        return error
+    plain = ctx.fact("http.plain").value
+    evidence = {k: plain.get(k) for k in ("url", "listening", "status", "location")}
+    if not plain.get("listening"):
+        return Outcome(Status.PASS, f"Nothing listens for plain HTTP at {plain.get('url')}.",
+                       evidence)
+    status, location = plain.get("status"), plain.get("location")
+    to_https = plain.get("redirect_scheme") == "https"
+    if to_https and plain.get("redirect_same_host"):
+        if status in (301, 308):
+            return Outcome(Status.PASS, f"Plain HTTP answers {status} to {location}.", evidence)
+        return Outcome(Status.WARN, f"Plain HTTP redirects to https with a temporary {status} "
+                       "(301 or 308 lets browsers remember it).", evidence)
+    if to_https:
+        return Outcome(Status.WARN, f"Plain HTTP redirects to https on another host "
+                       f"({location}); the redirect was not followed.", evidence)
+    return Outcome(Status.FAIL, f"Plain HTTP at {plain.get('url')} answers {status} without "
+                   "redirecting to https: pages (and any login) are served in clear.", evidence)
+
+
+def _hsts(ctx: CheckContext) -> Outcome:
+    if _kind(ctx) in _MACHINE_KINDS:
+        return Outcome(Status.NOT_APPLICABLE, "HSTS protects browsers; this endpoint is "
+                       f"used by programs ({_kind(ctx)}).")
+    error = missing(ctx, "http.https")
+    if error:
+        return error
+    https = ctx.fact("http.https").value
+    max_age = https.get("hsts_max_age")
+    evidence = {"header": https.get("hsts"), "max_age": max_age,
+                "include_subdomains": https.get("hsts_include_subdomains"),
+                "required_max_age": HSTS_MIN}
+    if not https.get("hsts"):
+        return Outcome(Status.FAIL, "No Strict-Transport-Security header: a browser can be "
+                       "downgraded to plain HTTP.", evidence)
+    if not isinstance(max_age, int) or max_age < HSTS_MIN:
+        return Outcome(Status.WARN, f"HSTS max-age is {max_age} s, under 180 days "
+                       f"({HSTS_MIN} s).", evidence)
+    return Outcome(Status.PASS, f"HSTS with max-age {max_age} s.", evidence)
+
+
+def _cookies(ctx: CheckContext) -> Outcome:
+    error = missing(ctx, "http.https")
+    if error:
+        return error
+    cookies = ctx.fact("http.https").value.get("cookies") or []
+    insecure = [c["name"] for c in cookies if not c.get("secure")]
+    weak = [c["name"] for c in cookies if not c.get("httponly") or not c.get("samesite")]
+    evidence = {"cookies": capped(cookies), "without_secure": capped(insecure),
+                "without_httponly_or_samesite": capped(weak)}
+    if insecure:
+        return Outcome(Status.FAIL, f"Cookies without the Secure flag (sent over plain HTTP "
+                       f"too): {', '.join(insecure[:10])}.", evidence)
+    if weak:
+        return Outcome(Status.WARN, f"Cookies without HttpOnly or SameSite: "
+                       f"{', '.join(weak[:10])}.", evidence)
+    return Outcome(Status.PASS, f"{len(cookies)} cookie(s) set, all Secure, HttpOnly and "
+                   "SameSite." if cookies else "The page sets no cookie.", evidence)
+
+
+def _mixed(ctx: CheckContext) -> Outcome:
+    error = missing(ctx, "http.https")
+    if error:
+        return error
+    https = ctx.fact("http.https").value
+    found = https.get("mixed_content") or []
+    evidence = {"http_resources": capped(found), "count": https.get("mixed_content_count", 0)}
+    if found:
+        return Outcome(Status.FAIL, f"The https page loads {len(found)} resource(s) over plain "
+                       f"http://, e.g. {found[0]}.", evidence)
+    return Outcome(Status.PASS, "No http:// resources on the https page.", evidence)
+
+
+def _disclosure(ctx: CheckContext) -> Outcome:
+    error = missing(ctx, "http.https")
+    if error:
+        return error
+    https = ctx.fact("http.https").value
+    evidence = {"server": https.get("server"), "x_powered_by": https.get("x_powered_by")}
+    if https.get("server_version_disclosed") or https.get("x_powered_by"):
+        return Outcome(Status.WARN, "Response headers disclose software versions "
+                       f"(Server: {https.get('server')}, X-Powered-By: "
+                       f"{https.get('x_powered_by')}).", evidence)
+    return Outcome(Status.PASS, "No software version in the response headers.", evidence)
+
+
+def _meta(check_id: str, title: str, severity: Severity, rationale: str, remediation: str,
+          needs: tuple[str, ...], claims: tuple[str, ...] = _CLAIMS) -> CheckMeta:
+    return CheckMeta(id=check_id, title=title, claim_types=claims, severity=severity,
+                     rationale=rationale, remediation=remediation, references=_REFS,
+                     needs=needs, target="endpoint")
+
+
+REDIRECT = Check(_meta(
+    "http.redirect", "Plain HTTP redirects to https on the same host (301/308)", Severity.HIGH,
+    "A plain-HTTP page that does not redirect serves content, forms and admin logins in clear.",
+    "Answer every plain-HTTP request with 'Redirect permanent / https://HOST/' (Apache) or "
+    "'return 301 https://$host$request_uri;' (nginx), or close port 80.",
+    ("http.plain",)), _redirect)
+HSTS = Check(_meta(
+    "http.hsts", "HSTS with max-age of at least 180 days", Severity.MEDIUM,
+    "Without HSTS the first request of a visit can be downgraded to plain HTTP (SSL stripping).",
+    "Send 'Strict-Transport-Security: max-age=31536000; includeSubDomains' on https responses.",
+    ("http.https", "endpoint.info")), _hsts)
+COOKIES = Check(_meta(
+    "http.cookies", "Cookies are Secure, HttpOnly and SameSite", Severity.MEDIUM,
+    "A cookie without Secure is also sent over plain HTTP, so a session can leak in clear.",
+    "Set session cookies with 'Secure; HttpOnly; SameSite=Lax' (or Strict).",
+    ("http.https",)), _cookies)
+MIXED_CONTENT = Check(_meta(
+    "http.mixed_content", "No http:// resources on https pages", Severity.MEDIUM,
+    "Scripts or forms loaded over http:// can be read or replaced on the way.",
+    "Load every resource over https:// (or protocol-relative), and add "
+    "'Content-Security-Policy: upgrade-insecure-requests'.",
+    ("http.https",)), _mixed)
+SERVER_DISCLOSURE = Check(_meta(
+    "http.server_disclosure", "Response headers do not disclose software versions",
+    Severity.LOW, "Version strings tell an attacker which known vulnerabilities to try.",
+    "Apache: 'ServerTokens Prod' and 'ServerSignature Off'; PHP: 'expose_php = Off'.",
+    ("http.https",), ("tls_all_links",)), _disclosure)
+
+CHECKS = (REDIRECT, HSTS, COOKIES, MIXED_CONTENT, SERVER_DISCLOSURE)
+"""The HTTP checks, in catalogue order."""

@@ -1,0 +1,1 @@
+"""TLS machinery of the endpoint probes: raw ClientHellos, pyOpenSSL handshakes, HTTP."""

@@ -1,0 +1,168 @@
+"""Cipher suites by IANA code point, and their classes (NULL, EXPORT, RC4, 3DES, CBC, AEAD...).
+
+The table covers what servers actually configure (RSA, DHE, ECDHE, ECDH, anonymous; AES,
+CAMELLIA, ARIA, CHACHA20, 3DES, DES, RC4, RC2, IDEA, SEED, NULL) so that a raw ClientHello can
+offer suites that the local OpenSSL no longer implements. PSK/SRP/GOST suites need
+credentials or exotic stacks and are left out. SSLv2 "cipher kinds" are listed separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_TABLE = """
+0001 RSA_WITH_NULL_MD5;0002 RSA_WITH_NULL_SHA;0003 RSA_EXPORT_WITH_RC4_40_MD5
+0004 RSA_WITH_RC4_128_MD5;0005 RSA_WITH_RC4_128_SHA;0006 RSA_EXPORT_WITH_RC2_CBC_40_MD5
+0007 RSA_WITH_IDEA_CBC_SHA;0008 RSA_EXPORT_WITH_DES40_CBC_SHA;0009 RSA_WITH_DES_CBC_SHA
+000A RSA_WITH_3DES_EDE_CBC_SHA;0011 DHE_DSS_EXPORT_WITH_DES40_CBC_SHA
+0012 DHE_DSS_WITH_DES_CBC_SHA;0013 DHE_DSS_WITH_3DES_EDE_CBC_SHA
+0014 DHE_RSA_EXPORT_WITH_DES40_CBC_SHA;0015 DHE_RSA_WITH_DES_CBC_SHA
+0016 DHE_RSA_WITH_3DES_EDE_CBC_SHA;0017 DH_anon_EXPORT_WITH_RC4_40_MD5
+0018 DH_anon_WITH_RC4_128_MD5;0019 DH_anon_EXPORT_WITH_DES40_CBC_SHA
+001A DH_anon_WITH_DES_CBC_SHA;001B DH_anon_WITH_3DES_EDE_CBC_SHA
+002F RSA_WITH_AES_128_CBC_SHA;0032 DHE_DSS_WITH_AES_128_CBC_SHA
+0033 DHE_RSA_WITH_AES_128_CBC_SHA;0034 DH_anon_WITH_AES_128_CBC_SHA
+0035 RSA_WITH_AES_256_CBC_SHA;0038 DHE_DSS_WITH_AES_256_CBC_SHA
+0039 DHE_RSA_WITH_AES_256_CBC_SHA;003A DH_anon_WITH_AES_256_CBC_SHA;003B RSA_WITH_NULL_SHA256
+003C RSA_WITH_AES_128_CBC_SHA256;003D RSA_WITH_AES_256_CBC_SHA256
+0040 DHE_DSS_WITH_AES_128_CBC_SHA256;0041 RSA_WITH_CAMELLIA_128_CBC_SHA
+0045 DHE_RSA_WITH_CAMELLIA_128_CBC_SHA;0062 RSA_EXPORT1024_WITH_DES_CBC_SHA
+0064 RSA_EXPORT1024_WITH_RC4_56_SHA;0067 DHE_RSA_WITH_AES_128_CBC_SHA256
+006A DHE_DSS_WITH_AES_256_CBC_SHA256;006B DHE_RSA_WITH_AES_256_CBC_SHA256
+006C DH_anon_WITH_AES_128_CBC_SHA256;006D DH_anon_WITH_AES_256_CBC_SHA256
+0084 RSA_WITH_CAMELLIA_256_CBC_SHA;0088 DHE_RSA_WITH_CAMELLIA_256_CBC_SHA
+0096 RSA_WITH_SEED_CBC_SHA;009A DHE_RSA_WITH_SEED_CBC_SHA
+009C RSA_WITH_AES_128_GCM_SHA256;009D RSA_WITH_AES_256_GCM_SHA384
+009E DHE_RSA_WITH_AES_128_GCM_SHA256;009F DHE_RSA_WITH_AES_256_GCM_SHA384
+00A2 DHE_DSS_WITH_AES_128_GCM_SHA256;00A3 DHE_DSS_WITH_AES_256_GCM_SHA384
+00A6 DH_anon_WITH_AES_128_GCM_SHA256;00A7 DH_anon_WITH_AES_256_GCM_SHA384
+00BA RSA_WITH_CAMELLIA_128_CBC_SHA256;00BE DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256
+00C0 RSA_WITH_CAMELLIA_256_CBC_SHA256;00C4 DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256
+1301 AES_128_GCM_SHA256;1302 AES_256_GCM_SHA384;1303 CHACHA20_POLY1305_SHA256
+1304 AES_128_CCM_SHA256;1305 AES_128_CCM_8_SHA256
+C001 ECDH_ECDSA_WITH_NULL_SHA;C002 ECDH_ECDSA_WITH_RC4_128_SHA
+C003 ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA;C004 ECDH_ECDSA_WITH_AES_128_CBC_SHA
+C005 ECDH_ECDSA_WITH_AES_256_CBC_SHA;C006 ECDHE_ECDSA_WITH_NULL_SHA
+C007 ECDHE_ECDSA_WITH_RC4_128_SHA;C008 ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA
+C009 ECDHE_ECDSA_WITH_AES_128_CBC_SHA;C00A ECDHE_ECDSA_WITH_AES_256_CBC_SHA
+C00B ECDH_RSA_WITH_NULL_SHA;C00C ECDH_RSA_WITH_RC4_128_SHA;C00D ECDH_RSA_WITH_3DES_EDE_CBC_SHA
+C00E ECDH_RSA_WITH_AES_128_CBC_SHA;C00F ECDH_RSA_WITH_AES_256_CBC_SHA
+C010 ECDHE_RSA_WITH_NULL_SHA;C011 ECDHE_RSA_WITH_RC4_128_SHA
+C012 ECDHE_RSA_WITH_3DES_EDE_CBC_SHA;C013 ECDHE_RSA_WITH_AES_128_CBC_SHA
+C014 ECDHE_RSA_WITH_AES_256_CBC_SHA;C015 ECDH_anon_WITH_NULL_SHA
+C016 ECDH_anon_WITH_RC4_128_SHA;C017 ECDH_anon_WITH_3DES_EDE_CBC_SHA
+C018 ECDH_anon_WITH_AES_128_CBC_SHA;C019 ECDH_anon_WITH_AES_256_CBC_SHA
+C023 ECDHE_ECDSA_WITH_AES_128_CBC_SHA256;C024 ECDHE_ECDSA_WITH_AES_256_CBC_SHA384
+C025 ECDH_ECDSA_WITH_AES_128_CBC_SHA256;C026 ECDH_ECDSA_WITH_AES_256_CBC_SHA384
+C027 ECDHE_RSA_WITH_AES_128_CBC_SHA256;C028 ECDHE_RSA_WITH_AES_256_CBC_SHA384
+C029 ECDH_RSA_WITH_AES_128_CBC_SHA256;C02A ECDH_RSA_WITH_AES_256_CBC_SHA384
+C02B ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;C02C ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+C02D ECDH_ECDSA_WITH_AES_128_GCM_SHA256;C02E ECDH_ECDSA_WITH_AES_256_GCM_SHA384
+C02F ECDHE_RSA_WITH_AES_128_GCM_SHA256;C030 ECDHE_RSA_WITH_AES_256_GCM_SHA384
+C031 ECDH_RSA_WITH_AES_128_GCM_SHA256;C032 ECDH_RSA_WITH_AES_256_GCM_SHA384
+C050 RSA_WITH_ARIA_128_GCM_SHA256;C051 RSA_WITH_ARIA_256_GCM_SHA384
+C052 DHE_RSA_WITH_ARIA_128_GCM_SHA256;C053 DHE_RSA_WITH_ARIA_256_GCM_SHA384
+C05C ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256;C05D ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384
+C060 ECDHE_RSA_WITH_ARIA_128_GCM_SHA256;C061 ECDHE_RSA_WITH_ARIA_256_GCM_SHA384
+C072 ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256;C073 ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384
+C076 ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256;C077 ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384
+C09C RSA_WITH_AES_128_CCM;C09D RSA_WITH_AES_256_CCM;C09E DHE_RSA_WITH_AES_128_CCM
+C09F DHE_RSA_WITH_AES_256_CCM;C0A0 RSA_WITH_AES_128_CCM_8;C0A1 RSA_WITH_AES_256_CCM_8
+C0A2 DHE_RSA_WITH_AES_128_CCM_8;C0A3 DHE_RSA_WITH_AES_256_CCM_8
+C0AC ECDHE_ECDSA_WITH_AES_128_CCM;C0AD ECDHE_ECDSA_WITH_AES_256_CCM
+C0AE ECDHE_ECDSA_WITH_AES_128_CCM_8;C0AF ECDHE_ECDSA_WITH_AES_256_CCM_8
+CCA8 ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;CCA9 ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+CCAA DHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+"""
+
+SSL2_KINDS: dict[int, str] = {
+    0x010080: "SSL_CK_RC4_128_WITH_MD5", 0x020080: "SSL_CK_RC4_128_EXPORT40_WITH_MD5",
+    0x030080: "SSL_CK_RC2_128_CBC_WITH_MD5", 0x040080: "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
+    0x050080: "SSL_CK_IDEA_128_CBC_WITH_MD5", 0x060040: "SSL_CK_DES_64_CBC_WITH_MD5",
+    0x0700C0: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5",
+}
+"""SSLv2 cipher kinds (3-byte codes); any of them accepted means SSLv2 is spoken."""
+
+_BITS = {"NULL": 0, "RC4_40": 40, "RC2_CBC_40": 40, "DES40_CBC": 40, "RC4_56": 56,
+         "DES_CBC": 56, "3DES_EDE_CBC": 112, "RC4_128": 128, "IDEA_CBC": 128, "SEED_CBC": 128,
+         "CHACHA20_POLY1305": 256}
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One cipher suite and what it is made of."""
+
+    code: int
+    name: str  # IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    kx: str  # RSA | DHE | ECDHE | DH | ECDH | anon | TLS13
+    cipher: str  # e.g. AES_128_GCM, 3DES_EDE_CBC, NULL
+    bits: int  # symmetric strength in bits (0 for NULL)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The weakness/strength classes this suite belongs to (sorted, stable names)."""
+        out: list[str] = []
+        checks = (("null", self.bits == 0), ("anonymous", self.kx == "anon"),
+                  ("export", "EXPORT" in self.name), ("rc4", "RC4" in self.cipher),
+                  ("3des", "3DES" in self.cipher),
+                  ("des", self.cipher in ("DES_CBC", "DES40_CBC")),
+                  ("cbc", "CBC" in self.cipher),
+                  ("no_forward_secrecy", self.kx not in ("DHE", "ECDHE", "TLS13")),
+                  ("aead", any(m in self.cipher for m in ("GCM", "CCM", "POLY1305"))))
+        out.extend(name for name, hit in checks if hit)
+        return tuple(out)
+
+
+def _kx(rest: str) -> str:
+    if "_WITH_" not in rest:
+        return "TLS13"
+    head = rest.split("_WITH_")[0]
+    if "anon" in head:
+        return "anon"
+    return head.split("_")[0]
+
+
+def _cipher(rest: str) -> tuple[str, int]:
+    body = rest.split("_WITH_")[-1]
+    for mac in ("_SHA384", "_SHA256", "_SHA", "_MD5"):
+        if body.endswith(mac):
+            body = body[: -len(mac)]
+            break
+    if body in _BITS:
+        return body, _BITS[body]
+    parts = body.split("_")
+    bits = next((int(p) for p in parts if p.isdigit()), 128)
+    return body, bits
+
+
+def _parse() -> dict[int, Suite]:
+    table: dict[int, Suite] = {}
+    for entry in _TABLE.replace("\n", ";").split(";"):
+        if not entry.strip():
+            continue
+        code_hex, rest = entry.split()
+        cipher, bits = _cipher(rest)
+        table[int(code_hex, 16)] = Suite(int(code_hex, 16), "TLS_" + rest, _kx(rest), cipher,
+                                         bits)
+    return table
+
+
+SUITES: dict[int, Suite] = _parse()
+"""Every known suite by code point."""
+
+TLS13_CODES: tuple[int, ...] = tuple(c for c in SUITES if 0x1301 <= c <= 0x1305)
+LEGACY_CODES: tuple[int, ...] = tuple(c for c in SUITES if c not in TLS13_CODES)
+
+
+def suite_name(code: int) -> str:
+    """The IANA name of ``code``, or ``0xNNNN`` for a suite outside the table."""
+    known = SUITES.get(code)
+    return known.name if known else f"0x{code:04X}"
+
+
+def classify(name: str) -> tuple[str, ...]:
+    """The classes of a suite given by IANA name (empty when unknown)."""
+    for suite in SUITES.values():
+        if suite.name == name:
+            return suite.classes
+    return ()

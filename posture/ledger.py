@@ -1,0 +1,77 @@
+"""The statement ledger: every imported sentence with a verdict, derived from its claims.
+
+Pure: it reads the inventory's ``ledger`` entries and the judged claims. A sentence mapped to
+claims takes the worst of their verdicts (contradicted > inconclusive > verified); when every
+claim holds and one of them is an ``attestation``, the sentence is ``attested``: it stands on
+the organisation's evidence, not on observation. Sentences without claims are ``not
+verifiable remotely`` with the importer's reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from posture.inventory.model import LedgerEntry
+from posture.models import ClaimResult, LedgerRow, LedgerVerdict, Verdict
+
+ATTESTATION = "attestation"
+
+
+def _row_for_claims(entry: LedgerEntry, results: Sequence[ClaimResult],
+                    missing: Sequence[str]) -> LedgerRow:
+    claims = entry.claims
+    if missing:
+        return LedgerRow(entry.sentence, entry.section, LedgerVerdict.INCONCLUSIVE, claims,
+                         f"not judged in this run: {', '.join(missing)}", entry.starts)
+    verdicts = {r.verdict for r in results}
+    if Verdict.CONTRADICTED in verdicts:
+        verdict, reason = LedgerVerdict.CONTRADICTED, ""
+    elif verdicts & {Verdict.INCONCLUSIVE, Verdict.NOT_VERIFIABLE}:
+        verdict = LedgerVerdict.INCONCLUSIVE
+        reason = "; ".join(r.reason for r in results if r.reason)[:500]
+    elif any(r.type == ATTESTATION for r in results):
+        verdict, reason = LedgerVerdict.ATTESTED, ""
+    else:
+        verdict, reason = LedgerVerdict.VERIFIED, ""
+    return LedgerRow(entry.sentence, entry.section, verdict, claims, reason, entry.starts)
+
+
+def judge_ledger(entries: Iterable[LedgerEntry],
+                 claims: Iterable[ClaimResult]) -> tuple[LedgerRow, ...]:
+    """One row per ledger entry, in statement order."""
+    judged: Mapping[str, ClaimResult] = {c.id: c for c in claims}
+    rows = []
+    for entry in entries:
+        if not entry.claims:
+            rows.append(LedgerRow(entry.sentence, entry.section,
+                                  LedgerVerdict.NOT_VERIFIABLE_REMOTELY, (),
+                                  entry.not_verifiable, entry.starts))
+            continue
+        results = [judged[c] for c in entry.claims if c in judged]
+        missing = [c for c in entry.claims if c not in judged]
+        rows.append(_row_for_claims(entry, results, missing))
+    return tuple(rows)
+
+
+def ledger_counts(rows: Iterable[LedgerRow]) -> dict[str, int]:
+    """Rows per verdict; every verdict present."""
+    counted = list(rows)
+    return {"total": len(counted),
+            **{v.value: sum(r.verdict is v for r in counted) for v in LedgerVerdict}}
+
+
+def row_to_jsonable(row: LedgerRow) -> dict[str, Any]:
+    """One entry of ``ledger`` in ``report.json``."""
+    return {"sentence": row.sentence, "section": row.section, "verdict": row.verdict.value,
+            "claims": list(row.claims), "reason": row.reason, "starts": row.starts}
+
+
+def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:
+    """Rebuild a row; ``ValueError``/``KeyError``/``TypeError`` on a malformed entry."""
+    claims = item.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
+        raise TypeError("claims: expected a list of strings")
+    return LedgerRow(str(item["sentence"]), str(item.get("section", "")),
+                     LedgerVerdict(item["verdict"]), tuple(claims),
+                     str(item.get("reason", "")), str(item.get("starts", "")))

@@ -1,0 +1,231 @@
+"""The view model of the HTML report: plain, neutralised data the template only lays out.
+
+Words are not chosen here: the template translates status codes (``contradicted``,
+``access``...) into sentences of the report's language. What comes from targets or the
+inventory passes :func:`_t` (visible escapes for control and bidi characters, bounded length);
+HTML escaping is Jinja2's job.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
+from posture.render import SEVERITY_ORDER, claims_by_finding, finding_sort_key
+from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
+from posture.render.context import ReportHistory
+from posture.render.json_report import summary_counts, to_jsonable
+from posture.render.ledger_view import ledger_view
+from posture.render.sanitize import safe_text
+from posture.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
+
+FIELD_LIMIT = 4000
+EVIDENCE_LIMIT = 50_000
+COMMAND_LIMIT = 6000
+FOUND_SHOWN = 3
+"""Finding summaries shown per claim on the owner's page; the rest is in the admin part."""
+
+
+def _t(value: str, limit: int = FIELD_LIMIT) -> str:
+    """A target- or inventory-derived string, neutralised (HTML escaping is Jinja2's job)."""
+    return safe_text(value, limit, keep_newlines=True)
+
+
+def https_url(value: str) -> str:
+    """``value`` when it is a plain https URL we may link to, else ``""`` (shown as text)."""
+    if not value or value != value.strip() or not value.isprintable() or " " in value:
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    return value if parts.scheme == "https" and parts.netloc and "@" not in parts.netloc else ""
+
+
+def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[str, Any]:
+    """Everything the template shows."""
+    ordered = sorted(result.findings, key=finding_sort_key)
+    anchors = {f.id: f"f-{n}" for n, f in enumerate(ordered, start=1)}
+    claim_anchors = {c.id: f"c-{n}" for n, c in enumerate(result.claims, start=1)}
+    owners = claims_by_finding(result)
+    commands = _commands(ordered)
+    by_id = {f.id: f for f in result.findings}
+    url = str(result.statement.get("url", ""))
+    return {
+        "lang": lang,
+        "organisation": _t(result.organisation, 300),
+        "statement_title": _t(str(result.statement.get("title", "")), 500),
+        "statement_url": _t(url, 500),
+        "statement_link": https_url(url),
+        "started_at": _t(result.started_at, 64),
+        "finished_at": _t(result.finished_at, 64),
+        "scan_time": _t(result.scan_time, 64),
+        "tool_version": _t(result.tool_version, 64),
+        "inventory_sha256": _t(result.inventory_sha256, 128),
+        "facts_sha256": _t(result.facts_sha256, 128),
+        "score": _score_view(result),
+        "summary": summary_counts(result),
+        "waived_count": sum(c.waived for c in result.claims),
+        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors) for c in result.claims],
+        "findings": [
+            _finding_view(f, anchors[f.id], commands,
+                          [(claim_anchors[c], _t(c)) for c in owners.get(f.id, [])])
+            for f in ordered
+        ],
+        "commands": [{"anchor": a, "key": _t(k, 200), "command": _t(c, COMMAND_LIMIT),
+                      "privileged": p} for (k, c, p), a in commands.items()],
+        "hosts": [{"name": _t(h.name, 300), "reachable": h.reachable,
+                   "host_key": _t(h.host_key, 300), "round_trips": h.round_trips,
+                   "errors": [_t(e) for e in h.errors]} for h in result.hosts],
+        "trend": _trend_view(history),
+        "changes": _changes_view(history),
+        "waivers": [_waiver_view(w, result) for w in result.waivers],
+        "formula": _formula(),
+        "ledger": ledger_view(result, claim_anchors),
+    }
+
+
+def _score_view(result: ScanResult) -> dict[str, Any]:
+    score = result.score
+    return {
+        "value": f"{score.value:.1f}",
+        "grade": _t(score.grade, 4),
+        "grade_class": score.grade if score.grade in tuple("ABCDEF") else "F",
+        "coverage": f"{score.coverage * 100:.0f}",
+        "method": _t(score.method),
+        "arc": gauge_arc(score.value / 100.0),
+        "track": gauge_track(),
+    }
+
+
+def _first_step(claim: ClaimResult, findings: list[Finding]) -> tuple[str, str]:
+    """(kind, text) of what to do first: fix, access, scope, improve, waived or none."""
+    if claim.waived:
+        return "waived", ""
+    by_severity = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
+    fails = [f for f in by_severity if f.status is Status.FAIL]
+    errors = [f for f in by_severity if f.status is Status.ERROR]
+    warns = [f for f in by_severity if f.status is Status.WARN]
+    if fails:
+        return "fix", _t(fails[0].remediation or fails[0].summary)
+    if errors:
+        return "access", _t(errors[0].summary)
+    if claim.verdict is Verdict.NOT_VERIFIABLE:
+        return "scope", _t(claim.reason)
+    if warns:
+        return "improve", _t(warns[0].remediation or warns[0].summary)
+    return "none", ""
+
+
+def _found(claim: ClaimResult, findings: list[Finding]) -> list[str]:
+    """Summaries of what keeps the claim from being verified (or of what was met)."""
+    unmet = [f for f in sorted(findings, key=finding_sort_key)
+             if f.status in (Status.FAIL, Status.ERROR, Status.WARN)]
+    return [_t(f.summary, 600) for f in unmet[:FOUND_SHOWN]]
+
+
+def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
+                anchors: dict[str, str]) -> dict[str, Any]:
+    found = [f for fid in claim.findings if (f := by_id.get(fid)) is not None]
+    kind, step = _first_step(claim, found)
+    counts = {s.value: sum(f.status is s for f in found) for s in Status}
+    unmet = counts["fail"] + counts["error"] + counts["warn"]
+    return {
+        "anchor": anchor,
+        "id": _t(claim.id, 200),
+        "type": _t(claim.type, 200),
+        "says": _t(claim.says),
+        "verdict": claim.verdict.value,
+        "severity": claim.severity.value,
+        "reason": _t(claim.reason),
+        "share": f"{claim_share(claim, by_id) * 100:.0f}",
+        "bar": bar_width(claim_share(claim, by_id)),
+        "counts": counts,
+        "found": _found(claim, found),
+        "more": max(unmet - FOUND_SHOWN, 0),
+        "step_kind": kind,
+        "step": step,
+        "waived": claim.waived,
+        "waiver": _waiver_brief(claim.waiver),
+        "findings": [{"id": _t(fid, 300), "anchor": anchors.get(fid, ""),
+                      "status": by_id[fid].status.value if fid in by_id else "error",
+                      "waiver": _waiver_brief(by_id[fid].waiver if fid in by_id else None)}
+                     for fid in claim.findings],
+    }
+
+
+def _commands(findings: list[Finding]) -> dict[tuple[str, str, bool], str]:
+    """Each distinct (fact key, command, privileged) once, with an anchor, in report order."""
+    table: dict[tuple[str, str, bool], str] = {}
+    for finding in findings:
+        for src in finding.sources:
+            key = (src.key, src.command, src.privileged)
+            if src.command and key not in table:
+                table[key] = f"cmd-{len(table) + 1}"
+    return table
+
+
+def _finding_view(finding: Finding, anchor: str, commands: dict[tuple[str, str, bool], str],
+                  claims: list[tuple[str, str]]) -> dict[str, Any]:
+    evidence = json.dumps(to_jsonable(finding.evidence), indent=2, ensure_ascii=False)
+    return {
+        "anchor": anchor,
+        "id": _t(finding.id, 300),
+        "target": _t(finding.target, 300),
+        "title": _t(finding.title, 500),
+        "status": finding.status.value,
+        "severity": finding.severity.value,
+        "summary": _t(finding.summary),
+        "evidence": _t(evidence, EVIDENCE_LIMIT) if finding.evidence else "",
+        "remediation": _t(finding.remediation),
+        "claims": [{"anchor": a, "id": i} for a, i in claims],
+        "sources": [{"key": _t(s.key, 200), "status": _t(s.status, 20), "privileged": s.privileged,
+                     "reason": _t(s.reason, 500),
+                     "command": commands.get((s.key, s.command, s.privileged), "")}
+                    for s in finding.sources],
+        "waiver": _waiver_brief(finding.waiver),
+    }
+
+
+def _waiver_brief(waiver: WaiverState | None) -> dict[str, Any] | None:
+    if waiver is None:
+        return None
+    return {"id": _t(waiver.id, 300), "reason": _t(waiver.reason, 1000),
+            "owner": _t(waiver.owner, 300), "expires": _t(waiver.expires, 20),
+            "active": waiver.active}
+
+
+def _waiver_view(waiver: WaiverState, result: ScanResult) -> dict[str, Any]:
+    ids = {c.id for c in result.claims} | {f.id for f in result.findings}
+    ids |= {f.id.partition("#")[0] for f in result.findings}
+    return {**(_waiver_brief(waiver) or {}), "matched": waiver.id in ids}
+
+
+def _trend_view(history: ReportHistory) -> dict[str, Any]:
+    dots = trend_dots([(p.started_at, p.score, p.grade) for p in history.trend])
+    return {"dots": dots, "line": trend_polyline(dots), "count": len(dots)}
+
+
+def _changes_view(history: ReportHistory) -> dict[str, Any] | None:
+    changes = history.changes
+    if changes is None:
+        return None
+    groups = {name: [{"kind": c.kind, "id": _t(c.id, 300), "before": c.before, "after": c.after}
+                     for c in changes.group(name)]
+              for name in ("regressed", "new", "fixed", "changed", "gone")}
+    return {"previous": _t(history.previous_started_at, 64),
+            "old_score": f"{changes.old_score[0]:.1f}", "old_grade": _t(changes.old_score[1], 4),
+            "delta": f"{changes.new_score[0] - changes.old_score[0]:+.1f}",
+            "groups": groups, "empty": not changes.items}
+
+
+def _formula() -> dict[str, Any]:
+    """The score's constants, printed in the appendix so the number can be checked by hand."""
+    return {
+        "weights": [(s.value, w) for s, w in WEIGHTS.items()],
+        "credits": [(s.value, f"{c:g}") for s, c in CREDITS.items()],
+        "bands": [(g, f"{floor:g}") for floor, g in GRADE_BANDS],
+        "caps": [(s.value, g) for s, g in GRADE_CAPS.items()],
+    }
