@@ -28,24 +28,9 @@ from checks import (
 from checks import grade as tls_grade
 from checks import http as http_checks
 from checks.base import Check
+from posture.models import CLAIM_TYPES as ALL_CLAIM_TYPES
 
-CLAIM_TYPES: tuple[str, ...] = (
-    "tls_all_links",
-    "os_version",
-    "apache_version",
-    "password_rotation",
-    "ip_allowlist",
-    "test_data_fictitious",
-    "encrypted_admin_channels",
-    # Beyond the contract's seven: whole-statement coverage (see docs/statement.md).
-    "cookies_functional_only",
-    "third_parties_declared",
-    "retention",
-    "no_card_data_stored",
-    "newsletter_opt_in",
-    "application_version",
-    "attestation",
-)
+CLAIM_TYPES: tuple[str, ...] = ALL_CLAIM_TYPES
 """Every claim type: the contract's (v1) first, then the statement ones."""
 
 IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = (

@@ -12,6 +12,31 @@ from typing import Any
 
 JSON = Any  # a JSON-compatible value: dict/list/str/int/float/bool/None
 
+CONTRACT_CLAIM_TYPES: tuple[str, ...] = (
+    "tls_all_links",
+    "os_version",
+    "apache_version",
+    "password_rotation",
+    "ip_allowlist",
+    "test_data_fictitious",
+    "encrypted_admin_channels",
+)
+"""The claim types of the contract (v1): never renamed."""
+
+STATEMENT_CLAIM_TYPES: tuple[str, ...] = (
+    "cookies_functional_only",
+    "third_parties_declared",
+    "retention",
+    "no_card_data_stored",
+    "newsletter_opt_in",
+    "application_version",
+    "attestation",
+)
+"""Claim types beyond the contract's seven, for whole-statement coverage."""
+
+CLAIM_TYPES: tuple[str, ...] = (*CONTRACT_CLAIM_TYPES, *STATEMENT_CLAIM_TYPES)
+"""Every claim type the inventory accepts, the contract's first."""
+
 
 class FactStatus(StrEnum):
     """Whether a fact could be gathered."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from posture.collect.catalog import FactSpec
@@ -57,27 +57,42 @@ class _Raw:
     rc: int | None = None
 
 
-def _split(text: str, marker: str, keys: Iterable[str], stream: str,
-           raws: dict[str, _Raw]) -> None:
-    pattern = re.compile(rf"^{re.escape(marker)} ([BE]) ([a-z0-9_.]+)(?: (\d+))?$")
+def _lines(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of ``data``, without copying it."""
+    pos, size = 0, len(data)
+    while pos <= size:
+        nl = data.find(b"\n", pos)
+        end = size if nl < 0 else nl
+        yield pos, end
+        pos = end + 1
+
+
+def _split(data: bytes, marker: str, stream: str, raws: dict[str, _Raw]) -> None:
+    # Works on the raw bytes: only lines kept for a section are sliced and decoded, so a flood
+    # of output costs its own size once, not several decoded copies of it.
+    mark = marker.encode()
+    pattern = re.compile(rb"^" + re.escape(mark) + rb" ([BE]) ([a-z0-9_.]+)(?: (\d+))?$")
     current: str | None = None
     size = 0
-    for line in text.split("\n"):
-        match = pattern.match(line)
-        if match:
-            kind, key, rc = match.groups()
-            if kind == "B" and key in raws:
-                current, size = key, 0
-            elif kind == "E" and key == current:
-                if stream == "out" and rc is not None:
-                    raws[key].rc = int(rc)
-                current = None
-            continue
+    for start, end in _lines(data):
+        if data.startswith(mark, start) and end - start < len(mark) + 120:
+            match = pattern.match(data[start:end])
+            if match:
+                kind, key_b, rc = match.groups()
+                key = key_b.decode()
+                if kind == b"B" and key in raws:
+                    current, size = key, 0
+                elif kind == b"E" and key == current:
+                    if stream == "out" and rc is not None:
+                        raws[key].rc = int(rc)
+                    current = None
+                continue
         if current is None:
             continue
-        size += len(line) + 1
+        size += end - start + 1
         if size <= SECTION_CAP:
-            getattr(raws[current], stream).append(line)
+            # Hostile output may hold any bytes: decode leniently, never fail.
+            getattr(raws[current], stream).append(data[start:end].decode("utf-8", "replace"))
 
 
 def _strip_closing_newline(lines: list[str]) -> str:
@@ -123,9 +138,8 @@ def split_output(stdout: bytes, stderr: bytes, marker: str, specs: Sequence[Fact
     ``failure`` explains sections that never finished (timeout, truncation, dropped link).
     """
     raws = {spec.key: _Raw([], []) for spec in specs}
-    # Hostile output may hold any bytes: decode leniently, never fail.
-    _split(stdout.decode("utf-8", "replace"), marker, raws.keys(), "out", raws)
-    _split(stderr.decode("utf-8", "replace"), marker, raws.keys(), "err", raws)
+    _split(stdout, marker, "out", raws)
+    _split(stderr, marker, "err", raws)
     facts: dict[str, Fact] = {}
     for spec in specs:
         raw = raws[spec.key]

@@ -8,25 +8,11 @@ when the inventory grants sudo, else they are attempted unprivileged and usually
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from posture.collect import parsers
-from posture.models import JSON
+from posture.collect.factspec import FactSpec
+from posture.collect.snippets import apache_config_grep
 
-
-@dataclass(frozen=True)
-class FactSpec:
-    """How one fact is gathered and parsed."""
-
-    key: str
-    snippet: str
-    parse: Callable[[str], JSON]
-    root: bool = False
-    doc: str = ""
-    # Exit statuses that still carry a usable answer (dpkg-query exits 1 for unknown names).
-    ok_exits: frozenset[int] = frozenset({0})
-
+__all__ = ["BY_KEY", "CATALOG", "FactSpec", "specs_for"]
 
 # Finds the sshd that serves *this* session by walking up our process ancestry, so that a
 # server running several sshd instances is judged on the one the auditor actually reached.
@@ -56,24 +42,9 @@ else
 fi
 """
 
-_APACHE_CONFIG = r"""
-# Judge the configuration of the Apache that runs: its -d root, else the distribution default.
-roots=$(ps -eo args= 2>/dev/null | awk '$1 ~ /(apache2|httpd)$/ {
-  r=""; for(i=2;i<NF;i++) if($i=="-d") r=$(i+1); print (r=="" ? "DEFAULT" : r)}' | sort -u | head -n 5)
-[ -n "$roots" ] || roots=DEFAULT
-found=0
-for d in $roots; do
-  if [ "$d" = DEFAULT ]; then
-    for c in /etc/apache2 /etc/httpd; do [ -d "$c" ] && d=$c && break; done
-  fi
-  [ -d "$d" ] || continue; found=1; echo "root $d"
-  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( -name '*.conf' -o -name '*.load' -o -path '*/conf.d/*' \) -print 2>/dev/null | sort | head -n 400 |
-  while IFS= read -r f; do
-    grep -HnE '^[[:space:]]*(ServerTokens|ServerSignature|User|Group|TraceEnable)[[:space:]]' "$f" 2>/dev/null
-  done
-done
-[ "$found" = 1 ] || exit 127
-"""
+_APACHE_CONFIG = apache_config_grep(
+    "^[[:space:]]*(ServerTokens|ServerSignature|User|Group|TraceEnable)[[:space:]]",
+    names="-name '*.conf' -o -name '*.load' -o -path '*/conf.d/*'")
 
 _PAM = r"""
 for f in /etc/pam.d/common-password /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf; do

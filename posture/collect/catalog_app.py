@@ -9,7 +9,7 @@ constants from ``config.php``: it never prints ``DB_PASSWORD`` or any other secr
 from __future__ import annotations
 
 from posture.collect import catalog_shop, parsers_app
-from posture.collect.catalog import FactSpec
+from posture.collect.factspec import FactSpec
 
 _VSFTPD = r"""
 # The configuration of each running vsftpd (its last argument, else the default file).

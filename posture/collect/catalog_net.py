@@ -8,7 +8,8 @@ Every snippet is a constant; whatever the target prints is parsed by
 from __future__ import annotations
 
 from posture.collect import parsers_net as p
-from posture.collect.catalog import FactSpec
+from posture.collect.factspec import FactSpec
+from posture.collect.snippets import apache_config_grep
 
 _NFT = "command -v nft >/dev/null 2>&1 || exit 127\nnft -j list ruleset"
 
@@ -82,23 +83,11 @@ fi
 true
 """
 
-_APACHE_ACCESS = r"""
-roots=$(ps -eo args= 2>/dev/null | awk '$1 ~ /(apache2|httpd)$/ {
-  r=""; for(i=2;i<NF;i++) if($i=="-d") r=$(i+1); print (r=="" ? "DEFAULT" : r)}' | sort -u | head -n 5)
-[ -n "$roots" ] || roots=DEFAULT
-found=0
-for d in $roots; do
-  if [ "$d" = DEFAULT ]; then
-    for c in /etc/apache2 /etc/httpd; do [ -d "$c" ] && d=$c && break; done
-  fi
-  [ -d "$d" ] || continue; found=1; echo "root $d"
-  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( -name '*.conf' -o -path '*/conf.d/*' \) -print 2>/dev/null | sort | head -n 400 |
-  while IFS= read -r f; do
-    grep -HniE '^[[:space:]]*(</?(Location|LocationMatch|Directory|DirectoryMatch|Files|FilesMatch|VirtualHost|If|Limit|LimitExcept|RequireAll|RequireAny|RequireNone)[[:space:]>]|(Require|Order|Allow|Deny|Satisfy|Listen)[[:space:]])' "$f" 2>/dev/null | head -n 2000
-  done
-done
-[ "$found" = 1 ] || exit 127
-"""
+_APACHE_ACCESS = apache_config_grep(
+    "^[[:space:]]*(</?(Location|LocationMatch|Directory|DirectoryMatch|Files|FilesMatch|"
+    "VirtualHost|If|Limit|LimitExcept|RequireAll|RequireAny|RequireNone)[[:space:]>]|"
+    "(Require|Order|Allow|Deny|Satisfy|Listen)[[:space:]])",
+    grep="grep -HniE", cap=" | head -n 2000")
 
 # The server that listens in this network namespace (ss), else any running one; its socket
 # comes from its own command line. Root's unix_socket login needs no password.

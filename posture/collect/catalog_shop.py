@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from posture.models import JSON
 
 if TYPE_CHECKING:
-    from posture.collect.catalog import FactSpec
+    from posture.collect.factspec import FactSpec
 
 _OPENCART = r"""
 roots=$( { ps -eo args= 2>/dev/null | awk '$1 ~ /(apache2|httpd)$/ {for(i=2;i<NF;i++) if($i=="-d") print $(i+1)}'; echo /etc/apache2; echo /etc/httpd; } | sort -u | head -n 30)
@@ -74,7 +74,7 @@ def parse_opencart(raw: str) -> JSON:
 def facts() -> tuple[FactSpec, ...]:
     """This family's fact specs (built on demand: the catalogue imports this module while
     it is being defined)."""
-    from posture.collect.catalog import FactSpec
+    from posture.collect.factspec import FactSpec
 
     return (FactSpec("app.opencart_install", _OPENCART, parse_opencart, root=True,
                      doc="OpenCart installs: root, version, admin folders and how they are "

@@ -22,6 +22,7 @@ import pymysql
 import pymysql.cursors
 
 from posture.collect.dbbridge import ChannelBridge
+from posture.collect.probe_types import ProbeContext, ProbeError
 from posture.collect.ssh import SshSession
 from posture.errors import TransportError
 from posture.models import FactStatus
@@ -267,7 +268,3 @@ def _other_host(ctx: ProbeContext, database: Database) -> SshSession:
 __all__ = ["DbSession", "db_session", "db_session_for", "open_db_session", "password_of",
            "quote_ident", "scrubbed"]
 
-
-# Imported last: posture.collect.probes loads the probe families, and some of them import this
-# module; by now everything they need from it is defined, so either module may load first.
-from posture.collect.probes import ProbeContext, ProbeError  # noqa: E402

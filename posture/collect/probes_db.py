@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from posture.collect.probes import Probe, ProbeContext, ProbeError
+from posture.collect.probe_types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 SCAN_SHARE = 0.5  # of the time left: the rest is for the production comparison

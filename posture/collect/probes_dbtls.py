@@ -18,7 +18,7 @@ import ssl
 from typing import Any
 
 from posture.collect.dbsession import DbSession, open_db_session, password_of
-from posture.collect.probes import Probe, ProbeContext, ProbeError
+from posture.collect.probe_types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 _VARIABLES = ("have_ssl", "have_openssl", "require_secure_transport", "tls_version", "version")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from posture.collect.dbsession import DbSession, db_session, quote_ident
-from posture.collect.probes import Probe, ProbeContext, ProbeError
+from posture.collect.probe_types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 DEFAULT_PREFIX = "oc_"

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from posture.collect.probes import Probe, ProbeContext, ProbeError
+from posture.collect.probe_types import Probe, ProbeContext, ProbeError
 from posture.collect.tls import clienthello, handshake, versions
 from posture.collect.tls import http as tlshttp
 from posture.models import JSON, FactStatus

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from posture.collect.probes import Probe, ProbeContext, ProbeError
+from posture.collect.probe_types import Probe, ProbeContext, ProbeError
 from posture.collect.webcrawl import Crawl, CrawlError, crawl
 from posture.models import JSON, FactStatus
 

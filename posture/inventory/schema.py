@@ -16,7 +16,6 @@ from posture.inventory.problems import Problems
 from posture.inventory.statement_fields import (
     LEDGER_FIELDS,
     SOURCE_FIELDS,
-    STATEMENT_CLAIM_TYPES,
     STATEMENT_EXPECT_FIELDS,
 )
 from posture.inventory.structure import (
@@ -36,17 +35,9 @@ from posture.inventory.structure import (
 )
 from posture.inventory.validators import is_secret_key
 from posture.inventory.yamlpos import YMap, YNode, YScalar
+from posture.models import CLAIM_TYPES as ALL_CLAIM_TYPES
 
-CLAIM_TYPES = (
-    "tls_all_links",
-    "os_version",
-    "apache_version",
-    "password_rotation",
-    "ip_allowlist",
-    "test_data_fictitious",
-    "encrypted_admin_channels",
-    *STATEMENT_CLAIM_TYPES,
-)
+CLAIM_TYPES = ALL_CLAIM_TYPES
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 ENDPOINT_KINDS = ("web", "admin", "integration", "api")
 ENGINES = ("mariadb", "mysql", "postgresql")

@@ -15,16 +15,6 @@ from posture.inventory.validators import nearest
 
 COOKIE_CATEGORIES = ("strictly_necessary", "functional", "analytics", "marketing")
 
-STATEMENT_CLAIM_TYPES = (
-    "cookies_functional_only",
-    "third_parties_declared",
-    "retention",
-    "no_card_data_stored",
-    "newsletter_opt_in",
-    "application_version",
-    "attestation",
-)
-"""Claim types beyond the contract's seven, added for whole-statement coverage."""
 
 _PREFIX = Field(value(v.safe_text))  # table prefix of the shop schema ("oc_")
 

@@ -1,0 +1,30 @@
+"""Shell fragments shared by several facts (constants: nothing from the inventory)."""
+
+from __future__ import annotations
+
+
+def apache_config_grep(pattern: str, *, names: str = r"-name '*.conf' -o -path '*/conf.d/*'",
+                       grep: str = "grep -HnE", cap: str = "") -> str:
+    """A snippet that greps ``pattern`` in the enabled configuration of the running Apache.
+
+    The configuration judged is that of the Apache that runs (its ``-d`` root), else the
+    distribution default; each root is announced with a ``root DIR`` line, then grep prints
+    ``file:line:text``. Exits 127 when no Apache configuration exists.
+    """
+    return rf"""
+roots=$(ps -eo args= 2>/dev/null | awk '$1 ~ /(apache2|httpd)$/ {{
+  r=""; for(i=2;i<NF;i++) if($i=="-d") r=$(i+1); print (r=="" ? "DEFAULT" : r)}}' | sort -u | head -n 5)
+[ -n "$roots" ] || roots=DEFAULT
+found=0
+for d in $roots; do
+  if [ "$d" = DEFAULT ]; then
+    for c in /etc/apache2 /etc/httpd; do [ -d "$c" ] && d=$c && break; done
+  fi
+  [ -d "$d" ] || continue; found=1; echo "root $d"
+  find -L "$d" -maxdepth 2 -path '*-available' -prune -o -type f \( {names} \) -print 2>/dev/null | sort | head -n 400 |
+  while IFS= read -r f; do
+    {grep} '{pattern}' "$f" 2>/dev/null{cap}
+  done
+done
+[ "$found" = 1 ] || exit 127
+"""
