@@ -109,8 +109,27 @@ def run_posture(args: Sequence[str], *, workdir: Path, canaries: Mapping[str, st
                sampler.leaks, sampler.samples)
 
 
+def _hwm_kib(pid: int) -> int:
+    """VmHWM of ``pid``: the peak RSS of its current program, in KiB (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _communicate(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes, int]:
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    # Not wait4's ru_maxrss: on Linux it carries the RSS of the forking parent (this pytest
+    # process, hundreds of MiB late in a full run) into the child. VmHWM is the child's own.
+    peak = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _hwm_kib(proc.pid))
 
     def drain(name: str, stream: Any) -> None:
         for block in iter(lambda: stream.read(65536), b""):
@@ -118,18 +137,20 @@ def _communicate(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, 
 
     readers = [threading.Thread(target=drain, args=(n, s), daemon=True)
                for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    readers.append(threading.Thread(target=watch, daemon=True))
     for reader in readers:
         reader.start()
     timer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
     timer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _usage = os.wait4(proc.pid, 0)
     finally:
         timer.cancel()
+        done.set()
     proc.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join(10)
-    return b"".join(chunks["out"]), b"".join(chunks["err"]), int(usage.ru_maxrss)
+    return b"".join(chunks["out"]), b"".join(chunks["err"]), peak[0]
 
 
 def leaks_of(run: Run, canaries: Mapping[str, str], extra: Sequence[Path] = ()) -> list[Leak]:
