@@ -50,6 +50,14 @@ def summary(data: dict[str, Any], ok: bool) -> list[str]:
         f"{data.get('host_deadline_s', 0):g} s deadline; peak memory "
         f"{data.get('peak_rss_mib', 0):.0f} MiB with 2 x 3 MiB floods, endless output and "
         f"a 10 MB line",
+        f"{int(data.get('tls_endpoints', 0))} TLS/HTTP endpoints (hostile certificate subject "
+        f"and SANs, Server header, cookies, a 1 MB header, hostile pages): {bad} unescaped; "
+        f"{int(data.get('redirects_not_followed', 0))} hostile redirects (metadata address, "
+        f"loopback, javascript:, file:, an endless chain) recorded, {bad} followed",
+        f"{int(data.get('endpoint_faults', 0))} endpoint faults (TLS handshake stall, drip, "
+        f"close at once, black hole): {bad} false passes, slowest endpoint "
+        f"{data.get('slowest_endpoint_s', 0):.2f} s against the "
+        f"{data.get('endpoint_deadline_s', 0):g} s deadline",
         f"{int(data.get('refusals', 0))} injection / escape attempts refused with exit 3 "
         f"before any contact; SIGTERM to written incomplete report in "
         f"{data.get('sigterm_stop_s', 0):.2f} s",

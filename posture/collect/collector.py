@@ -212,10 +212,12 @@ def collect_endpoint(endpoint: Endpoint, keys: set[str], inventory: Inventory,
     """Probe one endpoint from the auditor. Never raises."""
     started = time.monotonic()
     environ = options.environ if options.environ is not None else os.environ
-    budget = float(options.extra.get("endpoint_deadline", 120.0))  # type: ignore[arg-type]
+    budget = endpoint.deadline_s or float(
+        options.extra.get("endpoint_deadline", 120.0))  # type: ignore[arg-type]
     ctx = ProbeContext(inventory, endpoint.name, started + budget, environ, endpoint=endpoint)
     facts = run_probes(keys, ctx)
-    reachable = any(f.ok for f in facts.values())
+    # endpoint.info restates the inventory: only an answer from the endpoint makes it reachable
+    reachable = any(f.ok for k, f in facts.items() if k != "endpoint.info")
     errors = tuple(sorted({f.reason for f in facts.values() if not f.ok}))[:5]
     return HostFacts(endpoint.name, reachable, facts, errors,
                      duration_s=round(time.monotonic() - started, 3))

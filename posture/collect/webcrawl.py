@@ -18,8 +18,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InsecureRequestWarning
+
+from posture.collect.tls.deadline import PinnedAdapter, Watchdog
 
 MAX_BODY = 512 * 1024
 MAX_ITEMS = 200
@@ -62,18 +63,6 @@ class _Links(HTMLParser):
                                 for h in _INLINE_HOST.findall(data[:65536]))
 
 
-class _Pinned(HTTPAdapter):
-    """Connects where ``connect_to`` says; SNI and Host stay the URL's."""
-
-    def __init__(self, server_name: str) -> None:
-        self._server_name = server_name
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["server_hostname"] = self._server_name
-        super().init_poolmanager(*args, **kwargs)
-
-
 @dataclass
 class Crawl:
     """Where to crawl and how far."""
@@ -94,12 +83,13 @@ class Crawl:
             target = parts._replace(netloc=f"{netloc}:{self.port or parts.port or 443}").geturl()
         session = requests.Session()
         session.trust_env = False
-        session.mount(f"{parts.scheme}://", _Pinned(host))
+        session.mount(f"{parts.scheme}://", PinnedAdapter(host))
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise requests.Timeout("no time left")
         try:
-            with warnings.catch_warnings():  # trust is judged by the TLS checks, not here
+            # trust is judged by the TLS checks, not here; socket timeouts do not stop a drip
+            with warnings.catch_warnings(), Watchdog(self.deadline):
                 warnings.simplefilter("ignore", InsecureRequestWarning)
                 resp = session.get(target, headers={"Host": parts.netloc, "User-Agent":
                                                     "posture"}, allow_redirects=False,

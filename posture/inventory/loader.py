@@ -127,6 +127,7 @@ def _endpoint(rec: Rec, base: Path) -> Endpoint:
         ca_file=_resolve_path(ca_file, base) if ca_file is not None else None,
         http_port=rec.get("http_port"),
         line=rec.line,
+        deadline_s=rec.get("timeouts", {}).get("host"),
     )
 
 

@@ -65,6 +65,8 @@ class Endpoint:
     # Port of the plain-HTTP listener expected to redirect to https (None: 80).
     http_port: int | None = None
     line: int = 0
+    # Seconds for every probe of the endpoint together (None: the collector's 120 s).
+    deadline_s: float | None = None
 
 
 @dataclass(frozen=True)

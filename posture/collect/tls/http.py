@@ -12,12 +12,12 @@ import socket
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InsecureRequestWarning
+
+from posture.collect.tls.deadline import PinnedAdapter, Watchdog
 
 MAX_BODY = 512 * 1024
 MAX_HEADER = 500
@@ -42,18 +42,6 @@ class Request:
     deadline: float
 
 
-class _Pinned(HTTPAdapter):
-    """Connects to ``address:port`` but keeps SNI from the URL."""
-
-    def __init__(self, server_name: str) -> None:
-        self._server_name = server_name
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["server_hostname"] = self._server_name
-        super().init_poolmanager(*args, **kwargs)
-
-
 def _fetch(req: Request) -> tuple[requests.Response, bytes]:
     parts = urlsplit(req.url)
     host = parts.hostname or ""
@@ -61,23 +49,25 @@ def _fetch(req: Request) -> tuple[requests.Response, bytes]:
     target = parts._replace(netloc=f"{netloc}:{req.port}").geturl()
     session = requests.Session()
     session.trust_env = False  # no proxies from the environment: we probe this endpoint only
-    session.mount(f"{parts.scheme}://", _Pinned(host))
+    session.mount(f"{parts.scheme}://", PinnedAdapter(host))
     left = req.deadline - time.monotonic()
     if left <= 0:
         raise HttpProbeError("no time left for the HTTP request")
     default_port = 443 if parts.scheme == "https" else 80
     host_header = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+    watchdog = Watchdog(req.deadline)  # socket timeouts alone do not stop a drip
     try:
         # verify=False is deliberate (trust is judged from the handshake), so urllib3's
         # warning about it is noise; catch_warnings() would not be thread-safe here.
         warnings.filterwarnings("ignore", category=InsecureRequestWarning)
-        resp = session.get(target, headers={"Host": host_header, "User-Agent": "posture"},
-                           allow_redirects=False, verify=False, stream=True,
-                           timeout=(min(left, 10.0), min(left, 10.0)))
-        body = _read(resp, req.deadline)
+        with watchdog:
+            resp = session.get(target, headers={"Host": host_header, "User-Agent": "posture"},
+                               allow_redirects=False, verify=False, stream=True,
+                               timeout=(min(left, 10.0), min(left, 10.0)))
+            body = _read(resp, req.deadline)
     except requests.RequestException as exc:
-        raise HttpProbeError(f"HTTP request to {parts.scheme}://{host} failed: "
-                             f"{type(exc).__name__}") from exc
+        why = "the endpoint deadline was reached" if watchdog.fired else type(exc).__name__
+        raise HttpProbeError(f"HTTP request to {parts.scheme}://{host} failed: {why}") from exc
     finally:
         session.close()
     return resp, body

@@ -45,6 +45,7 @@ class VersionScan:
     dh_bits: dict[int, int] = field(default_factory=dict)  # suite -> DH prime bits
     server_order: bool | None = None
     error: str = ""
+    answered: bool = False  # the server sent a TLS record (ServerHello or alert) at all
 
 
 def _candidates(version: int) -> list[int]:
@@ -97,6 +98,8 @@ def _phase_one(pool: cf.ThreadPoolExecutor, target: Target,
             scans[version].error = str(exc)[:300]
             continue
         scans[version].accepted = result.accepted
+        scans[version].answered = (result.accepted or result.alert is not None
+                                   or result.version is not None)
         _record(scans[version], [result])
 
 
@@ -169,4 +172,8 @@ def probe_protocols(target: Target) -> dict[str, object]:
     scans = scan_versions(target)
     if all(s.accepted is None for s in scans.values()):
         raise ch.HelloIOError(next(s.error for s in scans.values() if s.error))
+    if not any(s.answered for s in scans.values()):
+        # Closed or reset without one TLS record, for every version: no TLS spoken here (or
+        # something in between cuts us off); that says nothing about what the server accepts.
+        raise ch.HelloIOError("every connection was closed without a TLS answer")
     return to_json(scans, time.monotonic() - started)
