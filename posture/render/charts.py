@@ -58,6 +58,7 @@ class TrendDot:
     grade: str
     date: str
     current: bool
+    show_date: bool = True  # False where the label would repeat or overlap its neighbour
 
 
 def trend_dots(scores: Sequence[tuple[str, float, str]]) -> list[TrendDot]:
@@ -67,13 +68,37 @@ def trend_dots(scores: Sequence[tuple[str, float, str]]) -> list[TrendDot]:
     pad_y = TREND_PAD_Y
     count = len(scores)
     step = (right - left) / (count - 1) if count > 1 else 0.0
-    dots = []
+    dots: list[TrendDot] = []
+    last_label: tuple[float, str] | None = None
     for n, (started, score, grade) in enumerate(scores):
         x = left + n * step if count > 1 else width / 2
         y = height - pad_y - min(max(score, 0.0), 100.0) / 100.0 * (height - 2 * pad_y)
+        date = started[:10]
+        # A date label needs room (about 30 units) and news (another day than the last one).
+        show = n == count - 1 or last_label is None or (
+            x - last_label[0] >= _LABEL_GAP and date != last_label[1])
+        if n == count - 1 and last_label is not None and x - last_label[0] < _LABEL_GAP:
+            show = date != last_label[1] and not _drop_previous(dots)
+        if show:
+            last_label = (x, date)
         dots.append(TrendDot(_r(x), _r(y), _r(max(y - 5, 9)), f"{score:.1f}", grade,
-                             started[:10], n == count - 1))
+                             date, n == count - 1, show))
     return dots
+
+
+_LABEL_GAP = 30.0
+
+
+def _drop_previous(dots: list[TrendDot]) -> bool:
+    """Hide the last shown label so the current scan's own date fits; True when none was."""
+    for i in range(len(dots) - 1, -1, -1):
+        if dots[i].show_date:
+            if i == 0:
+                return True  # keep the first date: the current one then stays hidden
+            dots[i] = TrendDot(dots[i].x, dots[i].y, dots[i].label_y, dots[i].score,
+                               dots[i].grade, dots[i].date, dots[i].current, False)
+            return False
+    return True
 
 
 def trend_polyline(dots: Sequence[TrendDot]) -> str:
