@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from posture.render.charts import trend_dots
 
 
@@ -16,5 +18,5 @@ def test_daily_scans_are_labelled_with_room_between_labels() -> None:
     dots = trend_dots([(f"2026-11-{10 + i:02d}T01:00:00Z", 50.0, "E") for i in range(12)])
     shown = [float(d.x) for d in dots if d.show_date]
     assert dots[0].show_date and dots[-1].show_date
-    assert all(b - a >= 20 for a, b in zip(shown, shown[1:], strict=False))
+    assert all(b - a >= 20 for a, b in itertools.pairwise(shown))
     assert 3 <= len(shown) < len(dots)
