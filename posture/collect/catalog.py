@@ -10,22 +10,11 @@ from __future__ import annotations
 
 from posture.collect import parsers
 from posture.collect.factspec import FactSpec
-from posture.collect.snippets import apache_config_grep
+from posture.collect.snippets import SSHD_SERVING_CONFIG, apache_config_grep
 
 __all__ = ["BY_KEY", "CATALOG", "FactSpec", "specs_for"]
 
-# Finds the sshd that serves *this* session by walking up our process ancestry, so that a
-# server running several sshd instances is judged on the one the auditor actually reached.
-_SSHD_T = r"""
-p=$PPID; cfg=""; i=0
-while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ]; do
-  a=$(tr '\000' ' ' < "/proc/$p/cmdline" 2>/dev/null)
-  case "$a" in
-    "sshd: "*|"sshd "*|/usr/sbin/sshd" "*|/usr/local/sbin/sshd" "*)
-      case "$a" in *" -f "*) cfg=${a#*" -f "}; cfg=${cfg%% *}; break;; esac;;
-  esac
-  p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
-done
+_SSHD_T = SSHD_SERVING_CONFIG + r"""
 if [ -n "$cfg" ]; then sshd -T -f "$cfg"; else sshd -T; fi
 """
 

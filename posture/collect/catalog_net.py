@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from posture.collect import parsers_net as p
 from posture.collect.factspec import FactSpec
-from posture.collect.snippets import apache_config_grep
+from posture.collect.snippets import SSHD_SERVING_CONFIG, apache_config_grep
 
 _NFT = "command -v nft >/dev/null 2>&1 || exit 127\nnft -j list ruleset"
 
@@ -52,16 +52,7 @@ true
 
 # The sshd serving this session (ancestry walk, as for sshd.config), its Include'd files,
 # the TCP-wrapper files, and whether this sshd could honour them at all.
-_SSHD_ACCESS = r"""
-p=$PPID; cfg=""; i=0
-while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ]; do
-  a=$(tr '\000' ' ' < "/proc/$p/cmdline" 2>/dev/null)
-  case "$a" in
-    "sshd: "*|"sshd "*|/usr/sbin/sshd" "*|/usr/local/sbin/sshd" "*)
-      case "$a" in *" -f "*) cfg=${a#*" -f "}; cfg=${cfg%% *}; break;; esac;;
-  esac
-  p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
-done
+_SSHD_ACCESS = SSHD_SERVING_CONFIG + r"""
 [ -n "$cfg" ] || cfg=/etc/ssh/sshd_config
 [ -r "$cfg" ] || exit 127
 files="$cfg"

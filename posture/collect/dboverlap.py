@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from posture.collect.dbscan import printable
+from posture.collect.dbscan import printable, table_columns
 from posture.collect.dbsession import GROUP_CONCAT_MAX, DbSession, quote_ident
 from posture.collect.piicolumns import TEXT_TYPES, kind_by_name
 from posture.models import JSON
@@ -59,17 +59,12 @@ IDENTIFIERS = (
 
 def columns_by_kind(session: DbSession) -> dict[str, list[tuple[str, str]]]:
     """Table -> [(column, kind)] for the named personal-data columns of the database."""
-    rows = session.query(
-        "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE FROM information_schema.COLUMNS c "
-        "JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA "
-        "AND t.TABLE_NAME = c.TABLE_NAME WHERE c.TABLE_SCHEMA = DATABASE() "
-        "AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
-        max_rows=50000)
     found: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in rows:
-        kind = kind_by_name(str(column))
-        if kind and (str(data_type).lower() in TEXT_TYPES or kind in ("bsn", "phone")):
-            found.setdefault(str(table), []).append((str(column), kind))
+    for table, columns in table_columns(session).items():
+        for column, data_type in columns:
+            kind = kind_by_name(column)
+            if kind and (data_type in TEXT_TYPES or kind in ("bsn", "phone")):
+                found.setdefault(table, []).append((column, kind))
     return found
 
 

@@ -55,7 +55,8 @@ class Column:
         }
 
 
-def _schema(session: DbSession) -> dict[str, list[tuple[str, str]]]:
+def table_columns(session: DbSession) -> dict[str, list[tuple[str, str]]]:
+    """Table -> [(column, data type)] of the base tables of the session's database."""
     rows = session.query(
         "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE FROM information_schema.COLUMNS c "
         "JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA "
@@ -101,15 +102,15 @@ def _sample_table(session: DbSession, table: str,
 def scan(session: DbSession, deadline: float) -> dict[str, JSON]:
     """Scan every base table of the session's database within ``deadline`` (monotonic)."""
     started = time.monotonic()
-    tables = _schema(session)
+    tables = table_columns(session)
     columns: list[Column] = []
     scanned = 0
     truncated = len(tables) > MAX_TABLES
-    for table, table_columns in list(tables.items())[:MAX_TABLES]:
+    for table, columns_of_table in list(tables.items())[:MAX_TABLES]:
         if time.monotonic() > deadline:
             truncated = True
             break
-        picked = candidates(table_columns)
+        picked = candidates(columns_of_table)
         if picked:
             columns.extend(_sample_table(session, table, picked))
         scanned += 1

@@ -28,3 +28,20 @@ for d in $roots; do
 done
 [ "$found" = 1 ] || exit 127
 """
+
+
+# Finds the configuration file of the sshd that serves *this* session by walking up our
+# process ancestry (sshd keeps its ``-f`` argument in its process title), so that a server
+# running several sshd instances is judged on the one the auditor actually reached. Leaves
+# the path in $cfg, empty when that sshd uses its default.
+SSHD_SERVING_CONFIG = r"""
+p=$PPID; cfg=""; i=0
+while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ]; do
+  a=$(tr '\000' ' ' < "/proc/$p/cmdline" 2>/dev/null)
+  case "$a" in
+    "sshd: "*|"sshd "*|/usr/sbin/sshd" "*|/usr/local/sbin/sshd" "*)
+      case "$a" in *" -f "*) cfg=${a#*" -f "}; cfg=${cfg%% *}; break;; esac;;
+  esac
+  p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
+done
+"""
