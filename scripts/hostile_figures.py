@@ -57,7 +57,14 @@ def summary(data: dict[str, Any], ok: bool) -> list[str]:
         f"{int(data.get('endpoint_faults', 0))} endpoint faults (TLS handshake stall, drip, "
         f"close at once, black hole): {bad} false passes, slowest endpoint "
         f"{data.get('slowest_endpoint_s', 0):.2f} s against the "
-        f"{data.get('endpoint_deadline_s', 0):g} s deadline",
+        f"{data.get('endpoint_deadline_s', 0):g} s deadline; unreachable endpoints (black "
+        f"hole, refused) end in {data.get('slowest_unreachable_endpoint_s', 0):.2f} s with a "
+        f"{data.get('endpoint_connect_timeout_s', 0):g} s connect timeout",
+        f"{int(data.get('database_faults', 0))} hostile database peers through the SSH tunnel "
+        f"(echoed personal data / markup / ANSI, stall, drip, too many rows, a huge row, a "
+        f"close mid-result): {bad} false passes, slowest "
+        f"{data.get('slowest_database_s', 0):.2f} s, peak memory "
+        f"{data.get('db_peak_rss_mib', 0):.0f} MiB",
         f"{int(data.get('refusals', 0))} injection / escape attempts refused with exit 3 "
         f"before any contact; SIGTERM to written incomplete report in "
         f"{data.get('sigterm_stop_s', 0):.2f} s",

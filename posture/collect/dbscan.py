@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from posture.collect.dbsession import DbSession, quote_ident
 from posture.collect.piicolumns import SAMPLED_TYPES, TEXT_TYPES, kind_by_content, kind_by_name
 from posture.collect.piirules import DECISIVE, Label, classify
-from posture.models import JSON
+from posture.collect.probe_types import ProbeError
+from posture.models import JSON, FactStatus
 
 SAMPLE_ROWS = 2000  # rows sampled per table
 MAX_TABLES = 300  # tables looked at per database
 MAX_COLUMNS = 48  # columns sampled per table (named candidates first)
 VALUE_CHARS = 256  # longest part of a value fetched for labelling
+MAX_NAME = 64  # the longest identifier MySQL and MariaDB accept (data types are shorter)
 
 
 def printable(name: str, limit: int = 64) -> str:
@@ -65,6 +67,11 @@ def table_columns(session: DbSession) -> dict[str, list[tuple[str, str]]]:
         max_rows=50000)
     tables: dict[str, list[tuple[str, str]]] = {}
     for table, column, data_type in rows:
+        if max(len(str(table)), len(str(column)), len(str(data_type))) > MAX_NAME:
+            # Longer than MySQL/MariaDB allow: a hostile peer, whose names would be sent
+            # back inside every sampling query.
+            raise ProbeError(FactStatus.ERROR, f"{session.name}: the server listed a name "
+                                               f"longer than {MAX_NAME} characters")
         tables.setdefault(str(table), []).append((str(column), str(data_type).lower()))
     return tables
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import paramiko
@@ -93,18 +94,22 @@ class DbSession:
 
         More rows than ``max_rows`` is an error rather than a silent truncation.
         """
+        cursor = self._conn.cursor(pymysql.cursors.SSCursor)
         try:
-            with self._conn.cursor(pymysql.cursors.SSCursor) as cursor:
+            with _bounded(self._sock, self.statement_limit + 5):  # a drip defeats timeouts
                 cursor.execute(sql, tuple(args) or None)
                 rows = cursor.fetchmany(max_rows + 1)
                 if len(rows) > max_rows:
-                    self.close()  # do not drain an oversized result over the tunnel
                     raise ProbeError(FactStatus.ERROR,
                                      f"{self.name}: a query returned more than {max_rows} rows")
-                return [tuple(r) for r in rows]
+                cursor.close()
+            return [tuple(r) for r in rows]
         except ProbeError:
+            _abandon(cursor)
+            self.close()  # do not drain an oversized result over the tunnel
             raise
         except Exception as exc:  # noqa: BLE001 - scrubbed below, never echoed
+            _abandon(cursor)
             raise scrubbed(exc, self.name) from None
 
     def close(self) -> None:
@@ -116,6 +121,32 @@ class DbSession:
             pass
         with contextlib.suppress(OSError):
             self._sock.close()
+
+
+def _abandon(cursor: pymysql.cursors.SSCursor) -> None:
+    """Forget the cursor's unread result: PyMySQL would otherwise try to drain it when the
+    cursor is closed or collected, and that error would replace the real one."""
+    result = getattr(cursor, "_result", None)
+    if result is not None:
+        result.unbuffered_active = False
+
+
+@contextlib.contextmanager
+def _bounded(sock: socket.socket, seconds: float) -> Iterator[None]:
+    """Shut ``sock`` down if the block lasts longer than ``seconds``: socket timeouts bound
+    each read, not a server that stalls a login or drips a result byte by byte."""
+    timer = threading.Timer(seconds, lambda: _shutdown(sock))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _server_info(conn: pymysql.connections.Connection[Any]) -> str:
@@ -192,8 +223,10 @@ def open_db_session(ssh: object, host: Host, database: Database, password: Secre
         write_timeout=int(limit + 5), autocommit=True, defer_connect=True,
         ssl=ssl_context, ssl_disabled=plain or None, local_infile=False)
     try:
-        conn.connect(sock=sock)
-        _prepare(conn, limit)
+        with _bounded(sock, connect_timeout):  # PyMySQL applies read_timeout to a given socket
+            conn.connect(sock=sock)
+        with _bounded(sock, limit + 5):
+            _prepare(conn, limit)
     except Exception as exc:  # noqa: BLE001 - scrubbed below, never echoed
         with contextlib.suppress(OSError):
             sock.close()

@@ -79,17 +79,23 @@ def _tls_only(where: _Where) -> None:
 def _parts(ctx: ProbeContext, where: _Where, ip: str) -> dict[str, Callable[[], JSON]]:
     deadline = ctx.deadline
     ca_file = ctx.endpoint.ca_file if ctx.endpoint else None
-    target = versions.Target(ip, where.port, where.host or None, deadline)
-    peer = handshake.Peer(ip, where.port, where.host, deadline, ca_file)
+    conn = _connect_s(ctx)
+    target = versions.Target(ip, where.port, where.host or None, deadline, connect_s=conn)
+    peer = handshake.Peer(ip, where.port, where.host, deadline, ca_file, conn)
     plain_url = f"http://{where.host}:{where.http_port}/"
     return {
         "tls.protocols": lambda: versions.probe_protocols(target),
         "tls.certificate": lambda: handshake.probe_handshake(peer),
         "http.https": lambda: tlshttp.probe_https(
-            tlshttp.Request(where.url, ip, where.port, deadline)),
+            tlshttp.Request(where.url, ip, where.port, deadline, conn)),
         "http.plain": lambda: tlshttp.probe_plain(
-            tlshttp.Request(plain_url, ip, where.http_port, deadline), where.host),
+            tlshttp.Request(plain_url, ip, where.http_port, deadline, conn), where.host),
     }
+
+
+def _connect_s(ctx: ProbeContext) -> float:
+    """The endpoint's connect timeout: a black hole then costs this, not the deadline."""
+    return ctx.endpoint.connect_s if ctx.endpoint else 10.0
 
 
 def _futures(ctx: ProbeContext) -> dict[str, cf.Future[JSON]]:
@@ -102,7 +108,8 @@ def _futures(ctx: ProbeContext) -> dict[str, cf.Future[JSON]]:
     parts = _parts(ctx, where, ip)
     if where.scheme != "https":
         parts = {"http.plain": lambda: tlshttp.probe_plain(
-            tlshttp.Request(where.url, ip, where.port, ctx.deadline), where.host)}
+            tlshttp.Request(where.url, ip, where.port, ctx.deadline, _connect_s(ctx)),
+            where.host)}
     pool = cf.ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="tls")
     futures = {key: pool.submit(run) for key, run in parts.items()}
     ctx.cache["tls_futures"] = futures

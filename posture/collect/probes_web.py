@@ -26,6 +26,17 @@ def pages_wanted(ctx: ProbeContext) -> int:
     return max(1, min(MAX_PAGES, max(asked, default=DEFAULT_PAGES)))
 
 
+def _refuse_if_unreachable(ctx: ProbeContext) -> None:
+    """Give up at once when this scan's TLS handshake could not even connect: a black-holed
+    endpoint then costs one connect timeout, not one more for the crawl."""
+    handshake = (ctx.cache.get("tls_futures") or {}).get("tls.certificate")
+    if handshake is None or not handshake.done() or handshake.exception() is None:
+        return
+    reason = str(handshake.exception())
+    if reason.startswith("connect to "):
+        raise ProbeError(FactStatus.ERROR, f"start page not fetched: {reason[:300]}")
+
+
 def web_crawl(ctx: ProbeContext) -> JSON:
     """Cookies and third-party sources of the endpoint's pages."""
     endpoint = ctx.endpoint
@@ -36,8 +47,9 @@ def web_crawl(ctx: ProbeContext) -> JSON:
     if endpoint.connect_to:
         host, _, port_text = endpoint.connect_to.rpartition(":")
         address, port = host.strip("[]"), int(port_text)
+    _refuse_if_unreachable(ctx)
     job = Crawl(endpoint.url, address, port, time.monotonic() + min(ctx.remaining(), 60.0),
-                pages_wanted(ctx))
+                pages_wanted(ctx), connect_s=endpoint.connect_s)
     try:
         return crawl(job)
     except CrawlError as exc:

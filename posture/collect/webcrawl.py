@@ -73,6 +73,7 @@ class Crawl:
     deadline: float
     max_pages: int = 10
     result: dict[str, Any] = field(default_factory=dict)
+    connect_s: float = 10.0  # for each TCP connect
 
     def _fetch(self, url: str) -> tuple[requests.Response, bytes]:
         parts = urlsplit(url)
@@ -93,7 +94,8 @@ class Crawl:
                 warnings.simplefilter("ignore", InsecureRequestWarning)
                 resp = session.get(target, headers={"Host": parts.netloc, "User-Agent":
                                                     "posture"}, allow_redirects=False,
-                                   verify=False, stream=True, timeout=min(left, 10.0))
+                                   verify=False, stream=True,
+                                   timeout=(min(left, self.connect_s), min(left, 10.0)))
                 body = b""
                 for chunk in resp.iter_content(16384):
                     body += chunk

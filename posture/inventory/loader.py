@@ -117,8 +117,9 @@ def _host(rec: Rec, defaults: Rec, base: Path) -> Host:
     )
 
 
-def _endpoint(rec: Rec, base: Path) -> Endpoint:
+def _endpoint(rec: Rec, defaults: Rec, base: Path) -> Endpoint:
     ca_file = rec.get("ca_file")
+    timeouts = {**defaults.get("timeouts", {}), **rec.get("timeouts", {})}
     return Endpoint(
         name=rec["name"],
         url=rec["url"],
@@ -128,6 +129,7 @@ def _endpoint(rec: Rec, base: Path) -> Endpoint:
         http_port=rec.get("http_port"),
         line=rec.line,
         deadline_s=rec.get("timeouts", {}).get("host"),
+        connect_s=timeouts.get("connect", Timeouts.connect),
     )
 
 
@@ -168,7 +170,7 @@ def _build(doc: Rec, shown: str, sha256: str, base: Path) -> Inventory:
         organisation=doc.get("organisation", ""),
         hosts=tuple(_host(rec, defaults, base) for rec in doc.get("hosts", [])),
         claims=tuple(_claim(rec) for rec in doc.get("claims", [])),
-        endpoints=tuple(_endpoint(rec, base) for rec in doc.get("endpoints", [])),
+        endpoints=tuple(_endpoint(rec, defaults, base) for rec in doc.get("endpoints", [])),
         databases=tuple(_database(rec) for rec in doc.get("databases", [])),
         vantage_points=tuple(VantagePoint(**rec) for rec in doc.get("vantage_points", [])),
         statement=dict(doc.get("statement", {})),

@@ -67,6 +67,8 @@ class Endpoint:
     line: int = 0
     # Seconds for every probe of the endpoint together (None: the collector's 120 s).
     deadline_s: float | None = None
+    # Seconds one TCP connect of a probe may take (timeouts.connect, else defaults, else 10).
+    connect_s: float = 10.0
 
 
 @dataclass(frozen=True)

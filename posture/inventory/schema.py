@@ -94,7 +94,7 @@ ENDPOINT_FIELDS = {
     "ca_file": Field(value(v.path)),
     "kind": Field(value(v.one_of(*ENDPOINT_KINDS))),
     "http_port": Field(value(v.port)),
-    "timeouts": Field(mapping_of(TIMEOUT_FIELDS)),  # host: the whole endpoint's deadline
+    "timeouts": Field(mapping_of(TIMEOUT_FIELDS)),  # host: endpoint deadline; connect: per TCP
 }
 DATABASE_FIELDS = {
     "name": _req(value(v.name)),

@@ -16,6 +16,7 @@ from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, Wa
 from posture.render import SEVERITY_ORDER, claims_by_finding, finding_sort_key
 from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
 from posture.render.context import ReportHistory
+from posture.render.i18n import catalog_text
 from posture.render.json_report import summary_counts, to_jsonable
 from posture.render.ledger_view import ledger_view
 from posture.render.sanitize import safe_text
@@ -68,9 +69,10 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "score": _score_view(result),
         "summary": summary_counts(result),
         "waived_count": sum(c.waived for c in result.claims),
-        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors) for c in result.claims],
+        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, lang)
+                   for c in result.claims],
         "findings": [
-            _finding_view(f, anchors[f.id], commands,
+            _finding_view(f, anchors[f.id], commands, lang,
                           [(claim_anchors[c], _t(c)) for c in owners.get(f.id, [])])
             for f in ordered
         ],
@@ -100,7 +102,14 @@ def _score_view(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def _first_step(claim: ClaimResult, findings: list[Finding]) -> tuple[str, str]:
+def _remedy(finding: Finding, lang: str) -> str:
+    """The check's remediation in ``lang`` (static catalogue text), else the finding's summary."""
+    if finding.remediation:
+        return _t(catalog_text(lang, finding.remediation))
+    return _t(finding.summary)
+
+
+def _first_step(claim: ClaimResult, findings: list[Finding], lang: str) -> tuple[str, str]:
     """(kind, text) of what to do first: fix, access, scope, improve, waived or none."""
     if claim.waived:
         return "waived", ""
@@ -109,13 +118,13 @@ def _first_step(claim: ClaimResult, findings: list[Finding]) -> tuple[str, str]:
     errors = [f for f in by_severity if f.status is Status.ERROR]
     warns = [f for f in by_severity if f.status is Status.WARN]
     if fails:
-        return "fix", _t(fails[0].remediation or fails[0].summary)
+        return "fix", _remedy(fails[0], lang)
     if errors:
         return "access", _t(errors[0].summary)
     if claim.verdict is Verdict.NOT_VERIFIABLE:
         return "scope", _t(claim.reason)
     if warns:
-        return "improve", _t(warns[0].remediation or warns[0].summary)
+        return "improve", _remedy(warns[0], lang)
     return "none", ""
 
 
@@ -127,9 +136,9 @@ def _found(claim: ClaimResult, findings: list[Finding]) -> list[str]:
 
 
 def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
-                anchors: dict[str, str]) -> dict[str, Any]:
+                anchors: dict[str, str], lang: str) -> dict[str, Any]:
     found = [f for fid in claim.findings if (f := by_id.get(fid)) is not None]
-    kind, step = _first_step(claim, found)
+    kind, step = _first_step(claim, found, lang)
     counts = {s.value: sum(f.status is s for f in found) for s in Status}
     unmet = counts["fail"] + counts["error"] + counts["warn"]
     return {
@@ -168,18 +177,19 @@ def _commands(findings: list[Finding]) -> dict[tuple[str, str, bool], str]:
 
 
 def _finding_view(finding: Finding, anchor: str, commands: dict[tuple[str, str, bool], str],
-                  claims: list[tuple[str, str]]) -> dict[str, Any]:
+                  lang: str, claims: list[tuple[str, str]]) -> dict[str, Any]:
+    """One finding; its title and remediation (check catalogue text) in ``lang``."""
     evidence = json.dumps(to_jsonable(finding.evidence), indent=2, ensure_ascii=False)
     return {
         "anchor": anchor,
         "id": _t(finding.id, 300),
         "target": _t(finding.target, 300),
-        "title": _t(finding.title, 500),
+        "title": _t(catalog_text(lang, finding.title), 500),
         "status": finding.status.value,
         "severity": finding.severity.value,
         "summary": _t(finding.summary),
         "evidence": _t(evidence, EVIDENCE_LIMIT) if finding.evidence else "",
-        "remediation": _t(finding.remediation),
+        "remediation": _t(catalog_text(lang, finding.remediation)),
         "claims": [{"anchor": a, "id": i} for a, i in claims],
         "sources": [{"key": _t(s.key, 200), "status": _t(s.status, 20), "privileged": s.privileged,
                      "reason": _t(s.reason, 500),

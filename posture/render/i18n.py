@@ -47,3 +47,11 @@ def has_catalog(lang: str) -> bool:
     return lang == SOURCE_LANGUAGE or (
         resources.files("reports").joinpath(catalog_path(lang)).is_file()
     )
+
+
+def catalog_text(lang: str, text: str) -> str:
+    """``text`` (an English message id, e.g. a check title) in ``lang``, or unchanged.
+
+    The empty string stays empty: gettext would answer it with the catalog's header.
+    """
+    return translations(lang).gettext(text) if text else text

@@ -128,12 +128,12 @@ class _Reader:
         return out
 
 
-def _connect(address: str, port: int, deadline: float) -> socket.socket:
+def _connect(address: str, port: int, deadline: float, connect_s: float) -> socket.socket:
     left = deadline - time.monotonic()
     if left <= 0:
         raise HelloIOError("no time left to connect")
-    try:
-        return socket.create_connection((address, port), timeout=left)
+    try:  # a black-holed port costs its connect timeout, not the endpoint's whole deadline
+        return socket.create_connection((address, port), timeout=min(left, connect_s))
     except TimeoutError as exc:
         raise HelloIOError(f"connect to {address}:{port} timed out") from exc
     except OSError as exc:
@@ -211,9 +211,10 @@ def _key_exchange(messages: list[tuple[int, bytes]], suite_kx: str) -> tuple[str
 
 
 def hello(address: str, port: int, version: int, suites: Sequence[int],
-          server_name: str | None, deadline: float, suite_kx: dict[int, str]) -> HelloResult:
+          server_name: str | None, deadline: float, suite_kx: dict[int, str],
+          connect_s: float = 10.0) -> HelloResult:
     """Send one ClientHello; say whether the server accepted it and with what."""
-    with _connect(address, port, deadline) as sock:
+    with _connect(address, port, deadline, connect_s) as sock:
         sock.sendall(build_hello(version, suites, server_name))
         messages, alert = _handshake_messages(_Reader(sock, deadline))
     if not messages or messages[0][0] != 2:
@@ -231,9 +232,10 @@ def hello(address: str, port: int, version: int, suites: Sequence[int],
     return HelloResult(True, suite, chosen, group, bits)
 
 
-def hello_sslv2(address: str, port: int, deadline: float) -> HelloResult:
+def hello_sslv2(address: str, port: int, deadline: float,
+                connect_s: float = 10.0) -> HelloResult:
     """Send an SSLv2 CLIENT-HELLO; accepted when a SERVER-HELLO with cipher kinds comes back."""
-    with _connect(address, port, deadline) as sock:
+    with _connect(address, port, deadline, connect_s) as sock:
         sock.sendall(build_sslv2_hello())
         reader = _Reader(sock, deadline)
         if not reader.need(13):

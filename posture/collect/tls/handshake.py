@@ -37,6 +37,7 @@ class Peer:
     server_name: str
     deadline: float
     ca_file: str | None = None
+    connect_s: float = 10.0  # for the TCP connect
 
 
 def _wait(sock: socket.socket, want_write: bool, deadline: float) -> None:
@@ -61,7 +62,8 @@ def _context() -> SSL.Context:
 def _handshake(peer: Peer) -> SSL.Connection:
     left = peer.deadline - time.monotonic()
     try:
-        sock = socket.create_connection((peer.address, peer.port), timeout=max(0.1, left))
+        sock = socket.create_connection((peer.address, peer.port),
+                                        timeout=max(0.1, min(left, peer.connect_s)))
     except OSError as exc:
         raise HandshakeError(f"connect to {peer.address}:{peer.port} failed: "
                              f"{getattr(exc, 'strerror', None) or exc}") from exc

@@ -40,6 +40,7 @@ class Request:
     address: str
     port: int
     deadline: float
+    connect_s: float = 10.0  # for each TCP connect
 
 
 def _fetch(req: Request) -> tuple[requests.Response, bytes]:
@@ -63,7 +64,7 @@ def _fetch(req: Request) -> tuple[requests.Response, bytes]:
         with watchdog:
             resp = session.get(target, headers={"Host": host_header, "User-Agent": "posture"},
                                allow_redirects=False, verify=False, stream=True,
-                               timeout=(min(left, 10.0), min(left, 10.0)))
+                               timeout=(min(left, req.connect_s), min(left, 10.0)))
             body = _read(resp, req.deadline)
     except requests.RequestException as exc:
         why = "the endpoint deadline was reached" if watchdog.fired else type(exc).__name__
@@ -132,7 +133,8 @@ def _listening(req: Request) -> bool:
     """False when the port refuses connections (nothing listens); errors otherwise raise."""
     try:
         with socket.create_connection((req.address, req.port),
-                                      timeout=max(0.1, req.deadline - time.monotonic())):
+                                      timeout=max(0.1, min(req.connect_s,
+                                                           req.deadline - time.monotonic()))):
             return True
     except ConnectionRefusedError:
         return False

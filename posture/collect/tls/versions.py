@@ -32,6 +32,7 @@ class Target:
     server_name: str | None
     deadline: float
     workers: int = 8
+    connect_s: float = 10.0  # per TCP connect
 
 
 @dataclass
@@ -54,9 +55,9 @@ def _candidates(version: int) -> list[int]:
 
 def _offer(target: Target, version: int, codes: Sequence[int]) -> ch.HelloResult:
     if version == ch.SSL2:
-        return ch.hello_sslv2(target.address, target.port, target.deadline)
+        return ch.hello_sslv2(target.address, target.port, target.deadline, target.connect_s)
     return ch.hello(target.address, target.port, version, codes, target.server_name,
-                    target.deadline, _KX)
+                    target.deadline, _KX, target.connect_s)
 
 
 def _enumerate(target: Target, version: int, codes: list[int]) -> list[ch.HelloResult]:
