@@ -178,7 +178,7 @@ def _password_age(ctx: CheckContext) -> Outcome:
 def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
     raw = ctx.fact("login.defs").value.get("PASS_MAX_DAYS")
     text = str(raw).split()[0] if raw else None
-    return text, int(text) if text and text.lstrip("-").isdigit() else None
+    return text, int(text) if text and text.lstrip("-").isdecimal() else None
 
 
 def _max_days_policy(ctx: CheckContext) -> Outcome:
@@ -230,7 +230,7 @@ class Rule:
 
 def _number(value: object) -> int | None:
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.lstrip("-").isdigit() else None
+    return int(text) if text.lstrip("-").isdecimal() else None
 
 
 def _module_rule(module: dict[str, JSON], conf: dict[str, JSON]) -> tuple[int, int, str] | None:

@@ -36,7 +36,7 @@ def _expand_range(pattern: str, shown: str) -> list[str]:
         return [pattern]
     start, end, step = found.group(1), found.group(2), int(found.group(3) or 1)
     head, tail = pattern[:found.start()], pattern[found.end():]
-    if start.isdigit() and end.isdigit():
+    if start.isdecimal() and end.isdecimal():
         width = len(start) if start.startswith("0") else 0
         values = [str(i).zfill(width) for i in range(int(start), int(end) + 1, max(step, 1))]
     elif len(start) == len(end) == 1 and start.isalpha() and end.isalpha():
@@ -61,9 +61,9 @@ def split_address(pattern: str, shown: str) -> tuple[list[str], int | None]:
         except ValueError:
             pass
         else:
-            return [inner], int(rest[1:]) if rest[1:].isdigit() else None
+            return [inner], int(rest[1:]) if rest[1:].isdecimal() else None
     head, sep, port = pattern.rpartition(":")
-    if sep and port.isdigit() and head and ":" not in _RANGE.sub("", head):
+    if sep and port.isdecimal() and head and ":" not in _RANGE.sub("", head):
         return _expand_range(head, shown), int(port)
     if pattern.count(":") > 1 and "[" not in pattern:  # a bare IPv6 address
         return [pattern], None

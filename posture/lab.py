@@ -273,7 +273,10 @@ class Lab:
 
     @staticmethod
     def _remove_user(name: str) -> None:
-        # -f: a timed-out test command may still run as this user; -r: its home goes too
+        # The lab user's own processes first (sessions of sshds we already stopped outlive
+        # their listener); then -f: anything left; -r: its home goes too.
+        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True, timeout=30,
+                       check=False)
         subprocess.run(["userdel", "-f", "-r", name], capture_output=True, timeout=60, check=False)
         for leftover in (Path("/var/lib/sudo/lectured") / name, Path("/run/sudo/ts") / name):
             leftover.unlink(missing_ok=True)

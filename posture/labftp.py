@@ -7,6 +7,7 @@ folder (``background=NO``), listening on one loopback port; stopping it is endin
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -51,14 +52,31 @@ class LabFtp:
     proc: subprocess.Popen[bytes]
 
     def stop(self) -> None:
-        """Stop the server we started."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
+        """Stop the server we started and the per-connection children it forked.
+
+        vsftpd serves each connection from a child in its process group (ours: it was started
+        in a session of its own); a child still alive after the master would keep showing a
+        plaintext FTP daemon on this machine.
+        """
+        group = self.proc.pid
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and _group_alive(group):
+                time.sleep(0.02)
+            if not _group_alive(group):
+                return
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def vsftpd_unavailable_reason() -> str:

@@ -82,7 +82,7 @@ _SYSTEM: tuple[FactSpec, ...] = (
              doc='dict: {"roots": [dir], "directives": [{"file","line","name","args"}]} for '
                  "ServerTokens, ServerSignature, User, Group, TraceEnable in the enabled "
                  "configuration files of the running Apache (or the default root)."),
-    FactSpec("proc.list", "ps -eo user=,pid=,ppid=,comm= | head -n 5000", parsers.parse_ps,
+    FactSpec("proc.list", "ps -eo stat=,user=,pid=,ppid=,comm= | head -n 5000", parsers.parse_ps,
              doc='list[{"user","pid","ppid","comm"}] (no arguments: they can hold secrets).'),
     FactSpec("sshd.config", _SSHD_T, parsers.parse_sshd_t, root=True,
              doc='dict[str, list[str]]: `sshd -T` options, lower-case keys, each occurrence '

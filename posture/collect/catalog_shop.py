@@ -56,7 +56,7 @@ def parse_opencart(raw: str) -> JSON:
                           "apache_admin_ip_rules": 0})
         elif not shops:
             continue
-        elif key == "apache_admin_ip_rules" and rest.strip().isdigit():
+        elif key == "apache_admin_ip_rules" and rest.strip().isdecimal():
             shops[-1]["apache_admin_ip_rules"] = int(rest)
         elif key == "version":
             shops[-1]["version"] = _clean(rest.strip(), 30) or None
@@ -66,7 +66,7 @@ def parse_opencart(raw: str) -> JSON:
         elif key == "scheme" and shops[-1]["admins"]:
             name, _, scheme = rest.partition("\t")
             shops[-1]["admins"][-1]["schemes"][_clean(name, 20)] = _clean(scheme, 10)
-        elif key == "htaccess_ip_rules" and shops[-1]["admins"] and rest.strip().isdigit():
+        elif key == "htaccess_ip_rules" and shops[-1]["admins"] and rest.strip().isdecimal():
             shops[-1]["admins"][-1]["htaccess_ip_rules"] = int(rest)
     return {"shops": shops}
 

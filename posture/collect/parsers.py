@@ -30,7 +30,7 @@ def _lines(text: str) -> list[str]:
 
 def _int_or_none(text: str) -> int | None:
     text = text.strip()
-    return int(text) if text.lstrip("-").isdigit() else None
+    return int(text) if text.lstrip("-").isdecimal() else None
 
 
 def parse_int(text: str) -> JSON:
@@ -145,13 +145,25 @@ def parse_apache_directives(text: str) -> JSON:
 
 
 def parse_ps(text: str) -> JSON:
-    """``ps -eo user=,pid=,ppid=,comm=``."""
+    """``ps -eo stat=,user=,pid=,ppid=,comm=`` (or the same without ``stat``).
+
+    Zombies are left out: a defunct process is not a running daemon, and on a host whose init
+    does not reap orphans they would otherwise stand for services long gone.
+    """
     procs: list[dict[str, JSON]] = []
     for line in _lines(text):
-        parts = line.split(None, 3)
-        if len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit():
-            procs.append({"user": _clip(parts[0], 64), "pid": int(parts[1]),
-                          "ppid": int(parts[2]), "comm": _clip(parts[3], 64)})
+        parts = line.split(None, 4)
+        if len(parts) == 5 and parts[2].isdecimal() and parts[3].isdecimal():
+            state, user, pid, ppid, comm = parts
+        else:
+            parts = line.split(None, 3)
+            if not (len(parts) == 4 and parts[1].isdecimal() and parts[2].isdecimal()):
+                continue
+            state, (user, pid, ppid, comm) = "", parts
+        if state.startswith("Z"):
+            continue
+        procs.append({"user": _clip(user, 64), "pid": int(pid), "ppid": int(ppid),
+                      "comm": _clip(comm, 64)})
     if not procs:
         raise ParseError("no processes listed")
     return procs
@@ -174,7 +186,7 @@ def parse_passwd(text: str) -> JSON:
     users: list[dict[str, JSON]] = []
     for line in _lines(text):
         parts = line.split(":")
-        if len(parts) >= 7 and parts[2].isdigit():
+        if len(parts) >= 7 and parts[2].isdecimal():
             users.append({"name": _clip(parts[0], 64), "uid": int(parts[2]),
                           "gid": _int_or_none(parts[3]), "home": _clip(parts[5]),
                           "shell": _clip(parts[6])})
@@ -255,7 +267,7 @@ def parse_ss(text: str) -> JSON:
             continue
         local = parts[3]
         address, _, port = local.rpartition(":")
-        if not port.isdigit():
+        if not port.isdecimal():
             continue
         process = ""
         if len(parts) == 6:

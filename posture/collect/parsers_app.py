@@ -42,7 +42,7 @@ def parse_php_defines(text: str) -> JSON:
         path, sep, rest = line.partition("\t")
         number, _, code = rest.partition(":")
         match = _DEFINE.search(code)
-        if not sep or not match or not number.isdigit():
+        if not sep or not match or not number.isdecimal():
             continue
         if path not in files and len(files) >= _MAX_FILES:
             continue

@@ -186,7 +186,7 @@ def parse_mysql_access(text: str) -> JSON:
     names = ("bind_address", "skip_networking", "port")
     for line in _lines(text):
         word, _, rest = line.partition(" ")
-        if word == "pid" and rest.isdigit():
+        if word == "pid" and rest.isdecimal():
             out["pids"].append(int(rest))
         elif word in ("arg", "conf"):
             bucket = out["args" if word == "arg" else "config"]

@@ -54,7 +54,7 @@ def _text(value: object) -> str:
 
 def digits(text: str) -> str:
     """Only the digits of ``text``."""
-    return "".join(c for c in text if c.isdigit())
+    return "".join(c for c in text if c.isdecimal())
 
 
 def email(value: object) -> Verdict:
@@ -118,7 +118,7 @@ def iban(value: object) -> Verdict:
 
 def bsn_eleven_check(number: str) -> bool:
     """The BSN 11-check (elfproef): weights 9..2 and -1 for the last digit."""
-    if len(number) != 9 or not number.isdigit():
+    if len(number) != 9 or not number.isdecimal():
         return False
     total = sum(int(d) * w for d, w in zip(number[:8], range(9, 1, -1), strict=True))
     return (total - int(number[8])) % 11 == 0 and number != "000000000"

@@ -138,7 +138,7 @@ def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON
     except (OSError, ssl.SSLError):
         return {"answer": "no-http-answer"}
     parts = head.split()
-    if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdecimal():
         return {"answer": "http", "http_status": int(parts[1])}
     return {"answer": "no-http-answer"}
 

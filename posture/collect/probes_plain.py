@@ -39,7 +39,7 @@ def _reported_ports(facts: dict[str, Any]) -> dict[int, str]:
     if vsftpd is not None and vsftpd.ok:
         for path in vsftpd.value.get("running") or []:
             port = str((vsftpd.value.get("configs") or {}).get(path, {}).get("listen_port", ""))
-            if port.isdigit() and 0 < int(port) < 65536:
+            if port.isdecimal() and 0 < int(port) < 65536:
                 out[int(port)] = "FTP"
     return out
 
@@ -62,7 +62,7 @@ def _ftp(sock: socket.socket, deadline: float) -> dict[str, JSON]:
     if banner.startswith("220"):
         sock.sendall(b"AUTH TLS\r\n")
         reply = _line(sock, deadline)
-        out["auth_tls"] = int(reply[:3]) if reply[:3].isdigit() else None
+        out["auth_tls"] = int(reply[:3]) if reply[:3].isdecimal() else None
         if out["auth_tls"] != 234:
             sock.sendall(b"QUIT\r\n")
     return out

@@ -23,7 +23,7 @@ def _is_host(value: str) -> bool:
         ipaddress.ip_address(value)
     except ValueError:
         # All-numeric dotted names would only be mistyped IPv4 addresses.
-        return bool(_DNS.fullmatch(value)) and not value.replace(".", "").isdigit()
+        return bool(_DNS.fullmatch(value)) and not value.replace(".", "").isdecimal()
     return True
 
 
@@ -68,7 +68,8 @@ def connect_to(node: YNode) -> str:
     host, sep, port = value.rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    if not sep or not host or not _is_host(host) or not port.isdigit() or not 0 < int(port) < 65536:
+    port_ok = port.isdecimal() and 0 < int(port) < 65536
+    if not sep or not host or not _is_host(host) or not port_ok:
         raise Bad(f"expected host:port (port 1-65535, [v6]:port for IPv6), got {value!r}")
     return value
 

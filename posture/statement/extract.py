@@ -42,7 +42,7 @@ def period_days(sentence: str, lang: str) -> int | None:
     if not match:
         return None
     raw = match.group(1).lower()
-    count = int(raw) if raw.isdigit() else _NUMBER_WORDS[lang][raw]
+    count = int(raw) if raw.isdecimal() else _NUMBER_WORDS[lang][raw]
     return count * _UNITS[lang][match.group(2).lower()]
 
 

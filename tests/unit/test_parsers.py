@@ -67,3 +67,22 @@ def test_sshd_t_keeps_repeated_keys() -> None:
                                  "listenaddress 0.0.0.0:22\nlistenaddress [::]:22\n")
     assert value["listenaddress"] == ["0.0.0.0:22", "[::]:22"]
     assert value["subsystem"] == ["sftp /usr/lib/openssh/sftp-server"]
+
+
+def test_ps_leaves_out_zombies_and_reads_both_layouts() -> None:
+    with_state = ("Ss   root         1     0 systemd\n"
+                  "S    www-data   812   811 apache2\n"
+                  "Z    root       950     1 vsftpd\n"
+                  "Zs   root       951     1 vsftpd\n")
+    procs = parsers.parse_ps(with_state)
+    assert [p["comm"] for p in procs] == ["systemd", "apache2"]
+    assert procs[1] == {"user": "www-data", "pid": 812, "ppid": 811, "comm": "apache2"}
+    legacy = parsers.parse_ps("root 1 0 init\nwww-data 812 811 apache2\n")
+    assert [p["pid"] for p in legacy] == [1, 812]
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "1\u00b2", "-\u00b3", "\u2460"])
+def test_digit_like_characters_that_int_refuses_are_parse_errors(text: str) -> None:
+    # str.isdigit() accepts superscripts and circled digits that int() rejects.
+    with pytest.raises(parsers.ParseError):
+        parsers.parse_int(text)

@@ -131,7 +131,7 @@ def _cipher(rest: str) -> tuple[str, int]:
     if body in _BITS:
         return body, _BITS[body]
     parts = body.split("_")
-    bits = next((int(p) for p in parts if p.isdigit()), 128)
+    bits = next((int(p) for p in parts if p.isdecimal()), 128)
     return body, bits
 
 
