@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import paramiko
 
 _CHUNK = 32768
+_CLOSE_GRACE = 1.0  # seconds a stopped command gets to end its channel after TERM
 _POLL = 0.05  # longest sleep while stdin is waiting for window space
 
 
@@ -134,12 +135,31 @@ class ChannelPump:
                 return False
             self._wait()
 
+    def _discard_until_closed(self, grace: float) -> None:
+        """After TERM, read and drop output until the server ends the channel (or ``grace``).
+
+        Closing a channel while the server is still sending into a full window races with
+        sshd's own close; letting it finish first keeps the connection usable for the other
+        batch. Nothing read here is kept, so memory stays bounded.
+        """
+        chan = self.channel
+        until = time.monotonic() + grace
+        while time.monotonic() < until and not (chan.closed or chan.eof_received):
+            got = False
+            for ready, recv in ((chan.recv_ready, chan.recv),
+                                (chan.recv_stderr_ready, chan.recv_stderr)):
+                while ready():
+                    got = bool(recv(_CHUNK)) or got
+            if not got:
+                select.select([self._fd], [], [], min(0.05, max(0.0, until - time.monotonic())))
+
     def finish(self) -> ExecResult:
         """Run to the end (or a limit) and close the channel."""
         self.pump_until(lambda: False)
         chan = self.channel
         if self.truncated or self.timed_out:
             _signal(chan, "TERM")
+            self._discard_until_closed(_CLOSE_GRACE)
         status: int | None = None
         if not (self.truncated or self.timed_out) and chan.exit_status_ready():
             raw = chan.recv_exit_status()
