@@ -70,11 +70,7 @@ def _plaintext_admin(ctx: CheckContext) -> Outcome:
     exposed, local = _from_sockets(sockets) if sockets is not None else ([], [])
     daemons, supers = _from_processes(procs) if procs is not None else ([], [])
     packages = _installed(ctx)
-    basis = "listening sockets, processes and packages"
-    if sockets is None:
-        net = ctx.fact("net.listening")
-        basis = (f"processes and packages only: listening sockets were not readable "
-                 f"({net.status.value}: {(net.reason or '')[:120]})")
+    basis = _basis(ctx, sockets is not None, procs is not None)
     evidence = {"exposed": capped(exposed), "loopback_only": capped(local),
                 "daemons": capped(daemons), "superservers": supers,
                 "packages": packages, "basis": basis}
@@ -92,6 +88,21 @@ def _plaintext_admin(ctx: CheckContext) -> Outcome:
                        f"{basis}).", evidence)
     return Outcome(Status.PASS, f"No FTP, Telnet, rlogin or rsh service was found, judged from "
                    f"{basis}.", evidence)
+
+
+def _basis(ctx: CheckContext, sockets: bool, procs: bool) -> str:
+    """Name exactly the sources the verdict rests on, and why any is missing."""
+    sources = [name for name, ok in (("listening sockets", sockets), ("processes", procs),
+                                     ("packages", ctx.fact("pkg.versions").ok)) if ok]
+    text = ", ".join(sources[:-1]) + (" and " if len(sources) > 1 else "") + sources[-1]
+    unread = [(label, ctx.fact(key)) for label, key, ok in (
+        ("listening sockets", "net.listening", sockets), ("processes", "proc.list", procs))
+        if not ok]
+    if not unread:
+        return text
+    return text + " only: " + "; ".join(
+        f"{label} were not readable ({fact.status.value}: {(fact.reason or '')[:120]})"
+        for label, fact in unread)
 
 
 def _leftovers(local: list[Item], packages: dict[str, str], supers: list[str]) -> str:
