@@ -31,7 +31,7 @@ class CheckMeta:
     rationale: str
     remediation: str
     references: tuple[str, ...]
-    needs: tuple[str, ...]  # fact keys (see posture.collect.catalog and .probes)
+    needs: tuple[str, ...]  # fact keys (see posture.collect.facts.registry and .probes)
     target: str = "host"  # one of TARGET_KINDS: which scope list of a claim it iterates
 
     def validate(self) -> None:

@@ -1,6 +1,6 @@
 """The application-to-database link: TLS available, required, and of a current version.
 
-Judged from ``db.tls`` (see :mod:`posture.collect.probes_dbtls`). Statements often call this
+Judged from ``db.tls`` (see :mod:`posture.collect.probes.dbtls`). Statements often call this
 link "https"; a database speaks its own protocol over TLS, so the summaries say TLS and
 explain the wording when that is the only inaccuracy.
 """

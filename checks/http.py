@@ -1,6 +1,6 @@
 """HTTP checks of an endpoint: redirect to https, HSTS, cookie flags, mixed content, and
 version disclosure in response headers. They judge ``http.plain``, ``http.https`` and
-``endpoint.info`` (see :mod:`posture.collect.probes_tls`).
+``endpoint.info`` (see :mod:`posture.collect.probes.tls.probe`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """iptables-save rule sets (legacy and nft back ends, IPv4 and IPv6) -> :mod:`checks.netfilter`.
 
 The fact ``net.iptables`` holds, per back end and family, each table's chain policies and its
-rules as argument lists (see :func:`posture.collect.parsers_net.parse_iptables`). Built-in
+rules as argument lists (see :func:`posture.collect.facts.parsers_net.parse_iptables`). Built-in
 chains of the ``prerouting`` and ``input`` path (raw, mangle, filter, security) are evaluated;
 NAT is reported, not evaluated.
 """

@@ -1,6 +1,6 @@
 """Checks of the shop application (OpenCart): installed version, support, admin protection.
 
-They judge ``app.opencart_install`` (see :mod:`posture.collect.catalog_shop`) with the
+They judge ``app.opencart_install`` (see :mod:`posture.collect.facts.shop`) with the
 support table ``checks/data/opencart.yml``.
 """
 

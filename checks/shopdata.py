@@ -1,7 +1,7 @@
 """Checks of what a shop keeps in its production database, from counts only.
 
 ``db.retention``, ``db.card_numbers`` and ``db.newsletter`` are gathered inside the database
-(see :mod:`posture.collect.probes_shopdb`): ages in days, row counts and column defaults;
+(see :mod:`posture.collect.probes.shopdb`): ages in days, row counts and column defaults;
 never a value of a row.
 """
 

@@ -1,6 +1,6 @@
 """TLS checks of an endpoint: https at all, protocol versions, cipher suites, certificate.
 
-They judge the ``tls.*`` and ``endpoint.info`` facts of :mod:`posture.collect.probes_tls`.
+They judge the ``tls.*`` and ``endpoint.info`` facts of :mod:`posture.collect.probes.tls.probe`.
 Integration endpoints get no exemption: an integration must use https with a valid, trusted
 certificate, exactly like a page a customer opens.
 """

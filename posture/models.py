@@ -155,7 +155,7 @@ class FactSource:
 
 @dataclass(frozen=True)
 class WaiverState:
-    """An inventory waiver as applied to one scan (see :mod:`posture.waivers`)."""
+    """An inventory waiver as applied to one scan (see :mod:`posture.judge.waivers`)."""
 
     id: str
     reason: str
@@ -212,7 +212,7 @@ class LedgerVerdict(StrEnum):
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One sentence of the statement with its verdict (see :mod:`posture.ledger`)."""
+    """One sentence of the statement with its verdict (see :mod:`posture.judge.ledger`)."""
 
     sentence: str
     section: str

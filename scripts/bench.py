@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 import bench_tls  # scripts/ is on sys.path when this file runs as a script
+import labpath  # noqa: F401  (puts the repository root on sys.path: tests.labs)
 
-from posture.demo import DEMO_ADDRESS, DEMO_DIR, DEMO_SSH_PORT, start_demo
+from tests.labs.demo import DEMO_ADDRESS, DEMO_DIR, DEMO_SSH_PORT, start_demo
 
 REPO = Path(__file__).resolve().parents[1]
 

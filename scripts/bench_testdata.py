@@ -19,10 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import labpath  # noqa: F401  (puts the repository root on sys.path: tests.labs)
+
 from posture.cli import main as posture_main
-from posture.lab import Lab
-from posture.labdb import start_mariadb
-from posture.labshop import create_reader, create_shop, fictitious_people, real_looking_people
+from tests.labs.base import Lab
+from tests.labs.mariadb import start_mariadb
+from tests.labs.shop import create_reader, create_shop, fictitious_people, real_looking_people
 
 PLANTED = 100
 INVENTORY = """\

@@ -20,11 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import labpath  # noqa: F401  (puts the repository root on sys.path: tests.labs)
+
 from posture.collect.collector import run_probes
-from posture.collect.probes import ProbeContext
-from posture.collect.probes_tls import PROBES
-from posture.demotls import start_demo_tls
+from posture.collect.probes.registry import ProbeContext
+from posture.collect.probes.tls.probe import PROBES
 from posture.inventory.model import Endpoint, Inventory
+from tests.labs.demotls import start_demo_tls
 
 TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
 # sslyze is AGPL and never a dependency: point POSTURE_BENCH_SSLYZE at a throwaway venv's.

@@ -14,8 +14,10 @@ import os
 import sys
 from pathlib import Path
 
+import labpath  # noqa: F401  (puts the repository root on sys.path: tests.labs)
+
 from posture.cli import main as posture_main
-from posture.demo import DEMO_DB_PASSWORD_ENV, start_demo
+from tests.labs.demo import DEMO_DB_PASSWORD_ENV, start_demo
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from posture.inventory.model import Host, SshSettings, Timeouts
-from posture.lab import Lab, LabSshd, lab_unavailable_reason
+from tests.labs.base import Lab, LabSshd, lab_unavailable_reason
 
 # Scans run by tests must not write the user's scan history; tests of it pass --history.
 os.environ.setdefault("POSTURE_HISTORY", "off")

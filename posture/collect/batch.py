@@ -16,8 +16,8 @@ import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from posture.collect.catalog import FactSpec
-from posture.collect.parsers import ParseError
+from posture.collect.facts.parsers import ParseError
+from posture.collect.facts.registry import FactSpec
 from posture.models import Fact, FactStatus
 
 SECTION_CAP = 1 << 20  # bytes of one section kept for parsing

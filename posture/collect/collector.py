@@ -17,17 +17,17 @@ from datetime import UTC, datetime
 
 from posture import __version__
 from posture.collect.batch import build_script, new_marker, split_output
-from posture.collect.catalog import BY_KEY as SSH_FACTS
-from posture.collect.catalog import FactSpec, specs_for
 from posture.collect.documents import collect_documents
-from posture.collect.probes import BY_KEY as PROBES
-from posture.collect.probes import ProbeContext, ProbeError, before_ssh, run_after_ssh
-from posture.collect.session import Session, open_session
-from posture.collect.ssh import ExecResult, SshSession
+from posture.collect.facts.registry import BY_KEY as SSH_FACTS
+from posture.collect.facts.registry import FactSpec, specs_for
+from posture.collect.probes.registry import BY_KEY as PROBES
+from posture.collect.probes.registry import ProbeContext, ProbeError, before_ssh, run_after_ssh
+from posture.collect.transport.interrupt import INTERRUPTED, Interrupt
+from posture.collect.transport.leastpriv import mark_refusals, wrapper_specs
+from posture.collect.transport.session import Session, open_session
+from posture.collect.transport.ssh import ExecResult, SshSession
 from posture.errors import SudoError, TransportError
-from posture.interrupt import INTERRUPTED, Interrupt
 from posture.inventory.model import Database, Endpoint, Host, Inventory
-from posture.leastpriv import mark_refusals, wrapper_specs
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
 
 Progress = Callable[[str, str], None]  # (target name, message)

@@ -1,7 +1,7 @@
 """The console summary printed at the end of a scan.
 
 Every string that came from a target or the inventory goes through
-:func:`~posture.render.sanitize.safe_text` and into a :class:`rich.text.Text`, which rich never
+:func:`~posture.sanitize.safe_text` and into a :class:`rich.text.Text`, which rich never
 parses as markup: control characters, ANSI escapes and bidi overrides show as visible escapes,
 and ``[bold]``-like text stays literal. Only this module's own constant strings carry styles.
 """
@@ -17,7 +17,7 @@ from rich.text import Text
 
 from posture.models import Finding, ScanResult, Status, Verdict
 from posture.render import finding_sort_key
-from posture.render.sanitize import safe_text
+from posture.sanitize import safe_text
 
 WIDTH = 100
 """Fixed width, so the output does not depend on the terminal (or its absence)."""

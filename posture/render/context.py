@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posture.diff import Changes
-from posture.history import TrendPoint
+from posture.store.diff import Changes
+from posture.store.history import TrendPoint
 
 
 @dataclass(frozen=True)

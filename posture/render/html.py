@@ -7,7 +7,7 @@ drawn from numbers (:mod:`posture.render.charts`), there is no script, and a
 Content-Security-Policy meta tag forbids loading anything but inline styles and data: images.
 
 The template receives a view model built here (:mod:`posture.render.htmlview`): every string
-from a target or the inventory has passed :func:`~posture.render.sanitize.safe_text` and is
+from a target or the inventory has passed :func:`~posture.sanitize.safe_text` and is
 then HTML-escaped by Jinja2. Links are internal anchors, plus the statement URL when (and only
 when) it is an ``https`` URL.
 

@@ -12,6 +12,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
 from posture.render import SEVERITY_ORDER, claims_by_finding, finding_sort_key
 from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
@@ -19,8 +20,7 @@ from posture.render.context import ReportHistory
 from posture.render.i18n import catalog_text
 from posture.render.json_report import summary_counts, to_jsonable
 from posture.render.ledger_view import ledger_view
-from posture.render.sanitize import safe_text
-from posture.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
+from posture.sanitize import safe_text
 
 FIELD_LIMIT = 4000
 EVIDENCE_LIMIT = 50_000

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from posture.errors import PostureError
-from posture.ledger import row_from_jsonable, row_to_jsonable
+from posture.judge.ledger import row_from_jsonable, row_to_jsonable
 from posture.models import (
     JSON,
     ClaimResult,
@@ -31,7 +31,7 @@ from posture.models import (
     Verdict,
     WaiverState,
 )
-from posture.render.sanitize import escape_json_invisible
+from posture.sanitize import escape_json_invisible
 
 SCHEMA = "posture.result/1"
 """Value of the ``schema`` key; bumped only for an incompatible change."""

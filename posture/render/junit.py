@@ -15,7 +15,7 @@ message (an accepted risk does not break the build); once the waiver has expired
 A claim without findings gets one skipped test case carrying its reason, so no claim vanishes
 from a dashboard. A final ``posture.hosts`` suite holds a test case per host; an unreachable
 host is an ``<error>``. ElementTree escapes markup; characters XML 1.0 forbids are removed and
-other invisible characters shown as escapes (:func:`~posture.render.sanitize.safe_text`).
+other invisible characters shown as escapes (:func:`~posture.sanitize.safe_text`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
 from posture.render.json_report import to_jsonable
-from posture.render.sanitize import safe_text
+from posture.sanitize import safe_text
 
 HOSTS_SUITE = "posture.hosts"
 """Name (and test case class name) of the suite listing the hosts."""

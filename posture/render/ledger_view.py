@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from posture.ledger import ledger_counts
+from posture.judge.ledger import ledger_counts
 from posture.models import LedgerVerdict, ScanResult
-from posture.render.sanitize import safe_text
+from posture.sanitize import safe_text
 
 # Existing badge colours: attested reads as a (weaker) yes, "not remotely" as not applicable.
 _CSS = {

@@ -18,7 +18,7 @@ not_applicable      notApplicable    none
 Targets are hosts, endpoints and databases rather than files, so a result's location is a
 ``logicalLocation`` of kind ``resource``. ``partialFingerprints["postureFindingId/v1"]`` is the
 finding id, stable across scans. Human-readable message text is neutralised with
-:func:`~posture.render.sanitize.safe_text`; identifiers and evidence stay as in ``report.json``.
+:func:`~posture.sanitize.safe_text`; identifiers and evidence stay as in ``report.json``.
 Unreachable hosts are reported as ``toolExecutionNotifications`` of the invocation. A finding
 with an active inventory waiver carries an ``external``, ``accepted`` suppression whose
 justification is the waiver's reason; an expired waiver only shows in the properties.
@@ -31,7 +31,7 @@ import json
 from posture.models import JSON, Finding, ScanResult, Severity, Status
 from posture.render import claims_by_finding
 from posture.render.json_report import to_jsonable
-from posture.render.sanitize import escape_json_invisible, safe_text
+from posture.sanitize import escape_json_invisible, safe_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import subprocess
 
-from posture.collect.catalog import CATALOG
+from posture.collect.facts.registry import CATALOG
 from tests.hostile.fakessh import Section
 from tests.hostile.payloads import PAYLOADS
 

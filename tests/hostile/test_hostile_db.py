@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from posture.lab import Lab, LabSshd
 from tests.conftest import LabUsers
 from tests.hostile import inv
 from tests.hostile.conftest import Ledger, Run, false_passes, leaks_of, run_posture
 from tests.hostile.fakemysql import FakeMysql
 from tests.hostile.payloads import output_problems
+from tests.labs.base import Lab, LabSshd
 
 DEADLINE = 8.0  # the host's timeouts.host: every database probe of the host within it
 CONNECT = 2.0  # timeouts.connect: the login must be over by then

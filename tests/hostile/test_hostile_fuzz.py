@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from posture.collect.batch import build_script, new_marker, split_output
-from posture.collect.catalog import CATALOG, FactSpec
-from posture.collect.parsers import ParseError
+from posture.collect.facts.parsers import ParseError
+from posture.collect.facts.registry import CATALOG, FactSpec
 from posture.models import FactStatus
 from tests.hostile.conftest import Ledger
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from posture.lab import SUDOERS_DIR, Lab, LabSshd
 from tests.hostile import inv
 from tests.hostile.conftest import Ledger, Run, leaks_of
+from tests.labs.base import SUDOERS_DIR, Lab, LabSshd
 
 pytestmark = pytest.mark.integration
 

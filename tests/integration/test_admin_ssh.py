@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from posture.collect.collector import CollectOptions, collect
-from posture.collect.ssh import SshSession
+from posture.collect.transport.leastpriv import render_sudoers, render_wrapper, root_specs
+from posture.collect.transport.ssh import SshSession
 from posture.errors import HostKeyError
 from posture.inventory import load_inventory
-from posture.lab import Lab, LabSshd
-from posture.leastpriv import render_sudoers, render_wrapper, root_specs
 from posture.models import FactStatus
+from tests.labs.base import Lab, LabSshd
 
 if TYPE_CHECKING:
     from conftest import HostFactory, LabUsers

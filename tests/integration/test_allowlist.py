@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
-from posture.lab import Lab, LabSshd
-from posture.labdb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
-from posture.labnet import NetLab, netlab_unavailable_reason, start_netlab
-from posture.labweb import LabApache, apache_unavailable_reason, start_apache
 from tests.conftest import LabUsers
+from tests.labs.base import Lab, LabSshd
+from tests.labs.mariadb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
+from tests.labs.netns import NetLab, netlab_unavailable_reason, start_netlab
+from tests.labs.web import LabApache, apache_unavailable_reason, start_apache
 
 pytestmark = pytest.mark.integration
 

@@ -14,11 +14,11 @@ import pytest
 
 from posture.cli import main
 from posture.collect.collector import CollectOptions, collect
-from posture.collect.session import open_session
-from posture.collect.session_local import LocalSession
+from posture.collect.transport.local_session import LocalSession
+from posture.collect.transport.session import open_session
 from posture.inventory import load_inventory
-from posture.lab import LabSshd
 from posture.models import FactStatus
+from tests.labs.base import LabSshd
 
 if TYPE_CHECKING:
     from conftest import LabUsers

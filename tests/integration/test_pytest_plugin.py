@@ -39,9 +39,9 @@ def test_option_fixture(posture_result):
 
 
 def _plugin_args() -> list[str]:
-    installed = any(ep.value == "posture.pytest_plugin"
+    installed = any(ep.value == "posture.cli.pytest_plugin"
                     for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", "posture.pytest_plugin"]
+    return [] if installed else ["-p", "posture.cli.pytest_plugin"]
 
 
 def test_plugin_asserts_claims(pytester: pytest.Pytester) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
-from posture.lab import Lab, LabSshd, free_port
-from posture.labweb import LabApache, apache_unavailable_reason, start_apache
 from tests.conftest import LabUsers
+from tests.labs.base import Lab, LabSshd, free_port
+from tests.labs.web import LabApache, apache_unavailable_reason, start_apache
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from posture.collect.ssh import ExecResult, SshSession
+from posture.collect.transport.ssh import ExecResult, SshSession
 from posture.errors import AuthenticationError, HostKeyError, SudoError, TransportError
 from posture.inventory.model import Timeouts
-from posture.lab import LabSshd, free_port
+from tests.labs.base import LabSshd, free_port
 
 if TYPE_CHECKING:  # tests/ is not a package: the fixture types are for readers and editors
     from conftest import HostFactory, LabUsers

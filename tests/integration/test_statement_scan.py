@@ -23,18 +23,18 @@ from typing import Any
 import pytest
 
 from posture.cli import main
-from posture.lab import LabSshd
-from posture.labdb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
-from posture.labshop import create_reader
-from posture.labstatement import (
+from tests.conftest import LabUsers
+from tests.labs.base import LabSshd
+from tests.labs.mariadb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
+from tests.labs.shop import create_reader
+from tests.labs.statement import (
     COOKIE_VALUE,
     DB_PASSWORD_MARK,
     TEST_CARD,
     plant_shop_rows,
     plant_site,
 )
-from posture.labweb import LabApache, apache_unavailable_reason, start_apache
-from tests.conftest import LabUsers
+from tests.labs.web import LabApache, apache_unavailable_reason, start_apache
 
 pytestmark = pytest.mark.integration
 

@@ -21,13 +21,16 @@ from typing import Any
 import pytest
 from faker import Faker
 
-from posture.collect.dbsession import open_db_session
-from posture.collect.probes import ProbeError
-from posture.collect.ssh import SshSession
+from posture.collect.db.session import open_db_session
+from posture.collect.probes.registry import ProbeError
+from posture.collect.transport.ssh import SshSession
 from posture.inventory.model import Database
-from posture.lab import Lab, LabSshd, free_port
-from posture.labdb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
-from posture.labshop import (
+from posture.models import FactStatus
+from posture.secret import Secret
+from tests.conftest import HostFactory, LabUsers
+from tests.labs.base import Lab, LabSshd, free_port
+from tests.labs.mariadb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
+from tests.labs.shop import (
     Person,
     bsn_with_prefix,
     create_reader,
@@ -35,9 +38,6 @@ from posture.labshop import (
     fictitious_people,
     iban_for,
 )
-from posture.models import FactStatus
-from posture.secret import Secret
-from tests.conftest import HostFactory, LabUsers
 
 pytestmark = pytest.mark.integration
 

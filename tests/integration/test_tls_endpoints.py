@@ -15,12 +15,12 @@ import pytest
 import checks
 from checks.base import CheckContext
 from posture.collect.collector import run_probes
-from posture.collect.probes import ProbeContext
-from posture.collect.probes_tls import PROBES
+from posture.collect.probes.registry import ProbeContext
+from posture.collect.probes.tls.probe import PROBES
 from posture.inventory.model import Endpoint, Inventory
-from posture.labtls import LAB_HOSTNAME, LabCA, expired, make_ca, self_signed, wrong_host
-from posture.labweb import LabApache, TlsOptions, apache_unavailable_reason, start_apache
 from posture.models import Fact, FactStatus, Status
+from tests.labs.tls import LAB_HOSTNAME, LabCA, expired, make_ca, self_signed, wrong_host
+from tests.labs.web import LabApache, TlsOptions, apache_unavailable_reason, start_apache
 
 pytestmark = pytest.mark.integration
 MODERN = "-all +TLSv1.2 +TLSv1.3"

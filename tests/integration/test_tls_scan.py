@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from posture.lab import Lab, LabSshd
-from posture.labdb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
-from posture.labftp import start_vsftpd, vsftpd_unavailable_reason
-from posture.labshop import create_reader
-from posture.labtls import LAB_HOSTNAME, LabCA, expired, make_ca
-from posture.labweb import LabApache, TlsOptions, apache_unavailable_reason, start_apache
 from tests.conftest import LabUsers
 from tests.integration.test_scan import STRONG
+from tests.labs.base import Lab, LabSshd
+from tests.labs.ftp import start_vsftpd, vsftpd_unavailable_reason
+from tests.labs.mariadb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
+from tests.labs.shop import create_reader
+from tests.labs.tls import LAB_HOSTNAME, LabCA, expired, make_ca
+from tests.labs.web import LabApache, TlsOptions, apache_unavailable_reason, start_apache
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

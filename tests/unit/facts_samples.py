@@ -1,7 +1,7 @@
 """Recorded command output of four typical hosts, and helpers to build check contexts.
 
 The raw texts are what the collector's snippets print on these systems; they go through the
-collector's own parsers (``posture.collect.catalog``), so the checks are tested on the same
+collector's own parsers (``posture.collect.facts.registry``), so the checks are tested on the same
 value shapes a real scan produces.
 
 Hosts:
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checks.base import CheckContext
-from posture.collect.catalog import BY_KEY
+from posture.collect.facts.registry import BY_KEY
 from posture.models import Fact, FactStatus
 
 SCAN_TIME = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from posture.judge.score import claim_verdict, compute_score
+from posture.judge.waivers import apply_waivers
 from posture.models import (
     ClaimResult,
     FactSource,
@@ -20,8 +22,6 @@ from posture.models import (
     Status,
     WaiverState,
 )
-from posture.score import claim_verdict, compute_score
-from posture.waivers import apply_waivers
 
 SCRIPT = "<script>alert(1)</script>"
 TEMPLATE_INJECTION = "{{7*7}}"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from posture.ansible_import import convert, merge, render
-from posture.ansible_inventory import load_ansible_inventory
 from posture.errors import InventoryError
 from posture.inventory import load_inventory
+from posture.inventory.ansible.convert import convert, merge, render
+from posture.inventory.ansible.reader import load_ansible_inventory
 
 INI = """\
 # a comment

@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from posture.collect import parsers
 from posture.collect.batch import build_script, classify, new_marker, split_output
-from posture.collect.catalog import BY_KEY, CATALOG, FactSpec, specs_for
+from posture.collect.facts import parsers
+from posture.collect.facts.registry import BY_KEY, CATALOG, FactSpec, specs_for
 from posture.models import FactStatus
 
 

@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 
-import posture.collect.catalog  # noqa: F401 - loads the fact families in their order
+import posture.collect.facts.registry  # noqa: F401 - loads the fact families in their order
 from checks import allowlist
 from checks.base import CheckContext
-from posture.collect.parsers_net import parse_apache_access, parse_iptables, parse_mysql_access
+from posture.collect.facts.parsers_net import (
+    parse_apache_access,
+    parse_iptables,
+    parse_mysql_access,
+)
 from posture.models import Fact, FactStatus, Status
 
 DATA = Path(__file__).parent.parent / "data"

@@ -8,7 +8,7 @@ import pytest
 
 import checks
 from checks.base import Check, CheckMeta, Outcome
-from posture.collect.catalog import BY_KEY
+from posture.collect.facts.registry import BY_KEY
 from posture.models import Severity, Status
 
 
@@ -50,7 +50,7 @@ def test_implemented_claim_types_are_contract_claim_types() -> None:
 
 def test_all_needs_exist_in_the_fact_catalogue() -> None:
     """Every needed fact is gathered for the check's kind of target: SSH batch or probe."""
-    from posture.collect.probes import probe_keys
+    from posture.collect.probes.registry import probe_keys
 
     for check in checks.CATALOGUE:
         kind = check.meta.target

@@ -126,7 +126,7 @@ def test_attestation_outcomes() -> None:
 
 
 def test_parse_opencart_keeps_structure_only() -> None:
-    from posture.collect.catalog_shop import parse_opencart
+    from posture.collect.facts.shop import parse_opencart
 
     raw = ("shop\t/var/www/shop\napache_admin_ip_rules\t2\nversion\t3.0.3.8\nadmin\tbeheer\n"
            "scheme\tHTTPS_SERVER\thttps\nhtaccess_ip_rules\t1\nadmin\tadmin\n")
@@ -139,7 +139,7 @@ def test_parse_opencart_keeps_structure_only() -> None:
 
 
 def test_set_cookie_values_are_dropped() -> None:
-    from posture.collect.webcrawl import parse_set_cookie, same_site
+    from posture.collect.probes.webcrawl import parse_set_cookie, same_site
 
     got = parse_set_cookie("sid=SECRETVALUE; Domain=.shop.test; Secure; SameSite=Lax", "/")
     assert "SECRETVALUE" not in str(got)

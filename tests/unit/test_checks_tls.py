@@ -11,7 +11,7 @@ import pytest
 import checks
 from checks.base import CheckContext
 from checks.grade import compute
-from posture.collect.parsers_app import parse_php_defines, parse_vsftpd
+from posture.collect.facts.parsers_app import parse_php_defines, parse_vsftpd
 from posture.models import Fact, FactStatus, Status
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

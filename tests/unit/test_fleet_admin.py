@@ -11,12 +11,17 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
+from posture.cli.init_cmd import Answers, init_command, interview
+from posture.collect.transport.leastpriv import (
+    render_sudoers,
+    render_wrapper,
+    root_specs,
+    wrapper_specs,
+)
 from posture.errors import FactsFileError, UsageError
-from posture.fleet import merge_snapshots, parse_shard, shard_inventory, shard_of
-from posture.init_cmd import Answers, init_command, interview
 from posture.inventory import load_inventory
-from posture.leastpriv import render_sudoers, render_wrapper, root_specs, wrapper_specs
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
+from posture.store.fleet import merge_snapshots, parse_shard, shard_inventory, shard_of
 
 HOSTS = "".join(f"  - {{name: web{i}, address: 192.0.2.{i}}}\n" for i in range(1, 21))
 INVENTORY = f"""\
@@ -82,7 +87,7 @@ def test_merge_snapshots(inventory_file: Path) -> None:
 
 
 def test_merge_command_judges_all_shards_as_one(inventory_file: Path, tmp_path: Path) -> None:
-    from posture.factsfile import dumps
+    from posture.store.factsfile import dumps
 
     inventory = load_inventory(inventory_file)
     files = []

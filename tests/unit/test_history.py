@@ -12,8 +12,10 @@ from fixtures_result import clean_result, mixed_result
 from report_samples import previous_result
 
 from posture.cli import main
-from posture.diff import compare, format_changes
-from posture.history import (
+from posture.render import Format, render
+from posture.render.charts import gauge_arc, trend_dots
+from posture.store.diff import compare, format_changes
+from posture.store.history import (
     DEFAULT_KEEP,
     History,
     TrendPoint,
@@ -22,8 +24,6 @@ from posture.history import (
     resolve_path,
     trend_with,
 )
-from posture.render import Format, render
-from posture.render.charts import gauge_arc, trend_dots
 
 
 def test_history_records_trend_and_previous(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from posture.collect.hostkeys import (
+from posture.collect.transport.hostkeys import (
     Verdict,
     fingerprint,
     judge,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from fixtures_result import mixed_result
 
 from posture.inventory.model import LedgerEntry
-from posture.ledger import judge_ledger, ledger_counts
+from posture.judge.ledger import judge_ledger, ledger_counts
 from posture.models import ClaimResult, LedgerVerdict, Verdict
 from posture.render.html import render_html
 from posture.render.json_report import render_json, result_from_json

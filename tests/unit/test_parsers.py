@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from posture.collect import parsers
+from posture.collect.facts import parsers
 
 SS = """LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:(("sshd",pid=1,fd=3))
 LISTEN 0      511        127.0.0.1:8443      0.0.0.0:*    users:(("apache2",pid=9,fd=4),("apache2",pid=8,fd=4))

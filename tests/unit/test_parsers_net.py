@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-import posture.collect.catalog  # noqa: F401 - loads the fact families in their order
+import posture.collect.facts.registry  # noqa: F401 - loads the fact families in their order
 from checks.allowlist_apache import admin_layer
 from checks.allowlist_layers import wildcard_hosts
 from checks.ipranges import IpSet
-from posture.collect.parsers import ParseError
-from posture.collect.parsers_net import (
+from posture.collect.facts.parsers import ParseError
+from posture.collect.facts.parsers_net import (
     parse_apache_access,
     parse_iptables,
     parse_mysql_access,

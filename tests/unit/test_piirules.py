@@ -5,11 +5,11 @@ from __future__ import annotations
 import pymysql
 import pytest
 
-from posture.collect.dbsession import quote_ident, scrubbed
-from posture.collect.piicolumns import kind_by_content, kind_by_name
-from posture.collect.piirules import Label, classify, iban_checksum_ok, luhn_ok
-from posture.labshop import bsn_with_prefix, fictitious_people, iban_for, real_looking_people
+from posture.collect.db.piicolumns import kind_by_content, kind_by_name
+from posture.collect.db.piirules import Label, classify, iban_checksum_ok, luhn_ok
+from posture.collect.db.session import quote_ident, scrubbed
 from posture.models import FactStatus
+from tests.labs.shop import bsn_with_prefix, fictitious_people, iban_for, real_looking_people
 
 F, R, BAD = Label.FICTITIOUS, Label.REAL_LOOKING, Label.INVALID
 

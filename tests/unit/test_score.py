@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from fixtures_result import claim, finding, mixed_result
 
+from posture.judge.score import METHOD, claim_verdict, compute_score
 from posture.models import ClaimResult, Finding, Severity, Status, Verdict
-from posture.score import METHOD, claim_verdict, compute_score
 
 P, F, W, E, NA = Status.PASS, Status.FAIL, Status.WARN, Status.ERROR, Status.NOT_APPLICABLE
 

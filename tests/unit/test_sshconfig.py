@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from posture.collect.sshconfig import load_ssh_config, parse_jump, resolve, validate_name
 from posture.errors import TransportError
 from posture.inventory.model import Host, SshSettings, Timeouts
+from posture.inventory.sshconfig import load_ssh_config, parse_jump, resolve, validate_name
 
 
 def _host(tmp_path: Path, config: str, address: str = "web", **ssh: object) -> Host:

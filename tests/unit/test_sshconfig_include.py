@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from posture.collect.sshconfig import resolve
 from posture.errors import TransportError
 from posture.inventory.model import Host, SshSettings, Timeouts
+from posture.inventory.sshconfig import resolve
 
 
 def _host(config: Path, address: str, **ssh: object) -> Host:

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from posture.cli import main
+from posture.cli.statement import import_statement
 from posture.inventory import load_inventory
-from posture.statement.command import import_statement
 from posture.statement.render import render_skeleton
 from posture.statement.rules import RulesError, parse_rules
 from posture.statement.segment import segment, split_sentences

@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from posture.collect.sudo import classify, plan
+from posture.collect.transport.sudo import classify, plan
 
 
 def test_plan_without_password() -> None:

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 from fixtures_result import ACTIVE_WAIVER, DB_TLS_PASS, build_result, claim, finding, waived_result
 
-from posture.evaluate import exit_code
+from posture.judge.evaluate import exit_code
+from posture.judge.score import compute_score
+from posture.judge.waivers import apply_waivers, is_expired, waiver_states
 from posture.models import Severity, Status, Verdict, WaiverState
 from posture.render import Format, render
-from posture.score import compute_score
-from posture.waivers import apply_waivers, is_expired, waiver_states
 
 SCAN = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -1,0 +1,169 @@
+"""The sub-commands behind :mod:`posture.cli`; each returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from posture.cli import admin as commands_admin
+from posture.errors import UsageError
+from posture.inventory import Inventory, load_inventory
+from posture.models import FactsSnapshot, ScanResult
+from posture.render.context import ReportHistory
+from posture.sanitize import safe_text
+from posture.store.factsfile import dumps as facts_dumps
+from posture.store.factsfile import load as facts_load
+from posture.store.outpaths import check_output_file
+from posture.store.output import (
+    parse_formats,
+    parse_languages,
+    prepare_outdir,
+    write_private,
+    write_reports,
+)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the chosen sub-command."""
+    if args.command == "scan":
+        return _scan(args)
+    if args.command == "evaluate":
+        return _evaluate(args)
+    if args.command in commands_admin.COMMANDS or getattr(args, "inventory_command", "") \
+            == "import-ansible":
+        return commands_admin.dispatch(args)
+    if args.command == "inventory":
+        return _validate(args.path)
+    if args.command == "checks":
+        return _checks(args)
+    if args.command == "statement":
+        from posture.cli.statement import import_command
+
+        return import_command(args)
+    if args.command == "diff":
+        from posture.store.diff import diff_command
+
+        return diff_command(args.old, args.new)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def _common(args: argparse.Namespace) -> tuple[Inventory, Path]:
+    inventory = commands_admin.load_for(args)  # -i, plus any --ansible-inventory hosts
+    parse_formats(args.format)
+    parse_languages(args.lang)
+    if args.fail_under is not None and not 0 <= args.fail_under <= 100:
+        raise UsageError("--fail-under: expected a score from 0 to 100")
+    known = {c.id for c in inventory.claims}
+    unknown = [c for c in args.only if c not in known]
+    if unknown:
+        raise UsageError(f"--only: no claim {unknown[0]!r} in {args.inventory} "
+                         f"(claims: {', '.join(sorted(known))})")
+    return inventory, prepare_outdir(args.output)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from posture.collect.collector import CollectOptions, now_iso
+    from posture.collect.transport.interrupt import collect_until_stopped, exit_now
+    from posture.judge.evaluate import collection_plan, selected_claims
+
+    if args.dry_run:
+        return commands_admin.dry_run(args)
+    inventory, outdir = _common(args)
+    inventory = commands_admin.apply_shard(args, inventory)
+    if args.concurrency < 1:
+        raise UsageError("--concurrency: expected a whole number >= 1")
+    if args.save_facts:
+        check_output_file(args.save_facts, "--save-facts").parent.mkdir(parents=True,
+                                                                        exist_ok=True)
+    plan = collection_plan(inventory, selected_claims(inventory, args.only))
+    from posture.cli.progress import ProgressReporter
+
+    with ProgressReporter(live=False if args.quiet else None) as reporter:
+        options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
+                                 concurrency=args.concurrency,
+                                 allow_match_exec=args.allow_match_exec,
+                                 progress=None if args.quiet else reporter)
+        snapshot, stopped = collect_until_stopped(inventory, plan, options)
+    if args.save_facts:
+        write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
+    code = _judge_and_report(args, inventory, snapshot, outdir, now_iso(), incomplete=stopped)
+    if stopped:  # SIGTERM: the partial report is written; do not wait for stuck connections
+        exit_now(code)
+    return code
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    inventory, outdir = _common(args)
+    snapshot = facts_load(args.facts)
+    if snapshot.inventory_sha256 != inventory.sha256:
+        print("posture: note: the facts were gathered with a different version of the "
+              "inventory", file=sys.stderr)
+    return _judge_and_report(args, inventory, snapshot, outdir, None)
+
+
+def _judge_and_report(args: argparse.Namespace, inventory: Inventory,
+                      snapshot: FactsSnapshot, outdir: Path, finished: str | None, *,
+                      incomplete: bool = False) -> int:
+    from posture.judge.evaluate import evaluate, exit_code
+    from posture.render.console import render_console
+
+    result: ScanResult = evaluate(inventory, snapshot, only=args.only, finished_at=finished)
+    if incomplete:
+        result = dataclasses.replace(result, incomplete=True)
+    history = _history(args, result)
+    files = write_reports(result, outdir, parse_formats(args.format), args.lang, history)
+    if not args.quiet:
+        color = sys.stdout.isatty() and not args.no_color
+        sys.stdout.write(render_console(result, color=color))
+        for path in files:
+            print(f"wrote {path}")
+    code = exit_code(result, args.fail_under)
+    return code or (2 if incomplete else 0)  # 2: the contract's "could not be determined"
+
+
+def _history(args: argparse.Namespace, result: ScanResult) -> ReportHistory | None:
+    """Trend and changes from the scan history, recording this scan; a broken history only
+    costs the trend, never the report."""
+    from posture.store.history import HistoryError, report_history, resolve_path
+
+    try:
+        return report_history(resolve_path(args.history, args.no_history), result)
+    except HistoryError as exc:
+        print(f"posture: warning: {safe_text(str(exc), 300)}; no trend in this report",
+              file=sys.stderr)
+        return None
+
+
+def _validate(path: str) -> int:
+    inventory = load_inventory(path)
+    print(f"{path}: valid inventory v1: {len(inventory.hosts)} host(s), "
+          f"{len(inventory.endpoints)} endpoint(s), {len(inventory.databases)} database(s), "
+          f"{len(inventory.claims)} claim(s)")
+    return 0
+
+
+def _checks(args: argparse.Namespace) -> int:
+    import checks as catalogue
+
+    if args.checks_command == "list":
+        for check in catalogue.CATALOGUE:
+            meta = check.meta
+            print(f"{meta.id:34} {meta.severity.value:8} {','.join(meta.claim_types):26} "
+                  f"{meta.title}")
+        unserved = sorted(set(catalogue.CLAIM_TYPES) - set(catalogue.IMPLEMENTED_CLAIM_TYPES))
+        if unserved:
+            print(f"\nclaim types without checks yet (judged not_verifiable): "
+                  f"{', '.join(unserved)}")
+        return 0
+    try:
+        meta = catalogue.by_id(args.check_id).meta
+    except KeyError:
+        raise UsageError(f"no check {args.check_id!r}; see 'posture checks list'") from None
+    print(json.dumps({"id": meta.id, "title": meta.title, "claim_types": meta.claim_types,
+                      "severity": meta.severity.value, "rationale": meta.rationale,
+                      "remediation": meta.remediation, "references": meta.references,
+                      "needs": meta.needs}, indent=2))
+    return 0

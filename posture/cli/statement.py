@@ -1,0 +1,58 @@
+"""``posture statement import FILE --lang nl|en [-o skeleton.yml] [--rules FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from posture.errors import UsageError
+from posture.statement.render import render_skeleton
+from posture.statement.rules import RulesError, builtin_rules, parse_rules
+from posture.statement.segment import segment
+from posture.statement.skeleton import Skeleton, build
+from posture.statement.source import read_statement
+from posture.store.output import write_private
+
+
+def import_statement(path: str | Path, lang: str, rules_file: str | None = None) -> Skeleton:
+    """Read, split and match a statement; the skeleton of claims and ledger."""
+    if rules_file is not None:
+        try:
+            rules = parse_rules(Path(rules_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--rules {rules_file}: cannot read ({exc})") from None
+        except RulesError as exc:
+            raise UsageError(f"--rules {rules_file}: {exc}") from None
+    else:
+        rules = builtin_rules(lang)
+    return build(segment(read_statement(path)), rules, lang)
+
+
+def summary(skeleton: Skeleton) -> str:
+    """One line of counts for the console."""
+    types = Counter(c.type for c in skeleton.claims)
+    mapped = sum(1 for line in skeleton.ledger if line.claims)
+    explained = sum(1 for line in skeleton.ledger if not line.claims and line.rule)
+    return (f"{len(skeleton.ledger)} sentences: {mapped} mapped to {len(skeleton.claims)} "
+            f"claims ({', '.join(f'{t} {n}' for t, n in sorted(types.items()))}), "
+            f"{explained} not verifiable with a reason, {len(skeleton.unmatched)} unmatched")
+
+
+def import_command(args: argparse.Namespace) -> int:
+    """Write the skeleton to ``-o`` (mode 0600) or stdout; counts go to stderr."""
+    skeleton = import_statement(args.file, args.lang, args.rules)
+    text = render_skeleton(skeleton, title=f"Privacy statement ({Path(args.file).name})")
+    if args.output:
+        out = Path(args.output).expanduser()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_private(out, text.encode("utf-8"))
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    print(f"posture: {summary(skeleton)}", file=sys.stderr)
+    for line in skeleton.unmatched:
+        print(f"posture: review {line.sentence} (section {line.section}): no rule matched",
+              file=sys.stderr)
+    return 0

@@ -1,0 +1,201 @@
+"""Probe family 'net': TCP reachability of a host's services from the auditor's addresses.
+
+``net.reach`` connects to every service port of the host (SSH, the host's databases, admin
+endpoints served from its address) from the auditor's own address and from each inventory
+vantage point (the probe binds that source address), and notes what answered: an SSH
+banner, a database greeting or refusal, an HTTP status. ``net.scan`` is a bounded concurrent
+connect scan of well-known TCP ports from the auditor's address. Both only ever connect to
+the host's inventory address, with short timeouts, and send nothing but an HTTP GET of an
+admin path named in the inventory.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import ipaddress
+import socket
+import ssl
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.models import JSON, FactStatus
+
+if TYPE_CHECKING:
+    from posture.inventory.model import Host, Inventory
+
+CONNECT_TIMEOUT = 1.5
+READ_TIMEOUT = 3.0
+WELL_KNOWN = (21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 389, 443, 445, 465, 587, 631,
+              873, 993, 995, 1433, 1521, 2049, 2375, 3000, 3306, 3389, 5000, 5432, 5601, 5900,
+              5984, 6379, 8000, 8080, 8081, 8443, 8888, 9000, 9090, 9200, 9300, 10000,
+              11211, 15672, 27017)
+MAX_SCAN_PORTS = 96
+_DB_PORTS = {"mariadb": 3306, "mysql": 3306, "postgresql": 5432}
+
+
+def destination(host: Host) -> str:
+    """The host's inventory address as an IP (a DNS name is resolved once)."""
+    try:
+        return str(ipaddress.ip_address(host.address))
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host.address, None, proto=socket.IPPROTO_TCP)
+        except OSError as exc:
+            raise ProbeError(FactStatus.ERROR, f"cannot resolve {host.address}: {exc}") from None
+        return str(infos[0][4][0])
+
+
+def _matches_host(target: str, host: Host, address: str) -> bool:
+    return target in (host.address, host.name, address)
+
+
+def services(inventory: Inventory, host: Host, address: str) -> list[dict[str, Any]]:
+    """The ports to probe: SSH, the host's databases, admin endpoints at its address."""
+    out: list[dict[str, Any]] = [{"service": "ssh", "name": host.name,
+                                  "port": host.ssh.port or 22}]
+    for db in inventory.databases:
+        if db.host == host.name:
+            out.append({"service": "database", "name": db.name, "engine": db.engine,
+                        "port": db.port or _DB_PORTS[db.engine]})
+    for ep in inventory.endpoints:
+        if ep.kind != "admin":
+            continue
+        parts = urlsplit(ep.url)
+        target, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https"
+                                                            else 80)
+        if ep.connect_to:
+            target, _, port_text = ep.connect_to.rpartition(":")
+            target, port = target.strip("[]"), int(port_text)
+        if _matches_host(target, host, address):
+            out.append({"service": "admin", "name": ep.name, "port": port,
+                        "path": parts.path or "/", "tls": parts.scheme == "https",
+                        "server_name": parts.hostname or ""})
+    return out
+
+
+def _connect(address: str, port: int, source: str | None) -> tuple[socket.socket | None, str,
+                                                                     str]:
+    """(connected socket or None, state, local address)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(CONNECT_TIMEOUT)
+    try:
+        if source:
+            try:
+                sock.bind((source, 0))
+            except OSError:
+                sock.close()
+                return None, "source-unavailable", source
+        sock.connect((address, port))
+    except ConnectionRefusedError:
+        local = sock.getsockname()[0] if source else ""
+        sock.close()
+        return None, "closed", local
+    except (TimeoutError, OSError):
+        local = sock.getsockname()[0] if source else ""
+        sock.close()
+        return None, "filtered", local
+    return sock, "open", str(sock.getsockname()[0])
+
+
+def _greeting(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
+    """What the service said first (bounded, never stored verbatim beyond a short tag)."""
+    sock.settimeout(READ_TIMEOUT)
+    if service["service"] == "admin":
+        return _http_status(sock, service)
+    try:
+        data = sock.recv(512)
+    except OSError:
+        return {"answer": "silent"}
+    if data.startswith(b"SSH-"):
+        return {"answer": "ssh"}
+    if len(data) > 6 and data[4] == 0x0A:
+        return {"answer": "database-handshake"}
+    if len(data) > 6 and data[4] == 0xFF:
+        code = int.from_bytes(data[5:7], "little")
+        return {"answer": "host-not-allowed" if code == 1130 else "database-error",
+                "code": code}
+    return {"answer": "other" if data else "silent"}
+
+
+def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
+    # Inventory values, but a request line is no place for a line break.
+    name = "".join(c for c in str(service.get("server_name") or "localhost") if c > " ")
+    path = "".join(c for c in str(service.get("path") or "/") if c > " ")
+    try:
+        conn: socket.socket = sock
+        if service.get("tls"):
+            context = ssl.create_default_context()
+            # Reachability only: the certificate is judged by the TLS checks, not here.
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            conn = context.wrap_socket(sock, server_hostname=name)
+        request = (f"GET {path} HTTP/1.1\r\nHost: {name}\r\n"
+                   "User-Agent: posture-allowlist-probe\r\nConnection: close\r\n\r\n")
+        conn.sendall(request.encode("ascii", "replace"))
+        head = conn.recv(256).split(b"\r\n", 1)[0].decode("latin-1")
+    except (OSError, ssl.SSLError):
+        return {"answer": "no-http-answer"}
+    parts = head.split()
+    if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdecimal():
+        return {"answer": "http", "http_status": int(parts[1])}
+    return {"answer": "no-http-answer"}
+
+
+def _probe_one(address: str, service: dict[str, Any], source: tuple[str, str | None]
+               ) -> dict[str, JSON]:
+    sock, state, local = _connect(address, int(service["port"]), source[1])
+    result: dict[str, JSON] = {"source": source[0], "local": local, "state": state}
+    if sock is not None:
+        with sock:
+            result.update(_greeting(sock, service))
+    return result
+
+
+def run_reach(ctx: ProbeContext) -> JSON:
+    """``net.reach``: every service port from every source (bounded concurrency)."""
+    if ctx.host is None:
+        raise ProbeError(FactStatus.ERROR, "net.reach needs a host")
+    address = destination(ctx.host)
+    sources: list[tuple[str, str | None]] = [("auditor", None)]
+    sources += [(vp.name, vp.source_address) for vp in ctx.inventory.vantage_points]
+    todo = services(ctx.inventory, ctx.host, address)
+    with cf.ThreadPoolExecutor(max_workers=8) as pool:
+        futures = {(i, j): pool.submit(_probe_one, address, svc, src)
+                   for i, svc in enumerate(todo) for j, src in enumerate(sources)}
+        for (i, _j), future in sorted(futures.items()):
+            todo[i].setdefault("results", []).append(future.result())
+    return {"address": address, "sources": [{"name": n, "address": a} for n, a in sources],
+            "services": todo}
+
+
+def _open(address: str, port: int) -> bool:
+    sock, state, _ = _connect(address, port, None)
+    if sock is not None:
+        sock.close()
+    return state == "open"
+
+
+def run_scan(ctx: ProbeContext) -> JSON:
+    """``net.scan``: which well-known (and inventory) TCP ports accept a connection."""
+    if ctx.host is None:
+        raise ProbeError(FactStatus.ERROR, "net.scan needs a host")
+    address = destination(ctx.host)
+    ports = sorted({*WELL_KNOWN, *(int(s["port"]) for s in
+                                   services(ctx.inventory, ctx.host, address))})[:MAX_SCAN_PORTS]
+    with cf.ThreadPoolExecutor(max_workers=16) as pool:
+        states = list(pool.map(lambda port: _open(address, port), ports))
+    return {"address": address, "ports_scanned": len(ports),
+            "open": [port for port, up in zip(ports, states, strict=True) if up]}
+
+
+PROBES: tuple[Probe, ...] = (
+    Probe("net.reach", "host", run_reach,
+          doc='dict: {"address", "sources": [{"name","address"}], "services": [{"service": '
+              '"ssh"|"database"|"admin", "name", "port", ("path"), "results": [{"source", '
+              '"local", "state": "open"|"closed"|"filtered"|"source-unavailable", '
+              '"answer", ("http_status"|"code")}]}]}.'),
+    Probe("net.scan", "host", run_scan,
+          doc='dict: {"address", "ports_scanned", "open": [port]} from the auditor address.'),
+)

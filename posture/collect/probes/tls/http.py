@@ -1,0 +1,162 @@
+"""HTTP facts of an endpoint: the https response's headers and cookies, mixed content, and
+what the plain-HTTP port does (a redirect is recorded, never followed).
+
+``connect_to`` sends the TCP connection elsewhere while the URL's host stays in SNI and in
+the Host header. Bodies and headers are capped; everything is data, nothing is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+import warnings
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import InsecureRequestWarning
+
+from posture.collect.probes.tls.deadline import PinnedAdapter, Watchdog
+
+MAX_BODY = 512 * 1024
+MAX_HEADER = 500
+MAX_ITEMS = 20
+_RESOURCE = re.compile(
+    rb"""<(?:script|img|iframe|link|source|audio|video|embed|form)\b[^>]*?"""
+    rb"""\b(?:src|href|action|data)\s*=\s*["']?(http://[^"'\s>]{1,300})""", re.IGNORECASE)
+_VERSIONED = re.compile(r"\d+\.\d+")
+
+
+class HttpProbeError(Exception):
+    """The HTTP request failed (refused, reset, timed out)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request: the URL as the user knows it and where to actually connect."""
+
+    url: str
+    address: str
+    port: int
+    deadline: float
+    connect_s: float = 10.0  # for each TCP connect
+
+
+def _fetch(req: Request) -> tuple[requests.Response, bytes]:
+    parts = urlsplit(req.url)
+    host = parts.hostname or ""
+    netloc = f"[{req.address}]" if ":" in req.address else req.address
+    target = parts._replace(netloc=f"{netloc}:{req.port}").geturl()
+    session = requests.Session()
+    session.trust_env = False  # no proxies from the environment: we probe this endpoint only
+    session.mount(f"{parts.scheme}://", PinnedAdapter(host))
+    left = req.deadline - time.monotonic()
+    if left <= 0:
+        raise HttpProbeError("no time left for the HTTP request")
+    default_port = 443 if parts.scheme == "https" else 80
+    host_header = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+    watchdog = Watchdog(req.deadline)  # socket timeouts alone do not stop a drip
+    try:
+        # verify=False is deliberate (trust is judged from the handshake), so urllib3's
+        # warning about it is noise; catch_warnings() would not be thread-safe here.
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+        with watchdog:
+            resp = session.get(target, headers={"Host": host_header, "User-Agent": "posture"},
+                               allow_redirects=False, verify=False, stream=True,
+                               timeout=(min(left, req.connect_s), min(left, 10.0)))
+            body = _read(resp, req.deadline)
+    except requests.RequestException as exc:
+        why = "the endpoint deadline was reached" if watchdog.fired else type(exc).__name__
+        raise HttpProbeError(f"HTTP request to {parts.scheme}://{host} failed: {why}") from exc
+    finally:
+        session.close()
+    return resp, body
+
+
+def _read(resp: requests.Response, deadline: float) -> bytes:
+    body = b""
+    for chunk in resp.iter_content(16384):
+        body += chunk
+        if len(body) >= MAX_BODY or time.monotonic() > deadline:
+            break
+    resp.close()
+    return body[:MAX_BODY]
+
+
+def _clean(text: str, limit: int = MAX_HEADER) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:limit]
+
+
+def _cookies(resp: requests.Response) -> list[dict[str, object]]:
+    raw = resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else []
+    out: list[dict[str, object]] = []
+    for line in raw[:MAX_ITEMS]:
+        name = line.split("=", 1)[0].strip()
+        attrs = {a.strip().split("=", 1)[0].lower(): a.strip() for a in line.split(";")[1:]}
+        samesite = attrs.get("samesite", "").partition("=")[2] or None
+        out.append({"name": _clean(name, 100), "secure": "secure" in attrs,
+                    "httponly": "httponly" in attrs, "samesite": samesite and _clean(samesite, 20)})
+    return out
+
+
+def _hsts_max_age(value: str | None) -> int | None:
+    if not value:
+        return None
+    match = re.search(r"max-age\s*=\s*\"?(\d{1,12})", value, re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def probe_https(req: Request) -> dict[str, object]:
+    """The ``http.https`` fact value: status, security headers, cookies, mixed content."""
+    resp, body = _fetch(req)
+    hsts = resp.headers.get("Strict-Transport-Security")
+    server = resp.headers.get("Server")
+    mixed = sorted({m.decode("ascii", "replace") for m in _RESOURCE.findall(body)})
+    return {
+        "status": resp.status_code,
+        "location": _clean(resp.headers.get("Location", "")) or None,
+        "hsts": _clean(hsts) if hsts else None,
+        "hsts_max_age": _hsts_max_age(hsts),
+        "hsts_include_subdomains": bool(hsts and "includesubdomains" in hsts.lower()),
+        "server": _clean(server) if server else None,
+        "server_version_disclosed": bool(server and _VERSIONED.search(server)),
+        "x_powered_by": _clean(resp.headers.get("X-Powered-By", "")) or None,
+        "cookies": _cookies(resp),
+        "mixed_content": [_clean(m, 300) for m in mixed[:MAX_ITEMS]],
+        "mixed_content_count": len(mixed),
+        "body_bytes": len(body),
+    }
+
+
+def _listening(req: Request) -> bool:
+    """False when the port refuses connections (nothing listens); errors otherwise raise."""
+    try:
+        with socket.create_connection((req.address, req.port),
+                                      timeout=max(0.1, min(req.connect_s,
+                                                           req.deadline - time.monotonic()))):
+            return True
+    except ConnectionRefusedError:
+        return False
+    except OSError as exc:
+        raise HttpProbeError(f"connect to {req.address}:{req.port} failed: "
+                             f"{exc.strerror or type(exc).__name__}") from exc
+
+
+def probe_plain(req: Request, https_host: str) -> dict[str, object]:
+    """The ``http.plain`` fact value: what plain HTTP answers, and where it redirects."""
+    if not _listening(req):
+        return {"url": _clean(req.url), "listening": False, "status": None, "location": None,
+                "redirect_scheme": None, "redirect_same_host": False}
+    resp, _body = _fetch(req)
+    location = resp.headers.get("Location", "")
+    target = urlsplit(location)
+    return {
+        "url": _clean(req.url),
+        "listening": True,
+        "status": resp.status_code,
+        "location": _clean(location) or None,
+        "redirect_scheme": target.scheme or None,
+        "redirect_same_host": bool(target.hostname) and (target.hostname or "").lower()
+        == https_host.lower(),
+    }

@@ -1,0 +1,60 @@
+"""The types every probe family shares: a module without imports of the families.
+
+Families and the database session import these from here, so that loading the registry in
+:mod:`posture.collect.probes.registry` (which imports every family) never runs into an import cycle.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from posture.models import JSON, FactStatus
+
+if TYPE_CHECKING:
+    from posture.collect.transport.ssh import SshSession
+    from posture.inventory.model import Database, Endpoint, Host, Inventory
+
+
+class ProbeError(Exception):
+    """A probe could not produce its fact; ``status`` says why (never ``ok``)."""
+
+    def __init__(self, status: FactStatus, reason: str) -> None:
+        if status is FactStatus.OK:
+            raise ValueError("a ProbeError cannot be ok")
+        self.status = status
+        super().__init__(reason)
+
+
+@dataclass
+class ProbeContext:
+    """Everything a probe may use; ``cache`` is shared by the probes of one target."""
+
+    inventory: Inventory
+    name: str
+    deadline: float  # time.monotonic() value after which the probe must give up
+    environ: Mapping[str, str]
+    host: Host | None = None
+    endpoint: Endpoint | None = None
+    database: Database | None = None
+    ssh: SshSession | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (never negative)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How one auditor-side fact is produced."""
+
+    key: str
+    kind: str  # host | endpoint | database
+    run: Callable[[ProbeContext], JSON]
+    doc: str = ""
+    # Host probes only: run after the SSH batches, which they read in ctx.cache["host_facts"]
+    # (e.g. to confirm from the auditor a listener that the host reported).
+    after_ssh: bool = False

@@ -1,0 +1,173 @@
+"""A clean stop on SIGTERM: close the connections, judge what was gathered, say so.
+
+A scan that receives SIGTERM (a CI job cancelled, a container stopped) stops collecting:
+every open SSH session is closed, so the hosts in flight end at once with an error; hosts not
+yet visited are not contacted. The CLI then judges what it has and writes the reports marked
+``incomplete``. Nothing here exits; :mod:`posture.cli.commands` decides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+from posture.models import FactsSnapshot, HostFacts
+
+if TYPE_CHECKING:
+    from posture.collect.collector import CollectOptions
+    from posture.inventory.model import Inventory
+
+T = TypeVar("T")
+
+INTERRUPTED = "the scan was stopped (SIGTERM) before this target was finished"
+"""The error recorded for targets cut short or never visited."""
+
+
+class Interrupt:
+    """A stop request shared by the collection threads; safe to use from any thread."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._closers: dict[int, Callable[[], None]] = {}
+        self._next = 0
+        self.reason = ""
+
+    @property
+    def requested(self) -> bool:
+        """True once a stop was requested."""
+        return self._event.is_set()
+
+    def request(self, reason: str) -> None:
+        """Ask everything to stop: set the flag and close every registered resource."""
+        with self._lock:
+            self.reason = self.reason or reason
+            self._event.set()
+            closers = list(self._closers.values())
+        for close in closers:
+            with contextlib.suppress(Exception):
+                close()
+
+    def register(self, closer: Callable[[], None]) -> int:
+        """Call ``closer`` on a stop (at once if one was already requested); returns a token."""
+        with self._lock:
+            self._next += 1
+            self._closers[self._next] = closer
+            token, late = self._next, self._event.is_set()
+        if late:
+            with contextlib.suppress(Exception):
+                closer()
+        return token
+
+    def unregister(self, token: int) -> None:
+        """Forget a closer (its resource was closed normally)."""
+        with self._lock:
+            self._closers.pop(token, None)
+
+
+@contextlib.contextmanager
+def stop_on_sigterm(interrupt: Interrupt) -> Iterator[None]:
+    """Turn SIGTERM into ``interrupt.request`` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        interrupt.request(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_interruptible(work: Callable[[], T], interrupt: Interrupt,
+                      grace: float = 3.0) -> tuple[bool, T | None]:
+    """Run ``work`` in a helper thread; return ``(finished, value)``.
+
+    After a stop request the work gets ``grace`` seconds to wind down (closed connections
+    make it fail fast); if it is still busy then, ``(False, None)`` is returned and the
+    caller uses what was reported so far. An exception of ``work`` is re-raised here.
+    """
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="posture-collect", daemon=True)
+    thread.start()
+    stop_at: float | None = None
+    while thread.is_alive():
+        if interrupt.requested and stop_at is None:
+            stop_at = time.monotonic() + grace
+        if stop_at is not None and time.monotonic() >= stop_at:
+            return False, None
+        thread.join(0.1)  # short waits: the signal handler runs between them
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return True, box.get("value")  # type: ignore[return-value]
+
+
+def interrupted_snapshot(snapshot: FactsSnapshot | None, done: Mapping[tuple[str, str], HostFacts],
+                         plan: Mapping[str, Mapping[str, object]], *, inventory_sha256: str,
+                         started: str, finished: str, tool_version: str) -> FactsSnapshot:
+    """The facts of a stopped scan: what finished, and every other planned target as
+    unreachable with :data:`INTERRUPTED` (so its findings are ``error``, never ``pass``)."""
+    tables: dict[str, dict[str, HostFacts]] = {"host": {}, "endpoint": {}, "database": {}}
+    for kind, table in tables.items():
+        have = dict(snapshot.hosts if kind == "host" else snapshot.endpoints
+                    if kind == "endpoint" else snapshot.databases) if snapshot else {}
+        for name in plan.get(kind, {}):
+            table[name] = have.get(name) or done.get((kind, name)) or HostFacts(
+                name, False, {}, (INTERRUPTED,))
+    return FactsSnapshot(
+        started_at=started, finished_at=finished, scan_time=started,
+        inventory_sha256=inventory_sha256, hosts=tables["host"], tool_version=tool_version,
+        endpoints=tables["endpoint"], databases=tables["database"])
+
+
+def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, set[str]]],
+                          options: CollectOptions) -> tuple[FactsSnapshot, bool]:
+    """:func:`~posture.collect.collector.collect`, stopped cleanly by SIGTERM.
+
+    Returns the snapshot and whether the scan was stopped (then the snapshot holds what
+    finished, and the other planned targets as interrupted).
+    """
+    from posture import __version__
+    from posture.collect.collector import collect, now_iso
+
+    interrupt = Interrupt()
+    done: dict[tuple[str, str], HostFacts] = {}
+
+    def keep(kind: str, name: str, facts: HostFacts) -> None:
+        done[(kind, name)] = facts
+
+    options = dataclasses.replace(options, interrupt=interrupt, on_target=keep)
+    started = now_iso()
+    with stop_on_sigterm(interrupt):
+        _, snapshot = run_interruptible(lambda: collect(inventory, plan, options), interrupt)
+    if snapshot is not None and not interrupt.requested:
+        return snapshot, False
+    return interrupted_snapshot(snapshot, done, plan, inventory_sha256=inventory.sha256,
+                                started=started, finished=now_iso(),
+                                tool_version=__version__), True
+
+
+def exit_now(code: int) -> NoReturn:
+    """Leave at once after a stop: threads still blocked on a dead peer are not waited for
+    (the reports are already written)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,177 @@
+"""Judge a facts snapshot against the inventory's claims: pure, no I/O, no clock.
+
+Every finding starts as ``error`` until a check proves otherwise; a check that raises yields an
+``error`` finding for that check alone, and the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+import checks as catalogue
+from checks.base import Check, CheckContext
+from posture import __version__
+from posture.inventory.model import Claim, Inventory
+from posture.judge.ledger import judge_ledger
+from posture.judge.score import claim_verdict, compute_score
+from posture.judge.waivers import apply_waivers, waiver_states
+from posture.models import (
+    ClaimResult,
+    FactSource,
+    FactsSnapshot,
+    Finding,
+    HostFacts,
+    HostSummary,
+    ScanResult,
+    Severity,
+    Status,
+    Verdict,
+)
+from posture.store.factsfile import dumps as facts_dumps
+
+
+def selected_claims(inventory: Inventory, only: Sequence[str] = ()) -> list[Claim]:
+    """The claims in scope of this run (``--only`` filters by id)."""
+    return [c for c in inventory.claims if not only or c.id in only]
+
+
+def scope_of(claim: Claim, kind: str) -> tuple[str, ...]:
+    """The claim's targets of one kind (host | endpoint | database | document)."""
+    if kind == "document":  # an attestation is judged on the evidence it names: itself
+        return (claim.id,)
+    return {"host": claim.scope.hosts, "endpoint": claim.scope.endpoints,
+            "database": claim.scope.databases}[kind]
+
+
+def collection_plan(inventory: Inventory,
+                    claims: Iterable[Claim]) -> dict[str, dict[str, set[str]]]:
+    """kind -> target name -> the fact keys the selected checks need there."""
+    plan: dict[str, dict[str, set[str]]] = {"host": {}, "endpoint": {}, "database": {},
+                                            "document": {}}
+    for claim in claims:
+        for check in catalogue.checks_for(claim.type):
+            for name in scope_of(claim, check.meta.target):
+                plan[check.meta.target].setdefault(name, set()).update(check.meta.needs)
+    return plan
+
+
+def needs_by_host(inventory: Inventory, claims: Iterable[Claim]) -> dict[str, set[str]]:
+    """Host name -> the fact keys the selected checks need there."""
+    return collection_plan(inventory, claims)["host"]
+
+
+def parse_time(value: str) -> datetime:
+    """Parse the snapshot's ISO time (``...Z``)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
+              scan_time: datetime) -> Finding:
+    """Evaluate one check on one target; never raises."""
+    meta = check.meta
+    if host is None:
+        host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
+    facts = {key: host.fact(key) for key in meta.needs}
+    ctx = CheckContext(target=target, facts=facts, params=dict(claim.expect),
+                       scan_time=scan_time)
+    try:
+        outcome = check.evaluate(ctx)
+        status, summary = outcome.status, outcome.summary
+        evidence, severity = dict(outcome.evidence), outcome.severity or meta.severity
+    except Exception as exc:  # noqa: BLE001 - one broken check must not sink the scan
+        status, severity = Status.ERROR, meta.severity
+        summary = f"check failed internally ({type(exc).__name__}); the result is unknown"
+        evidence = {"exception": type(exc).__name__}
+    sources = tuple(FactSource(f.key, f.status.value, f.command, f.privileged, f.reason)
+                    for f in facts.values())
+    return Finding(check=meta.id, target=target, status=status, severity=severity,
+                   summary=summary, evidence=evidence, remediation=meta.remediation,
+                   title=meta.title, sources=sources)
+
+
+def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
+                 findings: dict[str, Finding]) -> ClaimResult:
+    severity = Severity(claim.severity)
+    checks = catalogue.checks_for(claim.type)
+    if not checks:
+        return ClaimResult(claim.id, claim.type, claim.says, Verdict.NOT_VERIFIABLE, (),
+                           severity, f"no check of this version verifies '{claim.type}' yet")
+    if not any(scope_of(claim, check.meta.target) for check in checks):
+        kinds = sorted({check.meta.target for check in checks})
+        return ClaimResult(claim.id, claim.type, claim.says, Verdict.NOT_VERIFIABLE, (),
+                           severity, f"nothing in the claim's scope to check: add "
+                                     f"{' or '.join(k + 's' for k in kinds)}")
+    ids: list[str] = []
+    for check in checks:
+        kind = check.meta.target
+        for name in scope_of(claim, kind):
+            finding = run_check(check, name, snapshot.target(kind, name), claim, scan_time)
+            fid = finding.id
+            if fid in findings and findings[fid] != finding:
+                # Same check and host judged under another claim's parameters: keep both.
+                fid = f"{fid}#{claim.id}"
+                finding = Finding(finding.check, f"{finding.target}#{claim.id}",
+                                  finding.status, finding.severity, finding.summary,
+                                  finding.evidence, finding.remediation, finding.title,
+                                  finding.sources)
+            findings[fid] = finding
+            ids.append(fid)
+    verdict = claim_verdict([findings[i].status for i in ids])
+    reason = ""
+    if verdict is Verdict.INCONCLUSIVE:
+        reason = "some evidence could not be gathered: see the findings in error"
+    return ClaimResult(claim.id, claim.type, claim.says, verdict, tuple(ids), severity, reason)
+
+
+def evaluate(inventory: Inventory, snapshot: FactsSnapshot, *, only: Sequence[str] = (),
+             finished_at: str | None = None) -> ScanResult:
+    """Judge ``snapshot``: the same snapshot always gives the same result."""
+    scan_time = parse_time(snapshot.scan_time)
+    findings: dict[str, Finding] = {}
+    claims = tuple(_judge_claim(c, snapshot, scan_time, findings)
+                   for c in selected_claims(inventory, only))
+    hosts = tuple(_host_summary(name, snapshot.hosts.get(name))
+                  for name in _hosts_in_scope(inventory, claims))
+    score = compute_score(claims, findings)  # before waivers: they never change the score
+    waivers = tuple(waiver_states(inventory.waivers, scan_time))
+    claims, findings = apply_waivers(claims, findings, waivers)
+    return ScanResult(
+        started_at=snapshot.started_at, finished_at=finished_at or snapshot.finished_at,
+        organisation=inventory.organisation, inventory_sha256=inventory.sha256,
+        score=score, claims=claims,
+        findings=tuple(findings.values()), hosts=hosts, tool_version=__version__,
+        statement=dict(inventory.statement), scan_time=snapshot.scan_time,
+        facts_sha256=hashlib.sha256(facts_dumps(snapshot).encode()).hexdigest(),
+        waivers=waivers, ledger=judge_ledger(inventory.ledger, claims))
+
+
+def _hosts_in_scope(inventory: Inventory, claims: Sequence[ClaimResult]) -> list[str]:
+    wanted = {c.id for c in claims}
+    names = {h for c in inventory.claims if c.id in wanted for h in c.scope.hosts}
+    return [h.name for h in inventory.hosts if h.name in names]
+
+
+def _host_summary(name: str, host: HostFacts | None) -> HostSummary:
+    if host is None:
+        return HostSummary(name, False, ("not collected",))
+    return HostSummary(name, host.reachable, host.errors, host.host_key, host.round_trips)
+
+
+def exit_code(result: ScanResult, fail_under: float | None = None) -> int:
+    """The contract's exit code for a judged scan (0, 1 or 2); waived claims do not count."""
+    verdicts = {c.verdict for c in result.claims if not c.waived}
+    if Verdict.CONTRADICTED in verdicts:
+        return 1
+    if fail_under is not None and result.score.value < fail_under:
+        return 1
+    undetermined = verdicts & {Verdict.INCONCLUSIVE, Verdict.NOT_VERIFIABLE}
+    if undetermined or any(not h.reachable for h in result.hosts):
+        return 2
+    return 0
+
+
+def claim_map(result: ScanResult) -> Mapping[str, ClaimResult]:
+    """Claims by id."""
+    return {c.id: c for c in result.claims}

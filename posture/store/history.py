@@ -1,0 +1,173 @@
+"""The local scan history: one SQLite file, one row per scan, for trends and "since last time".
+
+Every ``posture scan`` (and ``posture evaluate``) stores its judged result; the report then
+shows the last scans of the same organisation as a trend line and lists what changed since the
+previous scan. A scan is identified by organisation and start time, so replaying the facts of
+a stored scan replaces that row instead of adding a second point.
+
+The path comes from ``--history PATH``, else ``$POSTURE_HISTORY``, else
+``$XDG_DATA_HOME/posture/store/history.sqlite`` (``~/.local/share/...``); ``--no-history`` (or
+``POSTURE_HISTORY=off``) turns it off. The file is created 0600 in a 0700 folder: it holds
+the same data as ``report.json``, which may name hosts and weaknesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posture.errors import PostureError
+from posture.models import ScanResult
+
+if TYPE_CHECKING:
+    from posture.render.context import ReportHistory
+
+DEFAULT_KEEP = 12
+"""Points shown in the report's trend line."""
+
+OFF = "off"
+"""``POSTURE_HISTORY=off`` disables the history."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scans (
+    organisation TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    inventory_sha256 TEXT NOT NULL,
+    score REAL NOT NULL,
+    grade TEXT NOT NULL,
+    coverage REAL NOT NULL,
+    report TEXT NOT NULL,
+    PRIMARY KEY (organisation, started_at)
+)
+"""
+
+
+class HistoryError(PostureError):
+    """The history file cannot be opened or written."""
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One past (or the current) scan as the trend line shows it."""
+
+    started_at: str
+    score: float
+    grade: str
+    coverage: float
+
+
+def default_path() -> Path | None:
+    """The history file to use when ``--history`` is not given; None when turned off."""
+    configured = os.environ.get("POSTURE_HISTORY", "")
+    if configured.lower() == OFF:
+        return None
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "posture" / "history.sqlite"
+
+
+class History:
+    """A scan history in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create) the history at ``path``."""
+        self.path = path
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            conn = sqlite3.connect(self.path, timeout=10)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"history {self.path}: cannot open ({exc})") from None
+        try:
+            with conn:
+                conn.execute(_SCHEMA)
+                yield conn
+        except sqlite3.Error as exc:
+            raise HistoryError(f"history {self.path}: {exc}") from None
+        finally:
+            conn.close()
+
+    def record(self, result: ScanResult) -> None:
+        """Store ``result``, replacing a stored scan with the same organisation and start."""
+        from posture.render.json_report import render_json
+
+        row = (result.organisation, result.started_at, result.finished_at,
+               result.inventory_sha256, result.score.value, result.score.grade,
+               result.score.coverage, render_json(result).decode("utf-8"))
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def trend(self, organisation: str, limit: int = DEFAULT_KEEP) -> list[TrendPoint]:
+        """The last ``limit`` scans of ``organisation``, oldest first."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT started_at, score, grade, coverage FROM scans WHERE organisation = ? "
+                "ORDER BY started_at DESC LIMIT ?", (organisation, limit)).fetchall()
+        return [TrendPoint(str(r[0]), float(r[1]), str(r[2]), float(r[3])) for r in rows[::-1]]
+
+    def previous(self, result: ScanResult) -> ScanResult | None:
+        """The latest stored scan of the same organisation that started before ``result``."""
+        from posture.render.json_report import ReportFormatError, result_from_json
+
+        with self._db() as db:
+            row = db.execute(
+                "SELECT report FROM scans WHERE organisation = ? AND started_at < ? "
+                "ORDER BY started_at DESC LIMIT 1",
+                (result.organisation, result.started_at)).fetchone()
+        if row is None:
+            return None
+        try:
+            return result_from_json(json.loads(row[0]))
+        except (ValueError, ReportFormatError):
+            return None  # a row written by an incompatible version: no comparison
+
+
+def trend_with(points: list[TrendPoint], result: ScanResult,
+               limit: int = DEFAULT_KEEP) -> list[TrendPoint]:
+    """``points`` with ``result`` as the last point (replacing a stored copy of it)."""
+    current = TrendPoint(result.started_at, result.score.value, result.score.grade,
+                         result.score.coverage)
+    earlier = [p for p in points if p.started_at < result.started_at]
+    return [*earlier, current][-limit:]
+
+
+def resolve_path(option: str | None, disabled: bool) -> Path | None:
+    """The history file from ``--history``/``--no-history``, else :func:`default_path`."""
+    if disabled:
+        return None
+    if option:
+        return Path(option).expanduser()
+    return default_path()
+
+
+def report_history(path: Path | None, result: ScanResult) -> ReportHistory:
+    """Read the trend and the previous scan for the report, then store ``result``.
+
+    Reading happens before writing, so "previous" is never the scan itself.
+    """
+    from posture.render.context import ReportHistory
+    from posture.store.diff import compare
+
+    if path is None:
+        return ReportHistory()
+    store = History(path)
+    previous = store.previous(result)
+    points = store.trend(result.organisation)
+    store.record(result)
+    return ReportHistory(
+        trend=tuple(trend_with(points, result)),
+        changes=compare(previous, result) if previous is not None else None,
+        previous_started_at=previous.started_at if previous is not None else "",
+    )
