@@ -1,6 +1,6 @@
 """Frozen, typed results shared by every layer: facts, findings, claims, the scan result.
 
-Everything here is JSON-serialisable (see :mod:`posture.render.json_report`); no I/O here.
+Everything here is JSON-serialisable (see :mod:`posture.store.results`); no I/O here.
 """
 
 from __future__ import annotations

@@ -33,8 +33,9 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import posture, paramiko, pytest, jsonschema' 2>/dev/null \
-   || [ pyproject.toml -nt .venv/.installed ]; then
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+if ! .venv/bin/python -c 'import posture, paramiko, pytest, jsonschema, importlinter' 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.installed ] || [ scripts/constraints-tools.txt -nt .venv/.installed ]; then
+  # The gating tools (ruff, mypy, stubs, pytest, import-linter) at the pinned versions.
+  .venv/bin/pip install -q --disable-pip-version-check -c scripts/constraints-tools.txt -e '.[test]'
   touch .venv/.installed
 fi

@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check posture checks reports scripts tests
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache   # the layer contract in pyproject.toml
 exec .venv/bin/python -m pytest -q "$@"

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posture.errors import InventoryError, UsageError
+from posture.cli.options import output_options
+from posture.cli.reporting import load_for
+from posture.errors import UsageError
 
 if TYPE_CHECKING:
     from posture.inventory.model import Inventory
@@ -75,35 +77,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     merge = sub.add_parser("merge", help="judge the facts of several shards as one scan")
     merge.add_argument("facts", nargs="+", metavar="FACTS", help="facts files of the shards")
-    from posture.cli.app import _output_options  # the same report options as scan
-
-    _output_options(merge)
+    output_options(merge)  # the same report options as scan
     add_ansible_option(merge)
     merge.add_argument("--save-facts", metavar="FILE", help="also write the merged facts")
-
-
-def load_for(args: argparse.Namespace) -> Inventory:
-    """The inventory of ``-i``, with ``--ansible-inventory`` hosts merged in when given."""
-    from posture.inventory import load_inventory
-
-    ansible = getattr(args, "ansible_inventory", None)
-    if not ansible:
-        return load_inventory(args.inventory)
-    from posture.inventory.ansible.convert import convert, merge
-    from posture.inventory.ansible.reader import load_ansible_inventory
-
-    imported = convert(load_ansible_inventory(ansible))
-    path = Path(args.inventory)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InventoryError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    try:
-        return load_inventory(path, text=merge(text, imported, str(path)))
-    except InventoryError as exc:
-        raise InventoryError(f"{exc}\n(with the hosts of {ansible}; 'posture inventory "
-                             f"import-ansible {ansible} --merge {path}' shows the merged "
-                             "inventory these lines refer to)") from None
 
 
 def apply_shard(args: argparse.Namespace, inventory: Inventory) -> Inventory:
@@ -144,7 +120,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def _sudoers(args: argparse.Namespace) -> int:
     from posture.collect.facts.registry import BY_KEY
-    from posture.collect.transport.leastpriv import (
+    from posture.collect.leastpriv import (
         DEFAULT_WRAPPER,
         render_sudoers,
         render_wrapper,
@@ -173,16 +149,16 @@ def _sudoers(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from posture.cli.commands import _common, _judge_and_report
+    from posture.cli.output import write_private
+    from posture.cli.reporting import common_setup, judge_and_report
     from posture.store.factsfile import dumps, load
     from posture.store.fleet import merge_snapshots
-    from posture.store.output import write_private
 
-    inventory, outdir = _common(args)
+    inventory, outdir = common_setup(args)
     snapshot = merge_snapshots([(f, load(f)) for f in args.facts], inventory)
     if args.save_facts:
         write_private(Path(args.save_facts).expanduser(), dumps(snapshot).encode())
-    return _judge_and_report(args, inventory, snapshot, outdir, None)
+    return judge_and_report(args, inventory, snapshot, outdir, None)
 
 
 def _import_ansible(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from posture import __version__
 from posture.cli import admin as commands_admin
+from posture.cli.options import output_options
 from posture.errors import FactsFileError, InventoryError, PostureError
 
 EXIT_OK, EXIT_CONTRADICTED, EXIT_UNDETERMINED, EXIT_INVALID, EXIT_CRASH = 0, 1, 2, 3, 4
@@ -24,25 +25,6 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INVALID)
 
 
-def _output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-i", "--inventory", required=True, help="inventory YAML file")
-    p.add_argument("-o", "--output", default="posture-report", help="output folder")
-    p.add_argument("--format", default="html,json", help="html,json,sarif,junit")
-    p.add_argument("--lang", default="en", metavar="en|nl",
-                   help="report language; en,nl writes report.html plus report.nl.html")
-    p.add_argument("--history", metavar="PATH", default=None,
-                   help="scan history (SQLite) for the trend; default $POSTURE_HISTORY or "
-                        "~/.local/share/posture/store/history.sqlite")
-    p.add_argument("--no-history", action="store_true",
-                   help="neither read nor record the scan history")
-    p.add_argument("--fail-under", type=float, default=None, metavar="SCORE",
-                   help="exit 1 when the score is below SCORE (0-100)")
-    p.add_argument("--only", nargs="+", default=[], metavar="CLAIM_ID",
-                   help="judge only these claims")
-    p.add_argument("--no-color", action="store_true", help="plain console output")
-    p.add_argument("-q", "--quiet", action="store_true", help="no console summary")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
     parser = _Parser(prog="posture", description="Verify hosting promises with evidence.")
@@ -50,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     scan = sub.add_parser("scan", help="collect facts over SSH and judge the claims")
-    _output_options(scan)
+    output_options(scan)
     scan.add_argument("--save-facts", metavar="FILE", help="also write the gathered facts")
     scan.add_argument("--trust-on-first-use", action="store_true",
                       help="accept and record unknown host keys (changed keys still fail)")
@@ -58,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_admin.add_scan_options(scan)
 
     ev = sub.add_parser("evaluate", help="judge a saved facts file again, offline")
-    _output_options(ev)
+    output_options(ev)
     ev.add_argument("--facts", required=True, metavar="FILE", help="facts file from --save-facts")
     commands_admin.add_ansible_option(ev)
 

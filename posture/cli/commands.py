@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from posture.cli import admin as commands_admin
+from posture.cli.outpaths import check_output_file
+from posture.cli.output import (
+    write_private,
+)
+from posture.cli.reporting import common_setup, judge_and_report
 from posture.errors import UsageError
-from posture.inventory import Inventory, load_inventory
-from posture.models import FactsSnapshot, ScanResult
-from posture.render.context import ReportHistory
-from posture.sanitize import safe_text
+from posture.inventory import load_inventory
 from posture.store.factsfile import dumps as facts_dumps
 from posture.store.factsfile import load as facts_load
-from posture.store.outpaths import check_output_file
-from posture.store.output import (
-    parse_formats,
-    parse_languages,
-    prepare_outdir,
-    write_private,
-    write_reports,
-)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -50,28 +45,14 @@ def dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {args.command!r}")
 
 
-def _common(args: argparse.Namespace) -> tuple[Inventory, Path]:
-    inventory = commands_admin.load_for(args)  # -i, plus any --ansible-inventory hosts
-    parse_formats(args.format)
-    parse_languages(args.lang)
-    if args.fail_under is not None and not 0 <= args.fail_under <= 100:
-        raise UsageError("--fail-under: expected a score from 0 to 100")
-    known = {c.id for c in inventory.claims}
-    unknown = [c for c in args.only if c not in known]
-    if unknown:
-        raise UsageError(f"--only: no claim {unknown[0]!r} in {args.inventory} "
-                         f"(claims: {', '.join(sorted(known))})")
-    return inventory, prepare_outdir(args.output)
-
-
 def _scan(args: argparse.Namespace) -> int:
     from posture.collect.collector import CollectOptions, now_iso
-    from posture.collect.transport.interrupt import collect_until_stopped, exit_now
+    from posture.collect.interrupt import collect_until_stopped
     from posture.judge.evaluate import collection_plan, selected_claims
 
     if args.dry_run:
         return commands_admin.dry_run(args)
-    inventory, outdir = _common(args)
+    inventory, outdir = common_setup(args)
     inventory = commands_admin.apply_shard(args, inventory)
     if args.concurrency < 1:
         raise UsageError("--concurrency: expected a whole number >= 1")
@@ -89,52 +70,19 @@ def _scan(args: argparse.Namespace) -> int:
         snapshot, stopped = collect_until_stopped(inventory, plan, options)
     if args.save_facts:
         write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
-    code = _judge_and_report(args, inventory, snapshot, outdir, now_iso(), incomplete=stopped)
+    code = judge_and_report(args, inventory, snapshot, outdir, now_iso(), incomplete=stopped)
     if stopped:  # SIGTERM: the partial report is written; do not wait for stuck connections
         exit_now(code)
     return code
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    inventory, outdir = _common(args)
+    inventory, outdir = common_setup(args)
     snapshot = facts_load(args.facts)
     if snapshot.inventory_sha256 != inventory.sha256:
         print("posture: note: the facts were gathered with a different version of the "
               "inventory", file=sys.stderr)
-    return _judge_and_report(args, inventory, snapshot, outdir, None)
-
-
-def _judge_and_report(args: argparse.Namespace, inventory: Inventory,
-                      snapshot: FactsSnapshot, outdir: Path, finished: str | None, *,
-                      incomplete: bool = False) -> int:
-    from posture.judge.evaluate import evaluate, exit_code
-    from posture.render.console import render_console
-
-    result: ScanResult = evaluate(inventory, snapshot, only=args.only, finished_at=finished)
-    if incomplete:
-        result = dataclasses.replace(result, incomplete=True)
-    history = _history(args, result)
-    files = write_reports(result, outdir, parse_formats(args.format), args.lang, history)
-    if not args.quiet:
-        color = sys.stdout.isatty() and not args.no_color
-        sys.stdout.write(render_console(result, color=color))
-        for path in files:
-            print(f"wrote {path}")
-    code = exit_code(result, args.fail_under)
-    return code or (2 if incomplete else 0)  # 2: the contract's "could not be determined"
-
-
-def _history(args: argparse.Namespace, result: ScanResult) -> ReportHistory | None:
-    """Trend and changes from the scan history, recording this scan; a broken history only
-    costs the trend, never the report."""
-    from posture.store.history import HistoryError, report_history, resolve_path
-
-    try:
-        return report_history(resolve_path(args.history, args.no_history), result)
-    except HistoryError as exc:
-        print(f"posture: warning: {safe_text(str(exc), 300)}; no trend in this report",
-              file=sys.stderr)
-        return None
+    return judge_and_report(args, inventory, snapshot, outdir, None)
 
 
 def _validate(path: str) -> int:
@@ -167,3 +115,11 @@ def _checks(args: argparse.Namespace) -> int:
                       "remediation": meta.remediation, "references": meta.references,
                       "needs": meta.needs}, indent=2))
     return 0
+
+
+def exit_now(code: int) -> NoReturn:
+    """Leave at once after a stop: threads still blocked on a dead peer are not waited for
+    (the reports are already written)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -13,8 +13,8 @@ from typing import Any
 
 from posture.collect.collector import plan_batches
 from posture.collect.facts.registry import BY_KEY as SSH_FACTS
+from posture.collect.leastpriv import wrapper_command
 from posture.collect.probes.registry import BY_KEY as PROBES
-from posture.collect.transport.leastpriv import wrapper_command
 from posture.errors import TransportError
 from posture.inventory.model import Host, Inventory
 

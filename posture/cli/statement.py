@@ -7,13 +7,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from posture.cli.output import write_private
 from posture.errors import UsageError
 from posture.statement.render import render_skeleton
 from posture.statement.rules import RulesError, builtin_rules, parse_rules
 from posture.statement.segment import segment
 from posture.statement.skeleton import Skeleton, build
 from posture.statement.source import read_statement
-from posture.store.output import write_private
 
 
 def import_statement(path: str | Path, lang: str, rules_file: str | None = None) -> Skeleton:

@@ -20,12 +20,12 @@ from posture.collect.batch import build_script, new_marker, split_output
 from posture.collect.documents import collect_documents
 from posture.collect.facts.registry import BY_KEY as SSH_FACTS
 from posture.collect.facts.registry import FactSpec, specs_for
+from posture.collect.leastpriv import mark_refusals, wrapper_specs
 from posture.collect.probes.registry import BY_KEY as PROBES
 from posture.collect.probes.registry import ProbeContext, ProbeError, before_ssh, run_after_ssh
-from posture.collect.transport.interrupt import INTERRUPTED, Interrupt
-from posture.collect.transport.leastpriv import mark_refusals, wrapper_specs
 from posture.collect.transport.session import Session, open_session
 from posture.collect.transport.ssh import ExecResult, SshSession
+from posture.collect.transport.stopflag import INTERRUPTED, Interrupt
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Database, Endpoint, Host, Inventory
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts

@@ -10,7 +10,6 @@ verifiable remotely`` with the importer's reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from posture.inventory.model import LedgerEntry
 from posture.models import ClaimResult, LedgerRow, LedgerVerdict, Verdict
@@ -59,19 +58,3 @@ def ledger_counts(rows: Iterable[LedgerRow]) -> dict[str, int]:
     counted = list(rows)
     return {"total": len(counted),
             **{v.value: sum(r.verdict is v for r in counted) for v in LedgerVerdict}}
-
-
-def row_to_jsonable(row: LedgerRow) -> dict[str, Any]:
-    """One entry of ``ledger`` in ``report.json``."""
-    return {"sentence": row.sentence, "section": row.section, "verdict": row.verdict.value,
-            "claims": list(row.claims), "reason": row.reason, "starts": row.starts}
-
-
-def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:
-    """Rebuild a row; ``ValueError``/``KeyError``/``TypeError`` on a malformed entry."""
-    claims = item.get("claims", [])
-    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
-        raise TypeError("claims: expected a list of strings")
-    return LedgerRow(str(item["sentence"]), str(item.get("section", "")),
-                     LedgerVerdict(item["verdict"]), tuple(claims),
-                     str(item.get("reason", "")), str(item.get("starts", "")))

@@ -9,61 +9,74 @@ package stays cheap (``posture --version`` does not load Jinja2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from posture.models import Finding, ScanResult, Severity, Status
+from posture.models import ScanResult
+from posture.render.common import (
+    FILENAMES,
+    SEVERITY_ORDER,
+    STATUS_ORDER,
+    SUPPORTED_LANGUAGES,
+    Format,
+    claims_by_finding,
+    finding_sort_key,
+)
 
 if TYPE_CHECKING:
-    from posture.render.context import ReportHistory
+    from posture.store.history import ReportHistory
 
 __all__ = [
     "FILENAMES",
+    "RENDERERS",
+    "SEVERITY_ORDER",
+    "STATUS_ORDER",
     "SUPPORTED_LANGUAGES",
     "Format",
+    "Renderer",
     "claims_by_finding",
     "finding_sort_key",
     "render",
 ]
 
 
-class Format(StrEnum):
-    """Report formats written to files."""
+class Renderer(Protocol):
+    """A pure renderer: a judged result (and, for HTML, language and history) to bytes."""
 
-    HTML = "html"
-    JSON = "json"
-    SARIF = "sarif"
-    JUNIT = "junit"
+    def __call__(self, result: ScanResult, *, lang: str,
+                 history: ReportHistory | None) -> bytes: ...
 
 
-FILENAMES: Mapping[Format, str] = {
-    Format.HTML: "report.html",
-    Format.JSON: "report.json",
-    Format.SARIF: "report.sarif",
-    Format.JUNIT: "report.junit.xml",
+def _json(result: ScanResult, *, lang: str, history: ReportHistory | None) -> bytes:
+    from posture.render.json_report import render_json
+
+    return render_json(result)
+
+
+def _html(result: ScanResult, *, lang: str, history: ReportHistory | None) -> bytes:
+    from posture.render.html import render_html
+
+    return render_html(result, lang=lang, history=history)
+
+
+def _sarif(result: ScanResult, *, lang: str, history: ReportHistory | None) -> bytes:
+    from posture.render.sarif import render_sarif
+
+    return render_sarif(result)
+
+
+def _junit(result: ScanResult, *, lang: str, history: ReportHistory | None) -> bytes:
+    from posture.render.junit import render_junit
+
+    return render_junit(result)
+
+
+RENDERERS: Mapping[Format, Renderer] = {
+    Format.JSON: _json,
+    Format.HTML: _html,
+    Format.SARIF: _sarif,
+    Format.JUNIT: _junit,
 }
-"""File name of each format inside the output folder."""
-
-SUPPORTED_LANGUAGES = ("en", "nl")
-"""Languages ``--lang`` accepts (``reports/locale/<lang>/LC_MESSAGES/posture.po``)."""
-
-STATUS_ORDER: Mapping[Status, int] = {
-    Status.FAIL: 0,
-    Status.ERROR: 1,
-    Status.WARN: 2,
-    Status.PASS: 3,
-    Status.NOT_APPLICABLE: 4,
-}
-"""Most pressing status first."""
-
-SEVERITY_ORDER: Mapping[Severity, int] = {
-    Severity.CRITICAL: 0,
-    Severity.HIGH: 1,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 3,
-    Severity.INFO: 4,
-}
-"""Most severe first."""
+"""One renderer per format; each module is imported on first use (``--help`` stays fast)."""
 
 
 def render(result: ScanResult, fmt: Format, *, lang: str = "en",
@@ -72,40 +85,4 @@ def render(result: ScanResult, fmt: Format, *, lang: str = "en",
 
     ``fmt`` may also be the format's string value; an unknown one raises :class:`ValueError`.
     """
-    fmt = Format(fmt)
-    if fmt is Format.JSON:
-        from posture.render.json_report import render_json
-
-        return render_json(result)
-    if fmt is Format.HTML:
-        from posture.render.html import render_html
-
-        return render_html(result, lang=lang, history=history)
-    if fmt is Format.SARIF:
-        from posture.render.sarif import render_sarif
-
-        return render_sarif(result)
-    if fmt is Format.JUNIT:
-        from posture.render.junit import render_junit
-
-        return render_junit(result)
-    raise ValueError(f"unknown report format: {fmt!r}")
-
-
-def claims_by_finding(result: ScanResult) -> dict[str, list[str]]:
-    """Map each finding id to the ids of the claims that rely on it, in claim order."""
-    owners: dict[str, list[str]] = {}
-    for claim in result.claims:
-        for fid in claim.findings:
-            owners.setdefault(fid, [])
-            if claim.id not in owners[fid]:
-                owners[fid].append(claim.id)
-    return owners
-
-
-def finding_sort_key(finding: Finding) -> tuple[int, int]:
-    """Sort key putting failures before errors, warnings and passes, severe ones first.
-
-    Python's sort is stable, so findings of equal rank keep the result's order.
-    """
-    return STATUS_ORDER[finding.status], SEVERITY_ORDER[finding.severity]
+    return RENDERERS[Format(fmt)](result, lang=lang, history=history)

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from posture.models import Finding, ScanResult, Status, Verdict
-from posture.render import finding_sort_key
+from posture.render.common import finding_sort_key
 from posture.sanitize import safe_text
 
 WIDTH = 100

@@ -24,10 +24,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from posture.models import ScanResult
-from posture.render import SUPPORTED_LANGUAGES
-from posture.render.context import ReportHistory
+from posture.render.common import SUPPORTED_LANGUAGES
 from posture.render.htmlview import build_view
 from posture.render.i18n import has_catalog, translations
+from posture.store.history import ReportHistory
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"

@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 
 from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
-from posture.render import SEVERITY_ORDER, claims_by_finding, finding_sort_key
 from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
-from posture.render.context import ReportHistory
+from posture.render.common import SEVERITY_ORDER, claims_by_finding, finding_sort_key
 from posture.render.i18n import catalog_text
-from posture.render.json_report import summary_counts, to_jsonable
 from posture.render.ledger_view import ledger_view
 from posture.sanitize import safe_text
+from posture.store.history import ReportHistory
+from posture.store.results import summary_counts, to_jsonable
 
 FIELD_LIMIT = 4000
 EVIDENCE_LIMIT = 50_000

@@ -25,8 +25,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
-from posture.render.json_report import to_jsonable
 from posture.sanitize import safe_text
+from posture.store.results import to_jsonable
 
 HOSTS_SUITE = "posture.hosts"
 """Name (and test case class name) of the suite listing the hosts."""

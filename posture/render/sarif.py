@@ -29,9 +29,9 @@ from __future__ import annotations
 import json
 
 from posture.models import JSON, Finding, ScanResult, Severity, Status
-from posture.render import claims_by_finding
-from posture.render.json_report import to_jsonable
+from posture.render.common import claims_by_finding
 from posture.sanitize import escape_json_invisible, safe_text
+from posture.store.results import to_jsonable
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

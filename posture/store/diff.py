@@ -100,7 +100,7 @@ def compare(old: ScanResult, new: ScanResult) -> Changes:
 
 def load_report(path: str) -> ScanResult:
     """Read a ``report.json``; a clear :class:`FactsFileError` (exit 3) when it is not one."""
-    from posture.render.json_report import ReportFormatError, result_from_json
+    from posture.store.results import ReportFormatError, result_from_json
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ previous scan. A scan is identified by organisation and start time, so replaying
 a stored scan replaces that row instead of adding a second point.
 
 The path comes from ``--history PATH``, else ``$POSTURE_HISTORY``, else
-``$XDG_DATA_HOME/posture/store/history.sqlite`` (``~/.local/share/...``); ``--no-history`` (or
+``$XDG_DATA_HOME/posture/history.sqlite`` (``~/.local/share/...``); ``--no-history`` (or
 ``POSTURE_HISTORY=off``) turns it off. The file is created 0600 in a 0700 folder: it holds
 the same data as ``report.json``, which may name hosts and weaknesses.
 """
@@ -20,13 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from posture.errors import PostureError
 from posture.models import ScanResult
-
-if TYPE_CHECKING:
-    from posture.render.context import ReportHistory
+from posture.store.diff import Changes, compare
+from posture.store.results import ReportFormatError, result_bytes, result_from_json
 
 DEFAULT_KEEP = 12
 """Points shown in the report's trend line."""
@@ -47,6 +45,15 @@ CREATE TABLE IF NOT EXISTS scans (
     PRIMARY KEY (organisation, started_at)
 )
 """
+
+
+@dataclass(frozen=True)
+class ReportHistory:
+    """History context for the HTML report (empty when the history is off or new)."""
+
+    trend: tuple[TrendPoint, ...] = ()  # oldest first; the last point is this scan
+    changes: Changes | None = None  # against the previous scan, None when there is none
+    previous_started_at: str = ""
 
 
 class HistoryError(PostureError):
@@ -101,11 +108,9 @@ class History:
 
     def record(self, result: ScanResult) -> None:
         """Store ``result``, replacing a stored scan with the same organisation and start."""
-        from posture.render.json_report import render_json
-
         row = (result.organisation, result.started_at, result.finished_at,
                result.inventory_sha256, result.score.value, result.score.grade,
-               result.score.coverage, render_json(result).decode("utf-8"))
+               result.score.coverage, result_bytes(result).decode("utf-8"))
         with self._db() as db:
             db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
 
@@ -119,8 +124,6 @@ class History:
 
     def previous(self, result: ScanResult) -> ScanResult | None:
         """The latest stored scan of the same organisation that started before ``result``."""
-        from posture.render.json_report import ReportFormatError, result_from_json
-
         with self._db() as db:
             row = db.execute(
                 "SELECT report FROM scans WHERE organisation = ? AND started_at < ? "
@@ -157,9 +160,6 @@ def report_history(path: Path | None, result: ScanResult) -> ReportHistory:
 
     Reading happens before writing, so "previous" is never the scan itself.
     """
-    from posture.render.context import ReportHistory
-    from posture.store.diff import compare
-
     if path is None:
         return ReportHistory()
     store = History(path)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from posture.collect.collector import CollectOptions, collect
-from posture.collect.transport.leastpriv import render_sudoers, render_wrapper, root_specs
+from posture.collect.leastpriv import render_sudoers, render_wrapper, root_specs
 from posture.collect.transport.ssh import SshSession
 from posture.errors import HostKeyError
 from posture.inventory import load_inventory

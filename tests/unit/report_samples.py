@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from posture.models import ScanResult, Severity, Status
-from posture.render.context import ReportHistory
 from posture.store.diff import compare
-from posture.store.history import TrendPoint, trend_with
+from posture.store.history import ReportHistory, TrendPoint, trend_with
 from tests.unit.fixtures_result import (
     DB_TLS_PASS,
     OS_PASS,

@@ -12,7 +12,7 @@ import pytest
 
 from posture.cli import main
 from posture.cli.init_cmd import Answers, init_command, interview
-from posture.collect.transport.leastpriv import (
+from posture.collect.leastpriv import (
     render_sudoers,
     render_wrapper,
     root_specs,

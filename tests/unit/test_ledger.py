@@ -11,7 +11,8 @@ from posture.inventory.model import LedgerEntry
 from posture.judge.ledger import judge_ledger, ledger_counts
 from posture.models import ClaimResult, LedgerVerdict, Verdict
 from posture.render.html import render_html
-from posture.render.json_report import render_json, result_from_json
+from posture.render.json_report import render_json
+from posture.store.results import result_from_json
 
 CLAIMS = [ClaimResult("os", "os_version", "x", Verdict.VERIFIED, ()),
           ClaimResult("dc", "attestation", "x", Verdict.VERIFIED, ()),

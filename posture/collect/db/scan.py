@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from posture.collect.db.piicolumns import SAMPLED_TYPES, TEXT_TYPES, kind_by_content, kind_by_name
 from posture.collect.db.piirules import DECISIVE, Label, classify
 from posture.collect.db.session import DbSession, quote_ident
-from posture.collect.probes.types import ProbeError
+from posture.collect.types import ProbeError
 from posture.models import JSON, FactStatus
 
 SAMPLE_ROWS = 2000  # rows sampled per table

@@ -23,8 +23,8 @@ import pymysql
 import pymysql.cursors
 
 from posture.collect.db.bridge import ChannelBridge
-from posture.collect.probes.types import ProbeContext, ProbeError
 from posture.collect.transport.ssh import SshSession
+from posture.collect.types import ProbeContext, ProbeError
 from posture.errors import TransportError
 from posture.models import FactStatus
 from posture.secret import Secret

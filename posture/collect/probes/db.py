@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 SCAN_SHARE = 0.5  # of the time left: the rest is for the production comparison

@@ -18,7 +18,7 @@ import ssl
 from typing import Any
 
 from posture.collect.db.session import DbSession, open_db_session, password_of
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 _VARIABLES = ("have_ssl", "have_openssl", "require_secure_transport", "tls_version", "version")

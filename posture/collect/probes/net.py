@@ -18,7 +18,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 if TYPE_CHECKING:

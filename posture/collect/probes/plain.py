@@ -16,7 +16,7 @@ import socket
 import time
 from typing import Any
 
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 WELL_KNOWN = {21: "FTP", 23: "Telnet", 513: "rlogin", 514: "rsh"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import Fact
 
 __all__ = ["BY_KEY", "PROBES", "Probe", "ProbeContext", "ProbeError", "before_ssh",

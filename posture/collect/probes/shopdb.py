@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from posture.collect.db.session import DbSession, db_session, quote_ident
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 DEFAULT_PREFIX = "oc_"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
 from posture.collect.probes.webcrawl import Crawl, CrawlError, crawl
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 DEFAULT_PAGES = 10

@@ -18,11 +18,8 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Protocol
 
-from posture.collect.transport.sshio import ExecResult
+from posture.collect.transport.sshio import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
 from posture.inventory.model import Host
-
-DEFAULT_MAX_STDOUT = 8 << 20
-DEFAULT_MAX_STDERR = 2 << 20
 
 
 class Session(Protocol):

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 import paramiko
 
+DEFAULT_MAX_STDOUT = 8 << 20
+"""Default cap of a command's standard output, in bytes."""
+DEFAULT_MAX_STDERR = 2 << 20
+"""Default cap of a command's standard error, in bytes."""
+
 _CHUNK = 32768
 _CLOSE_GRACE = 1.0  # seconds a stopped command gets to end its channel after TERM
 _POLL = 0.05  # longest sleep while stdin is waiting for window space

@@ -11,12 +11,10 @@ import ast
 import ipaddress
 import re
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from posture.errors import InventoryError
-
-if TYPE_CHECKING:
-    from posture.inventory.ansible.reader import Group
+from posture.inventory.ansible.model import Group
 
 MAX_RANGE = 10000
 _RANGE = re.compile(r"\[([0-9a-zA-Z]+):([0-9a-zA-Z]+)(?::(\d+))?\]")
@@ -88,9 +86,7 @@ def _host_line(line: str, shown: str, number: int) -> tuple[list[str], dict[str,
 
 
 def parse_ini(text: str, shown: str) -> dict[str, Group]:
-    """Groups (name -> :class:`posture.inventory.ansible.reader.Group`) of an INI inventory."""
-    from posture.inventory.ansible.reader import Group  # deferred: that module imports this one
-
+    """Groups (name -> :class:`posture.inventory.ansible.model.Group`) of an INI inventory."""
     groups: dict[str, Group] = {"all": Group("all"), "ungrouped": Group("ungrouped")}
     groups["all"].children.append("ungrouped")
     name, kind = "ungrouped", "hosts"

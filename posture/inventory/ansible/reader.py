@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +22,11 @@ import yaml
 
 from posture.errors import InventoryError
 from posture.inventory.ansible.ini import parse_ini, split_address
+from posture.inventory.ansible.model import Group
 
 MAX_BYTES = 1 << 20
 MAX_HOSTS = 10000
 _VAR_FILES = ("", ".yml", ".yaml", ".json")
-
-
-@dataclass
-class Group:
-    """One Ansible group as written."""
-
-    name: str
-    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)  # host -> inline vars
-    vars: dict[str, Any] = field(default_factory=dict)
-    children: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from posture.collect.probes.tls import clienthello, handshake, versions
 from posture.collect.probes.tls import http as tlshttp
-from posture.collect.probes.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError
 from posture.models import JSON, FactStatus
 
 _WORKERS = 8  # per endpoint: enough for the version scan; the collector bounds endpoints

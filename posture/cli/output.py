@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from posture.cli.outpaths import check_output_dir
 from posture.errors import UsageError
 from posture.models import ScanResult
 from posture.render import FILENAMES, SUPPORTED_LANGUAGES, Format, render
-from posture.store.outpaths import check_output_dir
 
 if TYPE_CHECKING:
-    from posture.render.context import ReportHistory
+    from posture.store.history import ReportHistory
 
 
 def parse_formats(text: str) -> list[Format]:

@@ -1,7 +1,8 @@
 """The types every probe family shares: a module without imports of the families.
 
-Families and the database session import these from here, so that loading the registry in
-:mod:`posture.collect.probes.registry` (which imports every family) never runs into an import cycle.
+Families and the database sessions import these from here, so that loading the registry in
+:mod:`posture.collect.probes.registry` (which imports every family) never runs into an
+import cycle.
 """
 
 from __future__ import annotations

@@ -3,22 +3,22 @@
 A scan that receives SIGTERM (a CI job cancelled, a container stopped) stops collecting:
 every open SSH session is closed, so the hosts in flight end at once with an error; hosts not
 yet visited are not contacted. The CLI then judges what it has and writes the reports marked
-``incomplete``. Nothing here exits; :mod:`posture.cli.commands` decides.
+``incomplete``. Nothing here exits; :mod:`posture.cli.commands` decides. The stop flag itself,
+:class:`~posture.collect.transport.stopflag.Interrupt`, lives with the transport it closes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from posture.collect.transport.stopflag import INTERRUPTED, Interrupt
 from posture.models import FactsSnapshot, HostFacts
 
 if TYPE_CHECKING:
@@ -26,52 +26,6 @@ if TYPE_CHECKING:
     from posture.inventory.model import Inventory
 
 T = TypeVar("T")
-
-INTERRUPTED = "the scan was stopped (SIGTERM) before this target was finished"
-"""The error recorded for targets cut short or never visited."""
-
-
-class Interrupt:
-    """A stop request shared by the collection threads; safe to use from any thread."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._lock = threading.Lock()
-        self._closers: dict[int, Callable[[], None]] = {}
-        self._next = 0
-        self.reason = ""
-
-    @property
-    def requested(self) -> bool:
-        """True once a stop was requested."""
-        return self._event.is_set()
-
-    def request(self, reason: str) -> None:
-        """Ask everything to stop: set the flag and close every registered resource."""
-        with self._lock:
-            self.reason = self.reason or reason
-            self._event.set()
-            closers = list(self._closers.values())
-        for close in closers:
-            with contextlib.suppress(Exception):
-                close()
-
-    def register(self, closer: Callable[[], None]) -> int:
-        """Call ``closer`` on a stop (at once if one was already requested); returns a token."""
-        with self._lock:
-            self._next += 1
-            self._closers[self._next] = closer
-            token, late = self._next, self._event.is_set()
-        if late:
-            with contextlib.suppress(Exception):
-                closer()
-        return token
-
-    def unregister(self, token: int) -> None:
-        """Forget a closer (its resource was closed normally)."""
-        with self._lock:
-            self._closers.pop(token, None)
-
 
 @contextlib.contextmanager
 def stop_on_sigterm(interrupt: Interrupt) -> Iterator[None]:
@@ -163,11 +117,3 @@ def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, 
     return interrupted_snapshot(snapshot, done, plan, inventory_sha256=inventory.sha256,
                                 started=started, finished=now_iso(),
                                 tool_version=__version__), True
-
-
-def exit_now(code: int) -> NoReturn:
-    """Leave at once after a stop: threads still blocked on a dead peer are not waited for
-    (the reports are already written)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
