@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
 
+from checks import account_census
 from checks.base import (
     Check,
     CheckContext,
@@ -98,10 +99,19 @@ def _scope(ctx: CheckContext) -> list[str] | Outcome:
 
 
 def census(ctx: CheckContext) -> Census | Outcome:
-    """Classify the host's accounts, or return an ``error`` outcome when facts are missing."""
+    """Classify the host's accounts, or return an ``error`` outcome when facts are missing.
+
+    The per-account facts must be complete: a list cut at a cap could hide any account.
+    """
     error = missing(ctx, "accounts.passwd", "accounts.shadow")
     if error:
         return error
+    cut = [k for k in ("accounts.passwd", "accounts.shadow") if ctx.fact(k).truncated]
+    if cut:
+        return Outcome(Status.ERROR, f"could not determine: {', '.join(cut)} went past "
+                       "posture's output cap on this server, so some accounts were not read "
+                       "(the target-side summary covers every account only for a claim on "
+                       "all accounts)", {"truncated_facts": list(cut)})
     patterns = _scope(ctx)
     if isinstance(patterns, Outcome):
         return patterns
@@ -140,7 +150,11 @@ def _max_age(ctx: CheckContext) -> int | Outcome:
 
 
 def _password_age(ctx: CheckContext) -> Outcome:
-    found, max_age = census(ctx), _max_age(ctx)
+    summary, max_age = account_census.usable(ctx), _max_age(ctx)
+    if summary is not None and not isinstance(max_age, Outcome):
+        today = (scan_date(ctx) - _EPOCH).days
+        return account_census.password_age(summary, today, max_age, _context(ctx, today))
+    found = census(ctx)
     if isinstance(found, Outcome):
         return found
     if isinstance(max_age, Outcome):
@@ -181,28 +195,44 @@ def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
     return text, int(text) if text and text.lstrip("-").isdecimal() else None
 
 
-def _max_days_policy(ctx: CheckContext) -> Outcome:
-    found, max_age = census(ctx), _max_age(ctx)
+def _offenders(ctx: CheckContext, max_age: int
+               ) -> tuple[list[dict[str, JSON]], JSON, dict[str, JSON]] | Outcome:
+    summary = account_census.usable(ctx)
+    if summary is not None:
+        rows, count = account_census.over_limit(summary, max_age)
+        return rows, count, {"judged": summary["judged"], "accounts": summary["accounts"],
+                             "source": "summary computed on the target over every account"}
+    found = census(ctx)
     if isinstance(found, Outcome):
         return found
+    offenders: list[dict[str, JSON]] = [
+        {"account": a.name, "max_days": a.max_days} for a in found.judged
+        if a.max_days is None or not 0 <= a.max_days <= max_age]
+    return offenders, len(offenders), found.evidence()
+
+
+def _max_days_policy(ctx: CheckContext) -> Outcome:
+    max_age = _max_age(ctx)
     if isinstance(max_age, Outcome):
         return max_age
+    found = _offenders(ctx, max_age)
+    if isinstance(found, Outcome):
+        return found
     error = missing(ctx, "login.defs")
     if error:
         return error
     raw, policy = _policy_days(ctx)
-    offenders = [{"account": a.name, "max_days": a.max_days} for a in found.judged
-                 if a.max_days is None or not 0 <= a.max_days <= max_age]
+    offenders, count, census_evidence = found
     evidence = {"max_age_days": max_age, "PASS_MAX_DAYS": raw,
                 "accounts_over_limit": capped(offenders), "accounts_over_limit_count":
-                len(offenders), **found.evidence()}
+                count, **census_evidence}
     problems = []
     if policy is None or not 0 < policy <= max_age:
         problems.append(f"PASS_MAX_DAYS is {raw or 'unset'}, so new accounts are not forced to "
                         f"change within {max_age} days")
     if offenders:
         first = offenders[0]
-        problems.append(f"{len(offenders)} password account(s) have a longer or no maximum age "
+        problems.append(f"{count} password account(s) have a longer or no maximum age "
                         f"(e.g. {first['account']}: {first['max_days']})")
     if problems:
         return Outcome(Status.FAIL, f"The ageing policy does not enforce the {max_age}-day "
@@ -325,8 +355,9 @@ PASSWORD_AGE = Check(CheckMeta(
     remediation="Change the listed passwords (or lock them and use SSH keys), set an empty "
                 "password's account to locked, and enforce the period with chage -M.",
     references=_REFERENCES,
-    needs=("accounts.passwd", "accounts.shadow", "ssh.authorized_keys", "sshd.config",
-           "host.time"),
+    needs=("accounts.password_summary", "accounts.passwd", "accounts.shadow",
+           "ssh.authorized_keys", "sshd.config", "host.time"),
+    partial_ok=("accounts.passwd", "accounts.shadow"),  # census() refuses a cut list
 ), _password_age)
 
 MAX_DAYS_POLICY = Check(CheckMeta(
@@ -339,7 +370,8 @@ MAX_DAYS_POLICY = Check(CheckMeta(
     remediation="Set PASS_MAX_DAYS in /etc/login.defs to the promised period and apply it to "
                 "existing accounts with 'chage -M DAYS ACCOUNT'.",
     references=(*_REFERENCES, "https://man7.org/linux/man-pages/man5/login.defs.5.html"),
-    needs=("login.defs", "accounts.passwd", "accounts.shadow"),
+    needs=("login.defs", "accounts.password_summary", "accounts.passwd", "accounts.shadow"),
+    partial_ok=("accounts.passwd", "accounts.shadow"),  # census() refuses a cut list
 ), _max_days_policy)
 
 PASSWORD_QUALITY = Check(CheckMeta(

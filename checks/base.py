@@ -33,6 +33,10 @@ class CheckMeta:
     references: tuple[str, ...]
     needs: tuple[str, ...]  # fact keys (see posture.collect.facts.registry and .probes)
     target: str = "host"  # one of TARGET_KINDS: which scope list of a claim it iterates
+    # Needed facts whose truncation the check handles itself (it never passes on a cut
+    # value); for every other needed fact the engine turns a pass on a truncated value into
+    # an error (see posture.judge.evaluate.guard_truncated).
+    partial_ok: tuple[str, ...] = ()
 
     def validate(self) -> None:
         """Raise ``ValueError`` when a field is empty or malformed."""
@@ -47,6 +51,8 @@ class CheckMeta:
             raise ValueError(f"check {self.id}: no references")
         if not self.needs:
             raise ValueError(f"check {self.id}: needs no fact")
+        if set(self.partial_ok) - set(self.needs):
+            raise ValueError(f"check {self.id}: partial_ok names a fact it does not need")
         if self.target not in TARGET_KINDS:
             raise ValueError(f"check {self.id}: target {self.target!r} not in {TARGET_KINDS}")
 

@@ -88,6 +88,9 @@ class Fact:
     command: str = ""
     exit_status: int | None = None
     privileged: bool = False
+    # The output went past a cap (section bytes or parser lines) and the value holds only the
+    # part before it: a judgement that needs the whole set must not rely on it.
+    truncated: bool = False
 
     @property
     def ok(self) -> bool:

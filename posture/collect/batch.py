@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from posture.collect.facts.parsers import ParseError
+from posture.collect.facts.parsers import MAX_LINES, ParseError
 from posture.collect.facts.registry import FactSpec
 from posture.models import Fact, FactStatus
 
@@ -28,8 +28,10 @@ LC_ALL=C; export LC_ALL; umask 077
 if command -v timeout >/dev/null 2>&1; then T="timeout -k 2 {timeout}"; else T=""; fi
 """
 
+# The begin marker starts on a fresh line: start-up noise of a login shell (a .bashrc that
+# prints without a final newline) must not swallow it.
 _SECTION = """\
-printf '%s B %s\\n' {m} {key}; printf '%s B %s\\n' {m} {key} >&2
+printf '\\n%s B %s\\n' {m} {key}; printf '\\n%s B %s\\n' {m} {key} >&2
 $T sh -c {snippet} </dev/null
 rc=$?
 printf '\\n%s E %s %s\\n' {m} {key} "$rc"; printf '\\n%s E %s %s\\n' {m} {key} "$rc" >&2
@@ -55,6 +57,7 @@ class _Raw:
     out: list[str]
     err: list[str]
     rc: int | None = None
+    over_cap: bool = False  # stdout of the section went past SECTION_CAP
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, int]]:
@@ -93,6 +96,8 @@ def _split(data: bytes, marker: str, stream: str, raws: dict[str, _Raw]) -> None
         if size <= SECTION_CAP:
             # Hostile output may hold any bytes: decode leniently, never fail.
             getattr(raws[current], stream).append(data[start:end].decode("utf-8", "replace"))
+        elif stream == "out":
+            raws[current].over_cap = True
 
 
 def _strip_closing_newline(lines: list[str]) -> str:
@@ -107,11 +112,18 @@ _DENIED = re.compile(r"permission denied|operation not permitted|must be run as 
 _MISSING = re.compile(r"not found|no such file or directory", re.I)
 
 
-def classify(spec: FactSpec, out: str, err: str, rc: int | None, *, privileged: bool) -> Fact:
-    """Turn one section's output into a :class:`Fact` with an honest status."""
+def classify(spec: FactSpec, out: str, err: str, rc: int | None, *, privileged: bool,
+             over_cap: bool = False) -> Fact:
+    """Turn one section's output into a :class:`Fact` with an honest status.
+
+    A value parsed from output that went past a cap (``over_cap``: the section's bytes; or
+    :data:`MAX_LINES` lines, which line-based parsers keep) is marked ``truncated``.
+    """
+    truncated = over_cap or out.count("\n") + 1 > MAX_LINES
+
     def fact(status: FactStatus, reason: str = "", value: object = None) -> Fact:
         return Fact(spec.key, status, value, reason[:500], spec.snippet.strip()[:2000],
-                    rc, privileged)
+                    rc, privileged, truncated and status is FactStatus.OK)
 
     first_err = err.strip().splitlines()[0][:300] if err.strip() else ""
     if rc is None:
@@ -144,7 +156,7 @@ def split_output(stdout: bytes, stderr: bytes, marker: str, specs: Sequence[Fact
     for spec in specs:
         raw = raws[spec.key]
         fact = classify(spec, _strip_closing_newline(raw.out), _strip_closing_newline(raw.err),
-                        raw.rc, privileged=privileged)
+                        raw.rc, privileged=privileged, over_cap=raw.over_cap)
         if raw.rc is None and failure:
             status = FactStatus.TIMEOUT if "time" in failure else FactStatus.ERROR
             fact = Fact(spec.key, status, None, failure[:500], fact.command, None, privileged)

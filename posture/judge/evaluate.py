@@ -11,14 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import checks as catalogue
-from checks.base import Check, CheckContext
+from checks.base import Check, CheckContext, CheckMeta
 from posture import __version__
 from posture.inventory.model import Claim, Inventory
 from posture.judge.ledger import judge_ledger
 from posture.judge.score import claim_verdict, compute_score
 from posture.judge.waivers import apply_waivers, waiver_states
 from posture.models import (
+    JSON,
     ClaimResult,
+    Fact,
     FactSource,
     FactsSnapshot,
     Finding,
@@ -67,6 +69,24 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def guard_truncated(meta: CheckMeta, facts: Mapping[str, Fact], status: Status, summary: str,
+                    evidence: dict[str, JSON]) -> tuple[Status, str, dict[str, JSON]]:
+    """Never a pass (nor a warning or "not applicable") from a value cut at a cap.
+
+    A violation found in the part that was read stays a ``fail``: it is true whatever the rest
+    holds. Anything milder could be contradicted by the part that was not read, so it becomes
+    ``error`` naming the truncated facts.
+    """
+    cut = sorted(k for k, f in facts.items()
+                 if f.ok and f.truncated and k not in meta.partial_ok)
+    if not cut or status in (Status.FAIL, Status.ERROR):
+        return status, summary, evidence
+    return (Status.ERROR,
+            f"could not determine: the output of {', '.join(cut)} went past posture's cap, "
+            "so only part of it was read and this judgement needs all of it",
+            {**evidence, "truncated_facts": list(cut), "verdict_on_the_part_read": status.value})
+
+
 def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
               scan_time: datetime) -> Finding:
     """Evaluate one check on one target; never raises."""
@@ -84,6 +104,7 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
         status, severity = Status.ERROR, meta.severity
         summary = f"check failed internally ({type(exc).__name__}); the result is unknown"
         evidence = {"exception": type(exc).__name__}
+    status, summary, evidence = guard_truncated(meta, facts, status, summary, evidence)
     sources = tuple(FactSource(f.key, f.status.value, f.command, f.privileged, f.reason)
                     for f in facts.values())
     return Finding(check=meta.id, target=target, status=status, severity=severity,

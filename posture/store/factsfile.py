@@ -43,7 +43,9 @@ def _host_to_dict(host: HostFacts) -> dict[str, Any]:
         "duration_s": host.duration_s,
         "facts": {k: {"status": f.status.value, "value": f.value, "reason": f.reason,
                       "command": f.command, "exit_status": f.exit_status,
-                      "privileged": f.privileged} for k, f in host.facts.items()},
+                      "privileged": f.privileged,
+                      **({"truncated": True} if f.truncated else {})}
+                  for k, f in host.facts.items()},
     }
 
 
@@ -83,7 +85,8 @@ def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
 def _host_from_dict(name: str, data: dict[str, Any]) -> HostFacts:
     facts = {
         key: Fact(key, FactStatus(f["status"]), f.get("value"), str(f.get("reason", "")),
-                  str(f.get("command", "")), f.get("exit_status"), bool(f.get("privileged")))
+                  str(f.get("command", "")), f.get("exit_status"), bool(f.get("privileged")),
+                  f.get("truncated") is True)
         for key, f in data.get("facts", {}).items()
     }
     return HostFacts(name, bool(data["reachable"]), facts, tuple(data.get("errors", ())),
