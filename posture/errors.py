@@ -49,3 +49,14 @@ class CommandTimeout(TransportError):
 
 class FactsFileError(PostureError):
     """A saved facts file could not be read."""
+
+
+class OutputError(PostureError):
+    """An output file could not be written (disk full, permission, ...).
+
+    The previous file of that name is left as it was; ``failures`` holds one line per file.
+    """
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = list(failures)
+        super().__init__("; ".join(self.failures))

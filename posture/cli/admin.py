@@ -149,16 +149,15 @@ def _sudoers(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from posture.cli.output import write_private
-    from posture.cli.reporting import common_setup, judge_and_report
+    from posture.cli.reporting import common_setup, judge_and_report, report_then_facts
     from posture.store.factsfile import dumps, load
     from posture.store.fleet import merge_snapshots
 
     inventory, outdir = common_setup(args)
     snapshot = merge_snapshots([(f, load(f)) for f in args.facts], inventory)
-    if args.save_facts:
-        write_private(Path(args.save_facts).expanduser(), dumps(snapshot).encode())
-    return judge_and_report(args, inventory, snapshot, outdir, None)
+    facts = (Path(args.save_facts).expanduser(), lambda: dumps(snapshot).encode())
+    return report_then_facts(lambda: judge_and_report(args, inventory, snapshot, outdir, None),
+                             [facts] if args.save_facts else [])
 
 
 def _import_ansible(args: argparse.Namespace) -> int:
@@ -182,6 +181,8 @@ def _import_ansible(args: argparse.Namespace) -> int:
         return 0
     if target.exists():
         raise UsageError(f"{target} exists; choose another --output")
-    target.write_text(text, encoding="utf-8")
+    from posture.cli.output import write_private
+
+    write_private(target, text.encode("utf-8"), mode=0o644)
     print(f"wrote {target}: {len(imported.hosts)} host(s) from {args.source}", file=sys.stderr)
     return 0

@@ -11,9 +11,10 @@ from pathlib import Path
 from posture import __version__
 from posture.cli import admin as commands_admin
 from posture.cli.options import output_options
-from posture.errors import FactsFileError, InventoryError, PostureError
+from posture.errors import FactsFileError, InventoryError, OutputError, PostureError
 
 EXIT_OK, EXIT_CONTRADICTED, EXIT_UNDETERMINED, EXIT_INVALID, EXIT_CRASH = 0, 1, 2, 3, 4
+EXIT_OUTPUT = 5  # an output file could not be written; the previous one is intact
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FactsFileError as exc:
         print(f"posture: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except OutputError as exc:
+        for line in exc.failures:
+            print(f"posture: {line}", file=sys.stderr)
+        return EXIT_OUTPUT
     except PostureError as exc:
         print(f"posture: {exc}", file=sys.stderr)
         return EXIT_UNDETERMINED

@@ -11,15 +11,13 @@ from typing import NoReturn
 
 from posture.cli import admin as commands_admin
 from posture.cli.outpaths import check_output_file
-from posture.cli.output import (
-    write_private,
-)
-from posture.cli.reporting import common_setup, judge_and_report
+from posture.cli.reporting import common_setup, judge_and_report, report_then_facts
 from posture.errors import UsageError
 from posture.inventory import load_inventory
 from posture.store.factsfile import dumps as facts_dumps
 from posture.store.factsfile import load as facts_load
 
+EXIT_UNDETERMINED = 2  # the contract's "could not be determined"
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run the chosen sub-command."""
@@ -68,9 +66,10 @@ def _scan(args: argparse.Namespace) -> int:
                                  allow_match_exec=args.allow_match_exec,
                                  progress=None if args.quiet else reporter)
         snapshot, stopped = collect_until_stopped(inventory, plan, options)
-    if args.save_facts:
-        write_private(Path(args.save_facts).expanduser(), facts_dumps(snapshot).encode())
-    code = judge_and_report(args, inventory, snapshot, outdir, now_iso(), incomplete=stopped)
+    facts = (Path(args.save_facts).expanduser(), lambda: facts_dumps(snapshot).encode())
+    code = report_then_facts(lambda: judge_and_report(args, inventory, snapshot, outdir,
+                                                      now_iso(), incomplete=stopped),
+                             [facts] if args.save_facts else [])
     if stopped:  # SIGTERM: the partial report is written; do not wait for stuck connections
         exit_now(code)
     return code

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,9 +150,9 @@ def init_command(args: argparse.Namespace, ask: Ask | None = None) -> int:
     text = render(answers)
     load_inventory(path, text=text)  # raises InventoryError (exit 3) before writing
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    from posture.cli.output import write_private
+
+    write_private(path, text.encode("utf-8"), mode=0o644)
     print(f"wrote {path}: {len(answers.hosts)} host(s), {len(answers.claims)} claim(s); "
           f"next: posture scan -i {path} --dry-run")
     return 0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posture.cli.outpaths import check_output_dir
-from posture.errors import UsageError
+from posture.errors import OutputError, UsageError
 from posture.models import ScanResult
 from posture.render import FILENAMES, SUPPORTED_LANGUAGES, Format, render
 
@@ -32,20 +35,80 @@ def parse_formats(text: str) -> list[Format]:
     return list(dict.fromkeys(formats))
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only (created 0600, never widened)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+def write_private(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` atomically, readable by the owner only (0600).
+
+    The bytes go to a new temporary file in the same folder, are flushed to disk and then
+    renamed over ``path``: a full disk or a crash leaves the previous file whole, never a
+    truncated one. Raises :class:`OutputError` naming the file and the reason.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                     | getattr(os, "O_NOFOLLOW", 0), mode)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        _sync_folder(path.parent)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError([f"cannot write {path}: {reason}; the previous file, if any, "
+                           "is unchanged"]) from None
+    _give_to_invoking_user(path)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk too.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _give_to_invoking_user(path: Path) -> None:
+    """Under ``sudo``, hand the file to the user who ran sudo (still 0600): the owner of a
+    report must be able to open it without root."""
+    uid, gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
+    if os.geteuid() == 0 and uid.isdecimal() and gid.isdecimal() and int(uid) != 0:
+        with contextlib.suppress(OSError):
+            os.chown(path, int(uid), int(gid), follow_symlinks=False)
+
+
+def write_all(items: Sequence[tuple[Path, Callable[[], bytes]]]) -> list[Path]:
+    """Write every item even when one fails (a full disk must not cost the other files);
+    raise one :class:`OutputError` listing every failure afterwards."""
+    written: list[Path] = []
+    failures: list[str] = []
+    for path, produce in items:
+        try:
+            write_private(path, produce())
+            written.append(path)
+        except OutputError as exc:
+            failures.extend(exc.failures)
+    if failures:
+        raise OutputError(failures)
+    return written
 
 
 def prepare_outdir(outdir: str | Path) -> Path:
     """Create the output folder (0700) if needed; refuse a path that is a file."""
     names = [*FILENAMES.values(), *(f"report.{lang}.html" for lang in SUPPORTED_LANGUAGES)]
     path = check_output_dir(outdir, names)  # links, strangers' folders, '..' (outpaths.py)
+    existed = path.exists()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not existed:
+        _give_to_invoking_user(path)
     return path
 
 
@@ -66,15 +129,12 @@ def write_reports(result: ScanResult, outdir: Path, formats: Sequence[Format],
     ``lang`` may list several languages (``en,nl``): ``report.html`` is in the first, and
     each other language gets ``report.<lang>.html``.
     """
-    written: list[Path] = []
     languages = parse_languages(lang)
+    items: list[tuple[Path, Callable[[], bytes]]] = []
     for fmt in formats:
-        target = outdir / FILENAMES[fmt]
-        write_private(target, render(result, fmt, lang=languages[0], history=history))
-        written.append(target)
+        items.append((outdir / FILENAMES[fmt], functools.partial(
+            render, result, fmt, lang=languages[0], history=history)))
         if fmt is Format.HTML:
-            for other in languages[1:]:
-                extra = outdir / f"report.{other}.html"
-                write_private(extra, render(result, fmt, lang=other, history=history))
-                written.append(extra)
-    return written
+            items.extend((outdir / f"report.{other}.html", functools.partial(
+                render, result, fmt, lang=other, history=history)) for other in languages[1:])
+    return write_all(items)

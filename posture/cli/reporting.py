@@ -5,16 +5,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from posture.cli.output import parse_formats, parse_languages, prepare_outdir, write_reports
-from posture.errors import InventoryError, UsageError
+from posture.cli.output import (
+    parse_formats,
+    parse_languages,
+    prepare_outdir,
+    write_all,
+    write_reports,
+)
+from posture.errors import InventoryError, OutputError, UsageError
 from posture.inventory.model import Inventory
 from posture.models import FactsSnapshot, ScanResult
 from posture.sanitize import safe_text
 from posture.store.history import ReportHistory
 
-__all__ = ["common_setup", "history_for", "judge_and_report", "load_for"]
+__all__ = ["common_setup", "history_for", "judge_and_report", "load_for", "report_then_facts"]
 
 
 def load_for(args: argparse.Namespace) -> Inventory:
@@ -88,3 +95,22 @@ def history_for(args: argparse.Namespace, result: ScanResult) -> ReportHistory |
         print(f"posture: warning: {safe_text(str(exc), 300)}; no trend in this report",
               file=sys.stderr)
         return None
+
+
+def report_then_facts(report: Callable[[], int],
+                      facts: Sequence[tuple[Path, Callable[[], bytes]]]) -> int:
+    """Write the reports, then the facts file, each whatever happened to the other: a full
+    disk must not cost both. Raises one :class:`OutputError` naming every file that failed."""
+    failures: list[str] = []
+    code = 2
+    try:
+        code = report()
+    except OutputError as exc:
+        failures.extend(exc.failures)
+    try:
+        write_all(facts)
+    except OutputError as exc:
+        failures.extend(exc.failures)
+    if failures:
+        raise OutputError(failures)
+    return code

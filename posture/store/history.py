@@ -2,8 +2,9 @@
 
 Every ``posture scan`` (and ``posture evaluate``) stores its judged result; the report then
 shows the last scans of the same organisation as a trend line and lists what changed since the
-previous scan. A scan is identified by organisation and start time, so replaying the facts of
-a stored scan replaces that row instead of adding a second point.
+previous scan. Every recorded scan is a row of its own (a random id, plain INSERTs, WAL mode
+and a busy timeout), so concurrent scans are all kept; a replay of stored facts shows in the
+trend once.
 
 The path comes from ``--history PATH``, else ``$POSTURE_HISTORY``, else
 ``$XDG_DATA_HOME/posture/history.sqlite`` (``~/.local/share/...``); ``--no-history`` (or
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,19 +35,32 @@ DEFAULT_KEEP = 12
 OFF = "off"
 """``POSTURE_HISTORY=off`` disables the history."""
 
+# One row per recorded scan under a random id: concurrent scans that start in the same second
+# (CI jobs of one organisation) are all kept. WAL lets readers and one writer work at once;
+# the busy timeout makes concurrent writers wait instead of failing.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS scans (
+CREATE TABLE IF NOT EXISTS scan_log (
+    id TEXT PRIMARY KEY,
     organisation TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
+    recorded_at REAL NOT NULL,
     inventory_sha256 TEXT NOT NULL,
+    facts_sha256 TEXT NOT NULL,
     score REAL NOT NULL,
     grade TEXT NOT NULL,
     coverage REAL NOT NULL,
-    report TEXT NOT NULL,
-    PRIMARY KEY (organisation, started_at)
+    report TEXT NOT NULL
 )
 """
+_INDEX = "CREATE INDEX IF NOT EXISTS scan_log_org ON scan_log (organisation, started_at)"
+# Histories written by earlier versions kept one row per (organisation, start) in "scans".
+_MIGRATE = """
+INSERT OR IGNORE INTO scan_log
+SELECT lower(hex(randomblob(16))), organisation, started_at, finished_at, 0, inventory_sha256,
+       '', score, grade, coverage, report FROM scans
+"""
+BUSY_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -94,40 +110,74 @@ class History:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-            conn = sqlite3.connect(self.path, timeout=10)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"history {self.path}: cannot open ({exc})") from None
         try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
             with conn:
-                conn.execute(_SCHEMA)
+                self._ensure_schema(conn)
                 yield conn
         except sqlite3.Error as exc:
             raise HistoryError(f"history {self.path}: {exc}") from None
         finally:
             conn.close()
 
-    def record(self, result: ScanResult) -> None:
-        """Store ``result``, replacing a stored scan with the same organisation and start."""
-        row = (result.organisation, result.started_at, result.finished_at,
-               result.inventory_sha256, result.score.value, result.score.grade,
-               result.score.coverage, result_bytes(result).decode("utf-8"))
+    @staticmethod
+    def _ensure_schema(conn: sqlite3.Connection) -> None:
+        conn.execute(_SCHEMA)
+        conn.execute(_INDEX)
+        old = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans'"
+                           ).fetchone()
+        if old:
+            conn.execute(_MIGRATE)
+            conn.execute("DROP TABLE scans")
+
+    def record(self, result: ScanResult) -> str:
+        """Store ``result`` as a new row (never replacing one); returns the row's id."""
+        scan_id = secrets.token_hex(16)
+        row = (scan_id, result.organisation, result.started_at, result.finished_at,
+               time.time(), result.inventory_sha256, result.facts_sha256, result.score.value,
+               result.score.grade, result.score.coverage, result_bytes(result).decode("utf-8"))
         with self._db() as db:
-            db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            db.execute("INSERT INTO scan_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        return scan_id
+
+    def count(self, organisation: str) -> int:
+        """How many scans of ``organisation`` are stored."""
+        with self._db() as db:
+            row = db.execute("SELECT count(*) FROM scan_log WHERE organisation = ?",
+                             (organisation,)).fetchone()
+        return int(row[0])
 
     def trend(self, organisation: str, limit: int = DEFAULT_KEEP) -> list[TrendPoint]:
-        """The last ``limit`` scans of ``organisation``, oldest first."""
+        """The last ``limit`` scans of ``organisation``, oldest first.
+
+        A replay of stored facts (``posture evaluate``) has the same start and facts as the
+        scan it replays: the trend shows such a pair once, as judged most recently.
+        """
         with self._db() as db:
             rows = db.execute(
-                "SELECT started_at, score, grade, coverage FROM scans WHERE organisation = ? "
-                "ORDER BY started_at DESC LIMIT ?", (organisation, limit)).fetchall()
-        return [TrendPoint(str(r[0]), float(r[1]), str(r[2]), float(r[3])) for r in rows[::-1]]
+                "SELECT started_at, score, grade, coverage, facts_sha256 FROM scan_log "
+                "WHERE organisation = ? ORDER BY started_at DESC, recorded_at DESC LIMIT ?",
+                (organisation, limit * 4)).fetchall()
+        seen: set[tuple[str, str]] = set()
+        points: list[TrendPoint] = []
+        for started, score, grade, coverage, facts in rows:
+            key = (str(started), str(facts) or secrets.token_hex(8))
+            if key in seen:
+                continue
+            seen.add(key)
+            points.append(TrendPoint(str(started), float(score), str(grade), float(coverage)))
+        return points[:limit][::-1]
 
     def previous(self, result: ScanResult) -> ScanResult | None:
         """The latest stored scan of the same organisation that started before ``result``."""
         with self._db() as db:
             row = db.execute(
-                "SELECT report FROM scans WHERE organisation = ? AND started_at < ? "
-                "ORDER BY started_at DESC LIMIT 1",
+                "SELECT report FROM scan_log WHERE organisation = ? AND started_at < ? "
+                "ORDER BY started_at DESC, recorded_at DESC LIMIT 1",
                 (result.organisation, result.started_at)).fetchone()
         if row is None:
             return None
