@@ -155,9 +155,10 @@ def _merge(args: argparse.Namespace) -> int:
 
     inventory, outdir = common_setup(args)
     snapshot = merge_snapshots([(f, load(f)) for f in args.facts], inventory)
-    facts = (Path(args.save_facts).expanduser(), lambda: dumps(snapshot).encode())
+    facts = [(Path(args.save_facts).expanduser(), lambda: dumps(snapshot).encode())
+             ] if args.save_facts else []
     return report_then_facts(lambda: judge_and_report(args, inventory, snapshot, outdir, None),
-                             [facts] if args.save_facts else [])
+                             facts)
 
 
 def _import_ansible(args: argparse.Namespace) -> int:

@@ -66,10 +66,11 @@ def _scan(args: argparse.Namespace) -> int:
                                  allow_match_exec=args.allow_match_exec,
                                  progress=None if args.quiet else reporter)
         snapshot, stopped = collect_until_stopped(inventory, plan, options)
-    facts = (Path(args.save_facts).expanduser(), lambda: facts_dumps(snapshot).encode())
+    facts = [(Path(args.save_facts).expanduser(), lambda: facts_dumps(snapshot).encode())
+             ] if args.save_facts else []
     code = report_then_facts(lambda: judge_and_report(args, inventory, snapshot, outdir,
                                                       now_iso(), incomplete=stopped),
-                             [facts] if args.save_facts else [])
+                             facts)
     if stopped:  # SIGTERM: the partial report is written; do not wait for stuck connections
         exit_now(code)
     return code
