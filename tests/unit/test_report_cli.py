@@ -45,14 +45,16 @@ def test_two_scans_show_the_improvement(tmp_path: Path,
     junit = ET.parse(after / "report.junit.xml").getroot()
     assert {s.get("name") for s in junit} >= {c["id"] for c in new["claims"]} | {"posture.hosts"}
     with sqlite3.connect(history) as db:
-        assert db.execute("SELECT count(*) FROM scans").fetchone()[0] == 2
+        assert db.execute("SELECT count(*) FROM scan_log").fetchone()[0] == 2
     capsys.readouterr()
     assert main(["diff", str(before / "report.json"), str(after / "report.json")]) in (0, 1)
     assert "fixed     finding ssh.password_authentication@lab: fail -> pass" in capsys.readouterr().out
-    # Replaying a stored scan replaces it: still two points.
+    # Replaying a stored scan is recorded too (nothing is ever dropped), but the trend shows
+    # the scan and its replay as one point.
     assert _evaluate("demo-facts-after.json", after, history) in (0, 1)
     with sqlite3.connect(history) as db:
-        assert db.execute("SELECT count(*) FROM scans").fetchone()[0] == 2
+        assert db.execute("SELECT count(*) FROM scan_log").fetchone()[0] == 3
+    assert "Score of the last 2 scans" in (after / "report.html").read_text()
 
 
 def _expected_exit(report: dict[str, object]) -> int:
