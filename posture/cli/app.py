@@ -10,6 +10,7 @@ from pathlib import Path
 
 from posture import __version__
 from posture.cli import admin as commands_admin
+from posture.cli import signals
 from posture.cli.options import output_options
 from posture.errors import FactsFileError, InventoryError, OutputError, PostureError
 
@@ -75,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code of the contract."""
+    with signals.installed():  # SIGINT and SIGTERM behave the same from here to the exit
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         from posture.cli import commands  # deferred: keeps --help and --version fast
@@ -97,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNDETERMINED
     except KeyboardInterrupt:
         print("posture: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_UNDETERMINED
     except Exception as exc:  # noqa: BLE001 - the contract's exit 4: posture itself failed
         print(f"posture: internal error ({type(exc).__name__}); this is a bug, please report "
               "it with POSTURE_DEBUG=1 output", file=sys.stderr)

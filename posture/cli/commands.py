@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from posture.cli import admin as commands_admin
+from posture.cli import signals
 from posture.cli.outpaths import check_output_file
 from posture.cli.reporting import common_setup, judge_and_report, report_then_facts
 from posture.errors import UsageError
@@ -22,7 +23,10 @@ EXIT_UNDETERMINED = 2  # the contract's "could not be determined"
 def dispatch(args: argparse.Namespace) -> int:
     """Run the chosen sub-command."""
     if args.command == "scan":
-        return _scan(args)
+        with signals.watched():  # a signal from here on ends in an incomplete report
+            signals.decide(watching=True)
+            return _scan(args)
+    signals.decide(watching=False)
     if args.command == "evaluate":
         return _evaluate(args)
     if args.command in commands_admin.COMMANDS or getattr(args, "inventory_command", "") \
@@ -65,13 +69,16 @@ def _scan(args: argparse.Namespace) -> int:
                                  concurrency=args.concurrency,
                                  allow_match_exec=args.allow_match_exec,
                                  progress=None if args.quiet else reporter)
-        snapshot, stopped = collect_until_stopped(inventory, plan, options)
+        snapshot, stopped = collect_until_stopped(inventory, plan, options, signals.STOP)
+    stopped = stopped or signals.STOP.requested
+    signals.note_stop()
     facts = [(Path(args.save_facts).expanduser(), lambda: facts_dumps(snapshot).encode())
              ] if args.save_facts else []
     code = report_then_facts(lambda: judge_and_report(args, inventory, snapshot, outdir,
                                                       now_iso(), incomplete=stopped),
                              facts)
-    if stopped:  # SIGTERM: the partial report is written; do not wait for stuck connections
+    if stopped or signals.STOP.requested:
+        # The partial report is written; do not wait for threads stuck on dead connections.
         exit_now(code)
     return code
 

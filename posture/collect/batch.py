@@ -22,10 +22,28 @@ from posture.models import Fact, FactStatus
 
 SECTION_CAP = 1 << 20  # bytes of one section kept for parsing
 
+# The watchdog ends what the batch started when posture is gone: once a second it writes a
+# keep-alive line to stderr, which fails (EPIPE) when the SSH channel was closed (posture
+# interrupted, killed, or its connection dropped). It then signals the batch's children
+# (``timeout`` leads a process group of its own and passes the signal on to it) and the
+# batch's own process group, so nothing keeps running on the target until its own timeout.
+# It ignores TERM itself, so it outlives its own signals; the epilogue ends it with KILL.
+# The splitter drops the keep-alive lines.
 _PRELUDE = """\
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL; umask 077
 if command -v timeout >/dev/null 2>&1; then T="timeout -k 2 {timeout}"; else T=""; fi
+( trap '' PIPE TERM; while kill -0 $$ 2>/dev/null; do
+    sleep 1 </dev/null >/dev/null 2>&1
+    printf '%s K\\n' {m} >&2 2>/dev/null || {{
+      pkill -TERM -P $$ 2>/dev/null; kill -TERM 0 2>/dev/null; exit 0; }}
+  done ) </dev/null >/dev/null &
+posture_watchdog=$!
+"""
+
+_EPILOGUE = """\
+kill -KILL "$posture_watchdog" 2>/dev/null
+exit 0
 """
 
 # The begin marker starts on a fresh line: start-up noise of a login shell (a .bashrc that
@@ -45,10 +63,10 @@ def new_marker() -> str:
 
 def build_script(specs: Sequence[FactSpec], marker: str, command_timeout: float) -> bytes:
     """Return the script that gathers ``specs`` in order."""
-    parts = [_PRELUDE.format(timeout=max(1, int(command_timeout)))]
+    parts = [_PRELUDE.format(timeout=max(1, int(command_timeout)), m=marker)]
     for spec in specs:
         parts.append(_SECTION.format(m=marker, key=spec.key, snippet=shlex.quote(spec.snippet)))
-    parts.append("exit 0\n")
+    parts.append(_EPILOGUE)
     return "".join(parts).encode()
 
 
@@ -75,10 +93,13 @@ def _split(data: bytes, marker: str, stream: str, raws: dict[str, _Raw]) -> None
     # of output costs its own size once, not several decoded copies of it.
     mark = marker.encode()
     pattern = re.compile(rb"^" + re.escape(mark) + rb" ([BE]) ([a-z0-9_.]+)(?: (\d+))?$")
+    keepalive = mark + b" K"
     current: str | None = None
     size = 0
     for start, end in _lines(data):
         if data.startswith(mark, start) and end - start < len(mark) + 120:
+            if data[start:end] == keepalive:
+                continue
             match = pattern.match(data[start:end])
             if match:
                 kind, key_b, rc = match.groups()

@@ -25,7 +25,7 @@ from posture.collect.probes.registry import BY_KEY as PROBES
 from posture.collect.probes.registry import ProbeContext, ProbeError, before_ssh, run_after_ssh
 from posture.collect.transport.session import Session, open_session
 from posture.collect.transport.ssh import ExecResult, SshSession
-from posture.collect.transport.stopflag import INTERRUPTED, Interrupt
+from posture.collect.transport.stopflag import Interrupt
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Database, Endpoint, Host, Inventory
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
@@ -71,6 +71,18 @@ def _failure(result: ExecResult) -> str:
     return ""
 
 
+def _script_not_run(result: ExecResult, marker: str, host: Host) -> str:
+    """Why no section began although the command ended: the login shell never ran the script
+    (nologin, /bin/false, a .bashrc that execs something else)."""
+    if f"{marker} B ".encode() in result.stdout:
+        return ""
+    said = " ".join(result.stdout[:300].decode("utf-8", "replace").split())
+    said = "".join(c for c in said if c.isprintable())[:200]
+    user = host.ssh.user or "the audit user"
+    return (f"the login shell of {user} did not run the audit script (exit "
+            f"{result.exit_status}{'; it printed: ' + said if said else ''})")
+
+
 def _fail_all(specs: list[FactSpec], status: FactStatus, reason: str,
               privileged: bool) -> dict[str, Fact]:
     return {s.key: Fact(s.key, status, None, reason, s.snippet.strip()[:2000], None, privileged)
@@ -98,7 +110,7 @@ def _run_batch(session: Session, host: Host, specs: list[FactSpec],
     except TransportError as exc:
         reason = str(exc)[:500]
         return _fail_all(specs, FactStatus.ERROR, reason, privileged), reason
-    failure = _failure(result)
+    failure = _failure(result) or _script_not_run(result, marker, host)
     facts = split_output(result.stdout, result.stderr, marker, specs,
                          privileged=privileged, failure=failure)
     return (mark_refusals(facts) if wrapper else facts), failure
@@ -161,7 +173,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
     """Visit one host: SSH batches, host probes, database probes. Never raises."""
     host, started = work.host, time.monotonic()
     if options.interrupt is not None and options.interrupt.requested:
-        return HostFacts(host.name, False, {}, (INTERRUPTED,)), {}
+        return HostFacts(host.name, False, {}, (options.interrupt.why(),)), {}
     environ = options.environ if options.environ is not None else os.environ
     say = options.progress or (lambda _h, _m: None)
     user_specs, root_specs = plan_batches(host, work.keys)
@@ -202,7 +214,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
     if options.interrupt is not None:
         options.interrupt.unregister(stop)
         if options.interrupt.requested and result.errors:
-            result = replace(result, errors=(INTERRUPTED, *result.errors))
+            result = replace(result, errors=(options.interrupt.why(), *result.errors))
     say(host.name, f"done in {result.duration_s:.2f} s")
     return result, dbs
 

@@ -1,6 +1,6 @@
-"""A clean stop on SIGTERM: close the connections, judge what was gathered, say so.
+"""A clean stop on SIGINT or SIGTERM: close the connections, judge what was gathered, say so.
 
-A scan that receives SIGTERM (a CI job cancelled, a container stopped) stops collecting:
+A scan that is interrupted (Ctrl-C, a CI job cancelled, a container stopped) stops collecting:
 every open SSH session is closed, so the hosts in flight end at once with an error; hosts not
 yet visited are not contacted. The CLI then judges what it has and writes the reports marked
 ``incomplete``. Nothing here exits; :mod:`posture.cli.commands` decides. The stop flag itself,
@@ -9,13 +9,10 @@ yet visited are not contacted. The CLI then judges what it has and writes the re
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from types import FrameType
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from posture.collect.transport.stopflag import INTERRUPTED, Interrupt
@@ -27,25 +24,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-@contextlib.contextmanager
-def stop_on_sigterm(interrupt: Interrupt) -> Iterator[None]:
-    """Turn SIGTERM into ``interrupt.request`` while the block runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        interrupt.request(signal.Signals(signum).name)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run_interruptible(work: Callable[[], T], interrupt: Interrupt,
-                      grace: float = 3.0) -> tuple[bool, T | None]:
+                      grace: float = 1.0) -> tuple[bool, T | None]:
     """Run ``work`` in a helper thread; return ``(finished, value)``.
 
     After a stop request the work gets ``grace`` seconds to wind down (closed connections
@@ -76,7 +56,8 @@ def run_interruptible(work: Callable[[], T], interrupt: Interrupt,
 
 def interrupted_snapshot(snapshot: FactsSnapshot | None, done: Mapping[tuple[str, str], HostFacts],
                          plan: Mapping[str, Mapping[str, object]], *, inventory_sha256: str,
-                         started: str, finished: str, tool_version: str) -> FactsSnapshot:
+                         started: str, finished: str, tool_version: str,
+                         why: str = INTERRUPTED.format(reason="interrupted")) -> FactsSnapshot:
     """The facts of a stopped scan: what finished, and every other planned target as
     unreachable with :data:`INTERRUPTED` (so its findings are ``error``, never ``pass``)."""
     tables: dict[str, dict[str, HostFacts]] = {"host": {}, "endpoint": {}, "database": {}}
@@ -85,7 +66,7 @@ def interrupted_snapshot(snapshot: FactsSnapshot | None, done: Mapping[tuple[str
                     if kind == "endpoint" else snapshot.databases) if snapshot else {}
         for name in plan.get(kind, {}):
             table[name] = have.get(name) or done.get((kind, name)) or HostFacts(
-                name, False, {}, (INTERRUPTED,))
+                name, False, {}, (why,))
     return FactsSnapshot(
         started_at=started, finished_at=finished, scan_time=started,
         inventory_sha256=inventory_sha256, hosts=tables["host"], tool_version=tool_version,
@@ -93,8 +74,10 @@ def interrupted_snapshot(snapshot: FactsSnapshot | None, done: Mapping[tuple[str
 
 
 def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, set[str]]],
-                          options: CollectOptions) -> tuple[FactsSnapshot, bool]:
-    """:func:`~posture.collect.collector.collect`, stopped cleanly by SIGTERM.
+                          options: CollectOptions, interrupt: Interrupt
+                          ) -> tuple[FactsSnapshot, bool]:
+    """:func:`~posture.collect.collector.collect`, stopped cleanly once ``interrupt`` is
+    requested (the command line requests it on SIGINT or SIGTERM).
 
     Returns the snapshot and whether the scan was stopped (then the snapshot holds what
     finished, and the other planned targets as interrupted).
@@ -102,7 +85,6 @@ def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, 
     from posture import __version__
     from posture.collect.collector import collect, now_iso
 
-    interrupt = Interrupt()
     done: dict[tuple[str, str], HostFacts] = {}
 
     def keep(kind: str, name: str, facts: HostFacts) -> None:
@@ -110,10 +92,9 @@ def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, 
 
     options = dataclasses.replace(options, interrupt=interrupt, on_target=keep)
     started = now_iso()
-    with stop_on_sigterm(interrupt):
-        _, snapshot = run_interruptible(lambda: collect(inventory, plan, options), interrupt)
+    _, snapshot = run_interruptible(lambda: collect(inventory, plan, options), interrupt)
     if snapshot is not None and not interrupt.requested:
         return snapshot, False
     return interrupted_snapshot(snapshot, done, plan, inventory_sha256=inventory.sha256,
                                 started=started, finished=now_iso(),
-                                tool_version=__version__), True
+                                tool_version=__version__, why=interrupt.why()), True

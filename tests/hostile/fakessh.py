@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import paramiko
 
-_MARKER = re.compile(rb"printf '%s B %s\\n' (__POSTURE_[0-9a-f]+__) ([a-z0-9_.]+);")
+_MARKER = re.compile(rb"printf '(?:\\n)?%s B %s\\n' (__POSTURE_[0-9a-f]+__) ([a-z0-9_.]+);")
 _SUDO_OK = re.compile(r"posture-sudo-ok-[0-9a-f]+")
 _SUDO_PROMPT = re.compile(r"-p '?(posture-sudo-prompt-[0-9a-f]+:)'?")
 MAX_STDIN = 4 << 20

@@ -6,7 +6,6 @@ the namespace; nothing of the machine is touched), filled up after a first good 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -21,7 +21,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,8 +143,12 @@ class Lab:
     # -- sshd -------------------------------------------------------------------------------
 
     def start_sshd(self, name: str, *, port: int | None = None,
-                   options: Mapping[str, str] | None = None) -> LabSshd:
-        """Start ``sshd -D -e`` with throwaway host keys on a free (or given) port."""
+                   options: Mapping[str, str] | None = None,
+                   argv_prefix: Sequence[str] = ()) -> LabSshd:
+        """Start ``sshd -D -e`` with throwaway host keys on a free (or given) port.
+
+        ``argv_prefix`` runs sshd through a wrapper that ends by exec'ing it (e.g. ``unshare``
+        into a private mount namespace where the sessions see other files)."""
         home = self.workdir / f"sshd-{name}"
         home.mkdir(mode=0o700, exist_ok=True)
         for kind, extra in (("ed25519", []), ("rsa", ["-b", "2048"])):
@@ -160,8 +164,8 @@ class Lab:
         config.write_text(self._sshd_config(home, port, options or {}))
         log_path = home / "sshd.log"
         with log_path.open("ab") as log:
-            proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=log)
+            proc = subprocess.Popen([*argv_prefix, SSHD, "-D", "-e", "-f", str(config)],
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self._procs.append(proc)
         self._wait_listening(proc, self.address, port, log_path)
         host = self.address if port == 22 else f"[{self.address}]:{port}"

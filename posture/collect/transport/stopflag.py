@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 __all__ = ["INTERRUPTED", "Interrupt"]
 
-INTERRUPTED = "the scan was stopped (SIGTERM) before this target was finished"
-"""The error recorded for targets cut short or never visited."""
+INTERRUPTED = "the scan was stopped ({reason}) before this target was finished"
+"""The error recorded for targets cut short or never visited (see :meth:`Interrupt.why`)."""
 
 
 class Interrupt:
@@ -21,6 +21,10 @@ class Interrupt:
         self._closers: dict[int, Callable[[], None]] = {}
         self._next = 0
         self.reason = ""
+
+    def why(self) -> str:
+        """:data:`INTERRUPTED` naming what stopped the scan (the signal's name)."""
+        return INTERRUPTED.format(reason=self.reason or "interrupted")
 
     @property
     def requested(self) -> bool:

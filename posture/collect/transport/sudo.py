@@ -33,6 +33,8 @@ _MESSAGES = {
     "not_allowed": "the user may not run commands as root through sudo",
     "requiretty": "sudo requires a tty (Defaults requiretty); allow the audit user without one",
     "needs_password": "sudo asked for a password; set sudo_password_env or a NOPASSWD rule",
+    "login_shell": "the login shell of the audit user did not run the audit command (a "
+                   "nologin or false shell, or a start-up file that replaces the shell)",
     "error": "sudo failed",
 }
 
@@ -67,10 +69,15 @@ def classify(stderr: bytes) -> str:
     return "error"
 
 
-def _failure(stderr: bytes, status: int | None, prompt: bytes) -> SudoError:
+def _failure(stderr: bytes, status: int | None, prompt: bytes,
+             stdout: bytes = b"") -> SudoError:
     if prompt:
         stderr = stderr.replace(prompt, b"")
     kind = classify(stderr)
+    if kind == "error" and b"sudo" not in (stderr + stdout).lower():
+        # Nothing of sudo answered at all: the command never reached it.
+        kind = "login_shell"
+        stderr = stderr or stdout[:300]
     # Only sudo's own words are shown: trimmed, printable, never our stdin.
     said = " ".join(stderr.decode(errors="replace").split())[-300:]
     said = "".join(c for c in said if c.isprintable())
@@ -113,7 +120,7 @@ def run_as_root(pump: ChannelPump, sudo: SudoPlan, script: bytes, password: Secr
                                      f"{answer_within:g} s (an unexpected prompt?)")
         if result.timed_out:
             return result
-        raise _failure(result.stderr, result.exit_status, sudo.prompt)
+        raise _failure(result.stderr, result.exit_status, sudo.prompt, result.stdout)
     pump.deadline = command_deadline
     del pump.out[: pump.out.index(ok_line) + len(ok_line)]
     pump.send(script, then_close=True)
