@@ -33,6 +33,29 @@ DEMO_SSH_PORT: Final = 22220
 DEMO_WEB_PORT: Final = 22446  # the lab Apache's https: shop pages with cookies, trackers
 DEMO_DB_PORT: Final = 23306  # the lab MariaDB (shop_prod, shop_test), reached over SSH
 DEMO_DB_PASSWORD_ENV: Final = "POSTURE_DEMO_DB_PASSWORD"
+MARKER: Final = ".posture-demo-lab"
+"""A file the demo writes into its folder first: only a folder holding it is ever deleted."""
+
+
+class DemoDirError(RuntimeError):
+    """The demo folder exists but was not made by the demo: it is left alone."""
+
+
+def _claim_workdir(workdir: Path) -> None:
+    if workdir.exists() or workdir.is_symlink():
+        if workdir.is_symlink() or not (workdir / MARKER).is_file():
+            raise DemoDirError(f"{workdir} exists and was not made by posture's demo (no "
+                               f"{MARKER} in it); move it away or choose another folder")
+        shutil.rmtree(workdir)  # a leftover of an interrupted demo: ours to replace
+    # Readable by the audit account (like /etc/apache2 is); keys inside stay 0600.
+    workdir.mkdir(mode=0o755, parents=True)
+    (workdir / MARKER).write_text("made by posture's demo lab; removed when it stops\n")
+
+
+def _release_workdir(workdir: Path) -> None:
+    """Remove the demo folder (database files, TLS keys, logs) if it is ours."""
+    if (workdir / MARKER).is_file() and not workdir.is_symlink():
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @dataclass
@@ -47,7 +70,8 @@ class DemoTarget:
     tls: DemoTls | None = None  # web endpoints and FTP with planted TLS weaknesses
 
     def stop(self) -> None:
-        """Stop servers, remove users and files (idempotent)."""
+        """Stop servers, remove users and the demo folder with its data and keys
+        (idempotent)."""
         if self.tls is not None:
             self.tls.stop()
         if self.database is not None:
@@ -55,6 +79,7 @@ class DemoTarget:
         if self.apache is not None:
             self.apache.stop()
         self.lab.stop()
+        _release_workdir(self.lab.workdir)
 
     def __enter__(self) -> DemoTarget:
         return self
@@ -66,12 +91,10 @@ class DemoTarget:
 
 def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
                with_apache: bool = True, with_database: bool = True,
+               db_port: int = DEMO_DB_PORT,
                sshd_options: dict[str, str] | None = None) -> DemoTarget:
     """Start the demo lab that ``inventory/demo.yml`` points at."""
-    if workdir.exists():
-        shutil.rmtree(workdir)  # a leftover of an interrupted demo: ours to replace
-    # Readable by the audit account (like /etc/apache2 is); keys inside stay 0600.
-    workdir.mkdir(mode=0o755, parents=True)
+    _claim_workdir(workdir)
     lab = Lab(workdir, address=DEMO_ADDRESS)
     apache: LabApache | None = None
     database: tuple[LabMariaDB, Secret] | None = None
@@ -92,7 +115,7 @@ def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
             apache = start_apache(workdir / "apache", address=DEMO_ADDRESS,
                                   https_port=DEMO_WEB_PORT, site=plant_site(workdir / "site"))
         if with_database:
-            database = start_demo_shop(workdir / "mariadb", DEMO_DB_PORT)
+            database = start_demo_shop(workdir / "mariadb", db_port)
         plant_demo_statement(database[0] if database else None, DEMO_READER, workdir)
         if with_apache:
             tls = start_demo_tls(workdir / "tls", DEMO_ADDRESS)
@@ -102,6 +125,7 @@ def start_demo(workdir: Path = DEMO_DIR, *, ssh_port: int = DEMO_SSH_PORT,
         if apache is not None:
             apache.stop()
         lab.stop()
+        _release_workdir(workdir)
         raise
     if database is None:
         return DemoTarget(lab, sshd, apache, tls=tls)
