@@ -164,6 +164,21 @@ def classify(spec: FactSpec, out: str, err: str, rc: int | None, *, privileged: 
         return fact(FactStatus.ERROR, f"unexpected output: {exc}")
 
 
+def split_sections(stdout: bytes, stderr: bytes, marker: str, keys: Sequence[str]
+                   ) -> dict[str, tuple[bytes, bytes, int | None]]:
+    """The raw sections of ``keys``: (stdout, stderr, exit status) each, as the target sent
+    them (used to record a host; judging goes through :func:`split_output`)."""
+    raws = {key: _Raw([], []) for key in keys}
+    _split(stdout, marker, "out", raws)
+    _split(stderr, marker, "err", raws)
+
+    def text(lines: list[str]) -> bytes:
+        body = _strip_closing_newline(lines)
+        return (body + "\n").encode() if body else b""
+
+    return {key: (text(raw.out), text(raw.err), raw.rc) for key, raw in raws.items()}
+
+
 def split_output(stdout: bytes, stderr: bytes, marker: str, specs: Sequence[FactSpec], *,
                  privileged: bool, failure: str = "") -> dict[str, Fact]:
     """Split both streams into sections and classify each fact.

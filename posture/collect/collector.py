@@ -46,6 +46,8 @@ class CollectOptions:
     extra: Mapping[str, object] = field(default_factory=dict)
     interrupt: Interrupt | None = None  # SIGTERM: close sessions, visit no further host
     on_target: Callable[[str, str, HostFacts], None] | None = None  # (kind, name, facts)
+    # How a host's session is opened (tests: a recorded host, see posture.collect.replay).
+    session_factory: Callable[[Host], Session] | None = None
 
 
 def now_iso() -> str:
@@ -185,8 +187,9 @@ def collect_host(work: _HostWork, inventory: Inventory,
                          duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
     try:
-        session = open_session(host, trust_on_first_use=options.trust_on_first_use,
-                               environ=environ, allow_match_exec=options.allow_match_exec)
+        session = options.session_factory(host) if options.session_factory else open_session(
+            host, trust_on_first_use=options.trust_on_first_use, environ=environ,
+            allow_match_exec=options.allow_match_exec)
     except TransportError as exc:
         say(host.name, f"unreachable: {exc}")
         reason = str(exc)[:500]
