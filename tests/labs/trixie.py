@@ -29,7 +29,10 @@ from types import TracebackType
 from typing import Final
 
 from posture.labnet import NetLab, netlab_unavailable_reason, start_netlab
+from tests.labs.registry import reap_stale, register, unregister
 from tests.labs.rootfs import (
+    ROOTFS_MARKER,
+    WORK_MARKER,
     Chroot,
     RootfsError,
     ensure_rootfs,
@@ -153,6 +156,7 @@ class TrixieLab:
         """Kill the lab's namespaces and processes, then the network; idempotent."""
         self.chroot.stop()
         self.net.stop()
+        unregister(self.net.name)
 
     def __enter__(self) -> TrixieLab:
         return self
@@ -304,6 +308,7 @@ def start_trixie_lab(work: Path) -> TrixieLab:
         lower, build_seconds, _ = ensure_rootfs()
     except (RootfsError, subprocess.TimeoutExpired) as exc:
         raise TrixieLabError(str(exc)) from exc
+    reap_stale(ROOTFS_MARKER, WORK_MARKER)  # labs of sessions that died without teardown
     start = time.monotonic()
     work.mkdir(parents=True, exist_ok=True)
     net = start_netlab()
@@ -313,14 +318,15 @@ def start_trixie_lab(work: Path) -> TrixieLab:
         net.stop()
         raise
     client = work / "client"
-    client.mkdir(mode=0o700)
     key = client / "auditor_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "posture-lab2",
-                    "-f", str(key)], check=True, capture_output=True, timeout=60)
     lab = TrixieLab(net, chroot, key, client / "known_hosts", client / "pki" / "ca.pem",
                     db_password=secrets.token_urlsafe(18))
     lab.timings["rootfs"] = build_seconds
     try:
+        register(net.name, net.host_side, chroot.init_pid, chroot.work)
+        client.mkdir(mode=0o700)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "posture-lab2",
+                        "-f", str(key)], check=True, capture_output=True, timeout=60)
         pki = client / "pki"
         _pki(pki, {"shop": f"DNS:{SHOP_NAME},IP:{net.target}",
                    "legacy": f"DNS:legacy.lab2.test,IP:{net.target}",
