@@ -41,7 +41,8 @@ pytestmark = pytest.mark.integration
 Findings = dict[str, dict[str, Any]]
 _SCANS: dict[str, tuple[dict[str, str], Findings, float]] = {}
 _FAILED: dict[str, str] = {}
-MATCH_LOCATION = "/etc/ssh/sshd_config.d/50-hardening.conf:7"
+MATCH_LOCATION = "/etc/ssh/sshd_config.d/50-hardening.conf:7"  # Match Address <lab /24>
+MATCH_USER_LOCATION = "/etc/ssh/sshd_config.d/50-hardening.conf:11"  # Match User shopadmin
 
 
 def _required() -> bool:
@@ -126,8 +127,11 @@ def test_planted_sshd_match_block_is_in_effect(trixie: TrixieLab) -> None:
     assert "passwordauthentication yes" in inside.splitlines()
     outside = c.run("sshd", "-T", "-C", "user=auditor,host=x,addr=198.51.100.7")
     assert "passwordauthentication no" in outside.splitlines()
-    line = c.path(MATCH_LOCATION.split(":")[0]).read_text().splitlines()[6]
-    assert line.startswith("Match Address ")
+    admin = c.run("sshd", "-T", "-C", f"user={trixie.admin},host=x,addr=198.51.100.7")
+    assert "kbdinteractiveauthentication yes" in admin.splitlines()
+    assert "kbdinteractiveauthentication no" in outside.splitlines()
+    lines = c.path(MATCH_LOCATION.split(":")[0]).read_text().splitlines()
+    assert lines[6].startswith("Match Address ") and lines[10] == f"Match User {trixie.admin}"
 
 
 def test_planted_nginx_postgresql_ufw_and_noise(trixie: TrixieLab) -> None:
@@ -266,7 +270,8 @@ def test_match_block_enabling_passwords_fails_with_its_location(
     _, findings, _ = _scan("current", trixie, tmp_path_factory.mktemp("scan-current"))
     finding = findings["ssh.password_authentication@trixie"]
     assert finding["status"] == "fail", finding
-    assert MATCH_LOCATION in json.dumps(finding["evidence"]) + finding["summary"]
+    text = json.dumps(finding["evidence"]) + finding["summary"]
+    assert MATCH_LOCATION in text and MATCH_USER_LOCATION in text
     age = findings["accounts.password_age@trixie"]["evidence"]
     assert age.get("ssh_password_logins") != "no"
 

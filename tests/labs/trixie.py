@@ -5,7 +5,8 @@ IPC and UTS namespaces behind a veth pair (:mod:`posture.labnet`). Inside it run
 sshd, nginx and PostgreSQL 17, behind ufw. What it plants (see :data:`PLANTED`):
 
 - sshd: passwords off globally, turned back on by a ``Match Address`` block of a drop-in in
-  ``/etc/ssh/sshd_config.d`` for the lab network (the one the auditor connects from);
+  ``/etc/ssh/sshd_config.d`` for the lab network (the one the auditor connects from), and
+  keyboard-interactive (PAM: a password prompt) by a ``Match User shopadmin`` block;
 - nginx: a right vhost (443: TLS 1.2+, ``server_tokens off``, HSTS, ``/admin/`` with
   ``allow <auditor>; deny all;``, port 80 redirects) and a wrong one (8443/8080: TLS 1.0 and
   1.1 accepted, ``server_tokens on``, ``/admin/`` open to all, also over plain HTTP);
@@ -56,6 +57,10 @@ PermitRootLogin no
 # The office network still logs in with passwords.
 Match Address {network}
     PasswordAuthentication yes
+
+# The shop's admin answers a one-time prompt.
+Match User shopadmin
+    KbdInteractiveAuthentication yes
 """
 
 _NGINX_SHOP: Final = """\
