@@ -22,7 +22,10 @@ from posture.models import Fact, FactStatus
 
 SECTION_CAP = 1 << 20  # bytes of one section kept for parsing
 
+# The first printf ends whatever the login shell printed before the script ran (a .bashrc
+# that echoes a banner without a final newline): a begin marker must start its own line.
 _PRELUDE = """\
+printf '\\n'; printf '\\n' >&2
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL; umask 077
 if command -v timeout >/dev/null 2>&1; then T="timeout -k 2 {timeout}"; else T=""; fi
