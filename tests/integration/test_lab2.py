@@ -156,6 +156,23 @@ def test_planted_nginx_postgresql_ufw_and_noise(trixie: TrixieLab) -> None:
     assert noise.startswith(NOISE) and not noise.endswith("\n")
 
 
+def test_planted_postgresql_offers_tls_without_requiring_it(trixie: TrixieLab) -> None:
+    def as_reader(sslmode: str, sql: str, database: str = "shop_test") -> str:
+        conninfo = (f"host={trixie.address} port=5432 dbname={database} user=posture_ro "
+                    f"sslmode={sslmode}")
+        return trixie.chroot.run("psql", "-X", "-At", "-d", conninfo, "-c", sql, check=False,
+                                 env={"PGPASSWORD": trixie.db_password})
+
+    assert as_reader("require", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") \
+        .strip() == "t"
+    assert as_reader("disable", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") \
+        .strip() == "f"  # the host 0.0.0.0/0 rule admits a plain connection
+    assert as_reader("disable", "SELECT count(*) FROM customers").strip() == "8"
+    assert as_reader("disable", "SELECT count(*) FROM customers", "shop_prod").strip() == "40"
+    # The reader cannot see pg_hba_file_rules: posture must read pg_hba.conf another way.
+    assert as_reader("disable", "SELECT count(*) FROM pg_hba_file_rules") == ""
+
+
 # -- what posture judges today -------------------------------------------------------------------
 
 CURRENT_CLAIMS = {

@@ -123,14 +123,17 @@ class Chroot:
         target.chmod(mode)
 
     def run(self, *argv: str, stdin: str = "", timeout: float = 120.0, check: bool = True,
-            user: str | None = None) -> str:
-        """Run a program in the lab (its namespaces and root); stdout, or RootfsError."""
+            user: str | None = None, env: dict[str, str] | None = None) -> str:
+        """Run a program in the lab (its namespaces and root); stdout, or RootfsError.
+
+        The program gets a fixed environment plus ``env`` (secrets such as PGPASSWORD go
+        there, never into argv); nothing of the caller's environment leaks in."""
         inner = list(argv) if user is None else ["runuser", "-u", user, "--", *argv]
         cmd = ["nsenter", f"--target={self.init_pid}", "--mount", "--pid", "--net", "--ipc",
-               "--uts", "--root", "--wd=/", "--", "env", "-i", f"PATH={_PATH}", "LANG=C.UTF-8",
-               "HOME=/root", *inner]
+               "--uts", "--root", "--wd=/", "--", *inner]
+        environ = {"PATH": _PATH, "LANG": "C.UTF-8", "HOME": "/root", **(env or {})}
         done = subprocess.run(cmd, input=stdin.encode(), capture_output=True, timeout=timeout,
-                              check=False)
+                              check=False, env=environ)
         if check and done.returncode != 0:
             raise RootfsError(f"{argv[0]} failed in the lab ({done.returncode}): "
                               f"{done.stderr.decode(errors='replace').strip()[-1500:]}")
