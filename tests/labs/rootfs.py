@@ -4,7 +4,7 @@ The tree is built once by ``scripts/lab2_rootfs.sh`` (debootstrap) into a cache 
 never written to again: each run mounts it as the read-only lower layer of an overlay whose
 upper layer lives in the run's own work folder. Everything runs under one init process::
 
-    nsenter --net=/run/netns/NS unshare --pid --fork --mount --ipc --uts  sh init.sh
+    nsenter --net=/run/netns/NS unshare --pid --fork --kill-child --mount --ipc --uts sh init.sh
 
 ``init.sh`` mounts the overlay, ``/proc``, a minimal ``/dev``, ``/run`` and ``/tmp`` inside the
 private mount namespace and ``exec``\\ s ``chroot ROOT sh`` as PID 1 of the new PID namespace.
@@ -176,9 +176,10 @@ def start_chroot(lower: Path, work: Path, netns: str, *, limit: float = 30.0) ->
     (work / "init.sh").write_text(_INIT)
     log = (work / "init.log").open("wb")
     proc = subprocess.Popen(
-        ["nsenter", f"--net=/run/netns/{netns}", "unshare", "--pid", "--fork", "--mount",
-         "--ipc", "--uts", "--propagation", "private", "--", "sh", str(work / "init.sh"),
-         str(lower), str(work)],
+        # --kill-child: should unshare itself be killed, the lab's PID 1 goes with it.
+        ["nsenter", f"--net=/run/netns/{netns}", "unshare", "--pid", "--fork", "--kill-child",
+         "--mount", "--ipc", "--uts", "--propagation", "private", "--", "sh",
+         str(work / "init.sh"), str(lower), str(work)],
         stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     log.close()
     chroot = Chroot(work, netns, proc)
