@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Final
 
 from posture.labnet import NetLab, netlab_unavailable_reason, start_netlab
+from tests.labs import trixie_conf as conf
 from tests.labs.registry import reap_stale, register, unregister
 from tests.labs.rootfs import (
     ROOTFS_MARKER,
@@ -47,82 +48,6 @@ WRONG_HTTP: Final = 8080
 SHOP_NAME: Final = "shop.lab2.test"
 OLD_PASSWORD_DAYS: Final = 200
 NOISE: Final = "Welcome to shop-db-2, authorised use only. Load: 0.42"  # no final newline
-
-_SSHD_DROPIN: Final = """\
-# Hardening drop-in: no passwords, no root.
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-
-# The office network still logs in with passwords.
-Match Address {network}
-    PasswordAuthentication yes
-
-# The shop's admin answers a one-time prompt.
-Match User shopadmin
-    KbdInteractiveAuthentication yes
-"""
-
-_NGINX_SHOP: Final = """\
-server {{
-    listen 80 default_server;
-    server_name {name};
-    server_tokens off;
-    return 301 https://{name}$request_uri;
-}}
-server {{
-    listen 443 ssl default_server;
-    server_name {name};
-    server_tokens off;
-    ssl_certificate /etc/nginx/lab/shop.pem;
-    ssl_certificate_key /etc/nginx/lab/shop.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
-    ssl_prefer_server_ciphers on;
-    add_header Strict-Transport-Security "max-age=31536000" always;
-    root /var/www/shop;
-    location / {{ try_files $uri $uri/ =404; }}
-    location /admin/ {{
-        allow {allowed};
-        deny all;
-    }}
-}}
-"""
-
-_NGINX_LEGACY: Final = """\
-server {{
-    listen {http};
-    listen {https} ssl;
-    server_name legacy.lab2.test;
-    server_tokens on;
-    ssl_certificate /etc/nginx/lab/legacy.pem;
-    ssl_certificate_key /etc/nginx/lab/legacy.key;
-    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
-    ssl_ciphers ALL:@SECLEVEL=0;
-    root /var/www/legacy;
-    location /admin/ {{ try_files $uri $uri/ =404; }}
-}}
-"""
-
-_PG_CONF: Final = """\
-listen_addresses = '*'
-ssl = on
-ssl_cert_file = '/etc/postgresql/{v}/main/lab/server.pem'
-ssl_key_file = '/etc/postgresql/{v}/main/lab/server.key'
-"""
-
-_PG_HBA: Final = """\
-local   all             postgres                                peer
-local   all             all                                     peer
-host    all             all             127.0.0.1/32            scram-sha-256
-hostssl all             posture_ro      {allowed}/32           scram-sha-256
-host    all             all             0.0.0.0/0               scram-sha-256
-"""
-
-_PG_DATA: Final = """\
-CREATE TABLE customers (id int PRIMARY KEY, name text, email text, phone text, city text);
-"""
-
 
 class TrixieLabError(RuntimeError):
     """The trixie lab could not be built or started."""
@@ -229,7 +154,7 @@ def _sshd(lab: TrixieLab) -> None:
     c = lab.chroot
     c.run("sh", "-c", "rm -f /etc/ssh/ssh_host_*_key* && ssh-keygen -A")  # not the cached keys
     c.write("/etc/ssh/sshd_config.d/50-hardening.conf",
-            _SSHD_DROPIN.format(network=f"{lab.net.prefix}.0/24"))
+            conf.SSHD_DROPIN.format(network=f"{lab.net.prefix}.0/24"))
     c.run("mkdir", "-p", "-m", "0755", "/run/sshd")
     c.run("/usr/sbin/sshd", "-t")
     c.run("/usr/sbin/sshd")
@@ -249,9 +174,9 @@ def _nginx(lab: TrixieLab, pki: Path) -> None:
             c.write(f"/etc/nginx/lab/{stem}{ext}", (pki / f"{stem}{ext}").read_text(), mode=mode)
     c.path("/etc/nginx/sites-enabled/default").unlink(missing_ok=True)
     c.write("/etc/nginx/sites-enabled/shop.conf",
-            _NGINX_SHOP.format(name=SHOP_NAME, allowed=lab.net.allowed))
+            conf.NGINX_SHOP.format(name=SHOP_NAME, allowed=lab.net.allowed))
     c.write("/etc/nginx/sites-enabled/legacy.conf",
-            _NGINX_LEGACY.format(http=WRONG_HTTP, https=WRONG_HTTPS))
+            conf.NGINX_LEGACY.format(http=WRONG_HTTP, https=WRONG_HTTPS))
     for site in ("shop", "legacy"):
         c.write(f"/var/www/{site}/index.html", f"<!doctype html><title>{site}</title>\n")
         c.write(f"/var/www/{site}/admin/index.html", f"<!doctype html><title>{site} admin</title>\n")
@@ -268,8 +193,8 @@ def _postgresql(lab: TrixieLab, pki: Path) -> None:
     for ext, mode in ((".pem", 0o644), (".key", 0o600)):
         c.write(f"{etc}/lab/server{ext}", (pki / f"postgres{ext}").read_text(), mode=mode)
     c.run("chown", "-R", "postgres:postgres", f"{etc}/lab")
-    c.write(f"{etc}/conf.d/50-listen.conf", _PG_CONF.format(v=PG_VERSION))
-    c.write(f"{etc}/pg_hba.conf", _PG_HBA.format(allowed=lab.net.allowed), mode=0o640)
+    c.write(f"{etc}/conf.d/50-listen.conf", conf.PG_CONF.format(v=PG_VERSION))
+    c.write(f"{etc}/pg_hba.conf", conf.PG_HBA.format(allowed=lab.net.allowed), mode=0o640)
     c.run("chown", "postgres:postgres", f"{etc}/pg_hba.conf")
     c.run("install", "-d", "-o", "postgres", "-g", "postgres", "-m", "2775", "/run/postgresql")
     c.run("pg_ctlcluster", PG_VERSION, "main", "start", timeout=120)
@@ -280,12 +205,12 @@ def _postgresql(lab: TrixieLab, pki: Path) -> None:
              f"+31 6 {10000000 + i * 7919:08d}", ("Utrecht", "Zwolle", "Delft")[i % 3])
             for i in range(1, 41)]
     values = ",".join(f"({i},'{n}','{e}','{p}','{t}')" for i, n, e, p, t in rows)
-    lab.psql(_PG_DATA + f"INSERT INTO customers VALUES {values};", database="shop_prod")
+    lab.psql(conf.PG_DATA + f"INSERT INTO customers VALUES {values};", database="shop_prod")
     fake = [(1001 + i, f"Test Persoon {i}", f"test{i}@example.invalid", "+31 6 00000000",
              "Teststad") for i in range(5)]
     copied = [r for r in rows if r[0] in (3, 17, 29)]  # three production rows, copied as-is
     values = ",".join(f"({i},'{n}','{e}','{p}','{t}')" for i, n, e, p, t in fake + copied)
-    lab.psql(_PG_DATA + f"INSERT INTO customers VALUES {values};", database="shop_test")
+    lab.psql(conf.PG_DATA + f"INSERT INTO customers VALUES {values};", database="shop_test")
     for db in ("shop_prod", "shop_test"):
         lab.psql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO posture_ro;", database=db)
 
