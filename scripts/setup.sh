@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
       apache2 openssl python3-venv ca-certificates mariadb-server mariadb-client
-      vsftpd nftables iptables chromium testssl.sh)
+      vsftpd nftables iptables chromium testssl.sh debootstrap)
 
 need=()
 for p in "${PKGS[@]}"; do
@@ -38,4 +38,11 @@ if ! .venv/bin/python -c 'import posture, paramiko, pytest, jsonschema, importli
   # The gating tools (ruff, mypy, stubs, pytest, import-linter) at the pinned versions.
   .venv/bin/pip install -q --disable-pip-version-check -c scripts/constraints-tools.txt -e '.[test]'
   touch .venv/.installed
+fi
+
+# The second lab's Debian trixie root file system (cached; rebuilt only when its package list
+# changes). POSTURE_LAB2_ROOTFS=off skips it (the lab's tests then build it on first use).
+# A failed build does not stop the setup: the lab's tests retry it and, under CI, fail.
+if [ "$(id -u)" -eq 0 ] && [ "${POSTURE_LAB2_ROOTFS:-on}" != off ]; then
+  timeout 1200 bash scripts/lab2_rootfs.sh || echo "setup: the trixie lab root file system was not built" >&2
 fi
