@@ -1,7 +1,7 @@
 """The second lab: a Debian 13 (trixie) shop server of another shape than the first lab.
 
 A real trixie root file system (:mod:`tests.labs.rootfs`) runs in its own network, mount, PID,
-IPC and UTS namespaces behind a veth pair (:mod:`posture.labnet`). Inside it run trixie's own
+IPC and UTS namespaces behind a veth pair (:mod:`tests.labs.netns`). Inside it run trixie's own
 sshd, nginx and PostgreSQL 17, behind ufw. What it plants (see :data:`PLANTED`):
 
 - sshd: passwords off globally, turned back on by a ``Match Address`` block of a drop-in in
@@ -29,8 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
-from posture.labnet import NetLab, netlab_unavailable_reason, start_netlab
 from tests.labs import trixie_conf as conf
+from tests.labs.netns import NetLab, netlab_unavailable_reason, start_netlab
 from tests.labs.registry import reap_stale, register, unregister
 from tests.labs.rootfs import (
     ROOTFS_MARKER,

@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
-from posture.collect import parsers
 from posture.collect.batch import build_script, new_marker, split_output
-from posture.collect.catalog import FactSpec
+from posture.collect.facts import parsers
+from posture.collect.facts.registry import FactSpec
 from posture.models import FactStatus
 
 
