@@ -37,7 +37,8 @@ def summary(skeleton: Skeleton) -> str:
     explained = sum(1 for line in skeleton.ledger if not line.claims and line.rule)
     return (f"{len(skeleton.ledger)} sentences: {mapped} mapped to {len(skeleton.claims)} "
             f"claims ({', '.join(f'{t} {n}' for t, n in sorted(types.items()))}), "
-            f"{explained} not verifiable with a reason, {len(skeleton.unmatched)} unmatched")
+            f"{explained} not verifiable with a reason, {len(skeleton.needs_review)} need review, "
+            f"{len(skeleton.unmatched)} unmatched")
 
 
 def import_command(args: argparse.Namespace) -> int:
@@ -52,6 +53,11 @@ def import_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     print(f"posture: {summary(skeleton)}", file=sys.stderr)
+    for warning in skeleton.warnings:
+        print(f"posture: warning: {warning}", file=sys.stderr)
+    for line in skeleton.needs_review:
+        print(f"posture: review {line.sentence} (section {line.section}): {line.review}",
+              file=sys.stderr)
     for line in skeleton.unmatched:
         print(f"posture: review {line.sentence} (section {line.section}): no rule matched",
               file=sys.stderr)
