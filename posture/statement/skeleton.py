@@ -27,7 +27,9 @@ NO_RULE = "no rule matched this sentence; review it by hand and map it or explai
 STARTS_WORDS = 6
 TEXT_CHARS = 300  # the sentence text kept in the ledger and quoted in ``says``
 REVIEW = "speaks of {topics} but no rule took a promise from it; review it by hand"
-MISSING = "speaks of {topic} but states no {what}; review it by hand"
+MISSING = "speaks of {topic} but no {what} was found in it; review it by hand"
+_VALUE_NAMES = {"max_age_days": "period", "period_days": "period", "version": "version",
+                "min_length": "length", "allowed": "cookie category"}
 # What each claim type's ``expect`` accepts; other extracted values are kept as ``stated``.
 EXPECT_KEYS: dict[str, frozenset[str]] = {
     "attestation": frozenset({"period_days"}),
@@ -231,8 +233,8 @@ def build(sentences: Sequence[Sentence], rules: Sequence[Rule], lang: str) -> Sk
         if not topics:
             review = ""
         elif missing:
-            review = MISSING.format(topic=missing[0].type.replace("_", " "),
-                                    what=" or ".join(missing[0].needs).replace("_", " "))
+            what = " or ".join(_VALUE_NAMES.get(n, n.replace("_", " ")) for n in missing[0].needs)
+            review = MISSING.format(topic=missing[0].id.replace("-", " "), what=what)
         else:
             review = REVIEW.format(topics=", ".join(t.strip("*") for t in topics[:3]))
         rule_ids = ",".join(r.id for r, _ in match.claims) if ids else ""
