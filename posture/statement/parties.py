@@ -19,8 +19,8 @@ from checks.webdata import processors
 from posture.statement.versions import PRODUCTS
 
 _CLAUSE = re.compile(r"[;:]|,\s*(?:en|and|maar|but|dan|then|zodat|omdat|because|waardoor|"
-                     r"wanneer|when|so that)\b|\s(?:maar|but)\s|\s[\u2013\u2014-]\s",
-                     re.IGNORECASE)
+                     r"wanneer|when|so that|which|who|die|dat|zonder|without)\b|"
+                     r"\s(?:maar|but)\s|\s[\u2013\u2014-]\s", re.IGNORECASE)
 _NEGATION = {
     "nl": re.compile(r"\b(geen|niet|nooit|noch)\b", re.IGNORECASE),
     "en": re.compile(r"\b(no|not|never|nor|none)\b|n't\b", re.IGNORECASE),
@@ -31,9 +31,10 @@ _NAME = re.compile(r"(?<![\w.@/'-])((?:[A-Z][\w'&.-]*[\w]|[A-Z]|V\d+)(?:\s+(?:[A
 _BEFORE = {
     "nl": frozenset({"via", "door", "met", "bij", "van", "op", "naar", "en", "of", "aan", "wij",
                      "we", "gebruiken", "gebruik", "hostingpartij", "hostingpartner", "hoster",
-                     "provider", "partner", "dienst", "als"}),
+                     "provider", "partner", "dienst", "als", "geen", "noch"}),
     "en": frozenset({"via", "by", "with", "through", "in", "on", "at", "to", "and", "or",
-                     "from", "using", "use", "uses", "host", "provider", "partner", "like"}),
+                     "from", "using", "use", "uses", "host", "provider", "partner", "like", "no",
+                     "nor", "not"}),
 }
 # Words that are capitalised but name no company: places, authorities, standards, protocols.
 _NOT_PARTIES = frozenset([
@@ -47,23 +48,30 @@ _NOT_PARTIES = frozenset([
     "pci", "dss", "hds", "vog", "verklaring", "omtrent", "het", "gedrag", "autoriteit",
     "persoonsgegevens", "belastingdienst", "information", "commissioner's", "office",
     "commissioner", "https", "http", "ssl", "tls", "ssh", "sftp", "ftp", "vpn", "ip", "api",
-    "dns", "ddos", "qa", "ideal", "bancontact", "i", "we", "wij", "u", "you", "ik", "the", "de",
-    "het", "een", "a", "an", "our", "onze", "ons", "this", "deze", "dit"
+    "dns", "ddos", "qa", "ideal", "bancontact", "groningen", "friesland", "drenthe",
+    "overijssel", "flevoland", "gelderland", "noord-holland", "zuid-holland", "zeeland",
+    "noord-brabant", "brabant", "limburg", "holland", "randstad", "vlaanderen", "wallonië",
+    "northern", "i", "we", "wij", "u", "you", "ik", "the", "de", "het", "een", "a", "an", "our",
+    "onze", "ons", "this", "deze", "dit",
 ])
+# Words that show a sentence speaks of a service a third party provides.
 _CONTEXT = {
-    "nl": re.compile(r"betal\w*|bezorg\w*|verzend\w*|verstuur\w*|verzond\w*|vervoerder\w*|"
-                     r"pakket\w*|host\w*|nieuwsbrie\w*|e-?mail\w*|boekhoud\w*|factur\w*|"
-                     r"administratie|support|klantenservice|chat|beoordeling\w*|review\w*|"
-                     r"abonnement|verwerker\w*|partner\w*|leverancier\w*|retour\w*|"
-                     r"statistiek\w*|bezoek\w*|meten|certificaat|dienst\w*|provider\w*|delen|"
-                     r"werken (niet )?met|advert\w*|tracking\w*|pixel\w*",
-                     re.IGNORECASE),
-    "en": re.compile(r"pay\w*|deliver\w*|ship\w*|parcel\w*|courier\w*|host\w*|newsletter\w*|"
-                     r"e-?mail\w*|bookkeeping|accounts|accounting|support|chat|review\w*|"
-                     r"subscription\w*|processor\w*|partner\w*|provider\w*|fraud|loyalty|"
-                     r"analytics|finance|instal\w*|certificate\w*|service\w*|handled|managed|"
-                     r"shop runs|share|pass|work with|broker\w*|advertis\w*|retarget\w*|tracking|"
-                     r"pixel\w*", re.IGNORECASE),
+    "nl": re.compile(r"\b(?:"
+        r"betal\w*|betaal\w*|gebruik\w*|bezorg\w*|verzend\w*|verstuur\w*|verzond\w*|"
+        r"vervoerder\w*|pakket\w*|host\w*|nieuwsbrie\w*|e-?mail\w*|boekhoud\w*|"
+        r"factur\w*|administratie|support|klantenservice|chat|beoordeling\w*|review\w*|"
+        r"abonnement|verwerker\w*|partner\w*|leverancier\w*|retour\w*|statistiek\w*|"
+        r"bezoek\w*|meten|certificaat|dienst\w*|provider\w*|delen|werken (niet )?met|"
+        r"advert\w*|tracking\w*|pixel\w*"
+        r")\b", re.IGNORECASE),
+    "en": re.compile(r"\b(?:"
+        r"pay\w*|use[sd]?|using|deliver\w*|ship\w*|parcel\w*|courier\w*|host\w*|"
+        r"newsletter\w*|e-?mail\w*|bookkeeping|accounts|accounting|support|chat|"
+        r"review\w*|subscription\w*|processor\w*|partner\w*|provider\w*|fraud|loyalty|"
+        r"analytics|finance|instal\w*|certificate\w*|service\w*|handled|managed|"
+        r"shop runs|share|pass|work with|broker\w*|advertis\w*|retarget\w*|tracking|"
+        r"pixel\w*"
+        r")\b", re.IGNORECASE),
 }
 _SUFFIXES = re.compile(r"\s+(Special Delivery|Pixel|Insight Tag)$")
 
@@ -104,16 +112,21 @@ def _is_product(name: str) -> bool:
     return any(low == n or low.startswith(n + " ") for p in PRODUCTS for n in p.names)
 
 
-def _unknown(clause: str, lang: str, known: list[tuple[int, str, str]]) -> list[str]:
-    spans = [(pos, pos + len(text)) for pos, _, text in known]
-    names: list[str] = []
+def _unknown(clause: str, lang: str,
+             known: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
+    # "Google Ads", "Google Drive": a product of the broad "Google" is a party of its own.
+    spans = [(pos, pos + len(text)) for pos, ident, text in known
+             if not (ident == "google" and re.match(r"\s+[A-Z]", clause[pos + len(text):]))]
+    names: list[tuple[int, str]] = []
     for match in _NAME.finditer(clause):
         name = _SUFFIXES.sub("", match.group(1).rstrip(".'"))
         start = match.start()
         before = clause[:start].split()
         labelled = clause.startswith(LABEL) and start == len(LABEL)
-        if not labelled and (not before or (before[-1].lower().strip(",(") not in _BEFORE[lang]
-                             and not clause[:start].rstrip().endswith(","))):
+        after_service = bool(before) and bool(_CONTEXT[lang].fullmatch(before[-1].strip(",(")))
+        if not labelled and not after_service and (
+                not before or (before[-1].lower().strip(",(") not in _BEFORE[lang]
+                               and not clause[:start].rstrip().endswith(","))):
             continue
         if any(s <= start < e or start <= s < start + len(name) for s, e in spans):
             continue
@@ -124,7 +137,7 @@ def _unknown(clause: str, lang: str, known: list[tuple[int, str, str]]) -> list[
             continue
         if name.lower() in _table_names():
             continue
-        names.append(name)
+        names.append((start, name))
     return names
 
 
@@ -147,24 +160,48 @@ def clauses(sentence: str) -> list[str]:
     return out
 
 
+_SUBORDINATE = re.compile(r"\b(dat|die|wat|omdat|that|which|who|because)\b", re.IGNORECASE)
+_NEGATION_REACH = 6  # words between a name and a negation that closes its clause
+
+
+def _negates(clause: str, pos: int, name: str, lang: str) -> bool:
+    """Whether a negation in ``clause`` applies to the name at ``pos``."""
+    negation = _NEGATION[lang].search(clause)
+    if negation is None:
+        return False
+    if negation.start() < pos:
+        return True
+    between = clause[pos + len(name):negation.start()]
+    return len(between.split()) <= _NEGATION_REACH and not _SUBORDINATE.search(between)
+
+
 def find_parties(sentence: str, lang: str) -> Parties:
     """The parties ``sentence`` names, with negation scope applied per clause."""
     out = Parties()
     service = bool(_CONTEXT[lang].search(sentence))
     for clause in clauses(sentence):
-        negated = bool(_NEGATION[lang].search(clause))
+        negation = _NEGATION[lang].search(clause)
         known = _known(clause)
-        names = [i for _, i, _ in sorted(known)]
-        if service:
-            extra = _unknown(clause, lang, known)
-            out.unknown.extend(n for n in extra if n not in out.unknown)
-            names += extra
-        target = out.not_used if negated else out.used
-        target.extend(n for n in names if n not in target)
+        for pos, ident, text in sorted(known):
+            if ident == "google" and re.match(r"\s+[A-Z]", clause[pos + len(text):]):
+                continue  # "Google Ads": named in full below
+            target = out.not_used if negation else out.used
+            if ident not in target:
+                target.append(ident)
+        # A name the table does not know is "not used" when the negation comes first ("geen
+        # Klaviyo", "never pass your details to Experian") or closes its own short clause
+        # ("Google Ads en TikTok gebruiken wij niet"); in "X signs that they will not..." the
+        # negation belongs to another clause.
+        for pos, name in _unknown(clause, lang, known) if service else []:
+            if name not in out.unknown:
+                out.unknown.append(name)
+            target = out.not_used if _negates(clause, pos, name, lang) else out.used
+            if name not in target:
+                target.append(name)
     out.used = [n for n in out.used if n not in out.not_used]
     return out
 
 
 def slug(name: str) -> str:
     """How the benchmark compares party names: "Mythic Beasts" -> "mythic-beasts"."""
-    return re.sub(r"[\s']+", "-", name.strip().lower()).replace("--", "-").strip("-")
+    return re.sub(r"\s+", "-", name.strip().lower().replace("'", "")).strip("-")

@@ -195,13 +195,17 @@ def _drop_broad_google(claims: list[DraftClaim]) -> None:
 
 
 def _drop_own_name(claims: list[DraftClaim], sentences: Sequence[Sentence]) -> None:
-    """The organisation's own name is no third party: a name that opens two or more sentences
-    ("OptiCam verwerkt...", "Opticam maakt...") and that the party table does not know."""
+    """The organisation's own name is no third party: a name the party table does not know
+    that opens two or more sentences ("OptiCam verwerkt...", "Opticam maakt...") or stands in
+    the statement's title or first sentence ("Privacy Statement - Cartwheel Commerce")."""
     openers: dict[str, int] = {}
     for sentence in sentences:
         first = sentence.text.split()[0].lower().strip(",.:;") if sentence.text.split() else ""
         openers[first] = openers.get(first, 0) + 1
     own = {w for w, n in openers.items() if n >= 2}
+    if sentences:
+        opening = f"{sentences[0].heading} {sentences[0].text}"
+        own |= {w.lower().strip(",.:;") for w in opening.split() if w[:1].isupper()}
     for claim in claims:
         drop = {n for n in claim.review if n.split()[0].lower() in own}
         if not drop:
