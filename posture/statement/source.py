@@ -35,6 +35,7 @@ _HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "title"}
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 _MAIN = frozenset({"main", "article"})
+_INNER = frozenset({"header", "footer"})  # kept inside the main text
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "source", "track", "wbr"})
 
@@ -68,7 +69,9 @@ class _TextExtractor(HTMLParser):
             return
         if tag not in _VOID:
             role = (dict(attrs).get("role") or "").lower()
-            skips = (tag in _FURNITURE and not self._main) or role in _FURNITURE_ROLES
+            # A header inside the article holds its title: only the page's own is furniture.
+            skips = ((tag in _FURNITURE and not (self._main and tag in _INNER))
+                     or role in _FURNITURE_ROLES)
             main = tag in _MAIN or role == "main"
             self._stack.append((tag, skips, main))
             self._skip += skips
