@@ -128,7 +128,8 @@ class Skeleton:
         return [line for line in self.ledger if line.review]
 
 
-def _params(spec: ClaimSpec, sentence: Sentence, lang: str) -> list[dict[str, Any]]:
+def _params(spec: ClaimSpec, sentence: Sentence, lang: str,
+            own: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     base: dict[str, Any] = {k: (list(v) if isinstance(v, list) else v)
                             for k, v in spec.expect.items()}
     results = [base]
@@ -136,6 +137,7 @@ def _params(spec: ClaimSpec, sentence: Sentence, lang: str) -> list[dict[str, An
         found = EXTRACTORS[name](sentence.text, lang)
         if found:
             results = [{**r, **f} for r in results for f in found]
+    results = [_without_own(r, own) for r in results]
     return [r for r in results
             if all(any(k in r for k in need.split("|")) for need in spec.needs)]
 
@@ -164,10 +166,15 @@ def _merge(claims: list[DraftClaim], spec: ClaimSpec, params: dict[str, Any],
             for key, value in new.items():
                 if isinstance(value, list):
                     old = target.setdefault(key, [])
-                    old.extend(v for v in value if v not in old)
+                    seen = {str(v).lower() for v in old}
+                    for item in value:
+                        if str(item).lower() not in seen:
+                            old.append(item)
+                            seen.add(str(item).lower())
                 else:
                     target.setdefault(key, value)
-        claim.review.extend(n for n in review if n not in claim.review)
+        claim.review.extend(n for n in review if n.lower() not in
+                            {r.lower() for r in claim.review})
         if spec not in claim.specs:
             claim.specs.append(spec)
         return claim.id
@@ -194,10 +201,10 @@ def _drop_broad_google(claims: list[DraftClaim]) -> None:
             declared.remove("google")
 
 
-def _drop_own_name(claims: list[DraftClaim], sentences: Sequence[Sentence]) -> None:
-    """The organisation's own name is no third party: a name the party table does not know
-    that opens two or more sentences ("OptiCam verwerkt...", "Opticam maakt...") or stands in
-    the statement's title or first sentence ("Privacy Statement - Cartwheel Commerce")."""
+def own_names(sentences: Sequence[Sentence]) -> frozenset[str]:
+    """Words that name the organisation itself, which is no third party: those that open two
+    or more sentences ("OptiCam verwerkt...", "Opticam maakt...") and the capitalised words
+    of the statement's title and first sentence ("Privacy Statement - Cartwheel Commerce")."""
     openers: dict[str, int] = {}
     for sentence in sentences:
         first = sentence.text.split()[0].lower().strip(",.:;") if sentence.text.split() else ""
@@ -206,25 +213,31 @@ def _drop_own_name(claims: list[DraftClaim], sentences: Sequence[Sentence]) -> N
     if sentences:
         opening = f"{sentences[0].heading} {sentences[0].text}"
         own |= {w.lower().strip(",.:;") for w in opening.split() if w[:1].isupper()}
-    for claim in claims:
-        drop = {n for n in claim.review if n.split()[0].lower() in own}
-        if not drop:
-            continue
-        claim.review = [n for n in claim.review if n not in drop]
-        for key in ("declared", "not_used"):
-            if key in claim.expect:
-                claim.expect[key] = [n for n in claim.expect[key] if n not in drop]
+    return frozenset(own)
+
+
+def _without_own(params: dict[str, Any], own: frozenset[str]) -> dict[str, Any]:
+    """``params`` without the names of the organisation itself (only names the party table
+    does not know, listed under ``review``, are candidates)."""
+    drop = {n for n in params.get("review", []) if n.split()[0].lower() in own}
+    if not drop:
+        return params
+    out = {k: ([x for x in v if x not in drop] if isinstance(v, list) else v)
+           for k, v in params.items()}
+    return {k: v for k, v in out.items() if not (isinstance(v, list) and not v
+                                                 and k in ("declared", "not_used", "review"))}
 
 
 def build(sentences: Sequence[Sentence], rules: Sequence[Rule], lang: str) -> Skeleton:
     """Match every sentence and assemble the skeleton."""
     skeleton = Skeleton(lang)
+    own = own_names(sentences)
     for sentence in sentences:
         match = match_sentence(sentence, rules, lang)
         ids: list[str] = []
         missing: list[ClaimSpec] = []
         for _rule, spec in match.claims:
-            found = _params(spec, sentence, lang)
+            found = _params(spec, sentence, lang, own)
             if not found and spec.needs and not spec.quiet:
                 missing.append(spec)
             for params in found:
@@ -249,5 +262,4 @@ def build(sentences: Sequence[Sentence], rules: Sequence[Rule], lang: str) -> Sk
             starts(sentence, match), review,
             "" if match.private else bounded(sentence.text)))
     _drop_broad_google(skeleton.claims)
-    _drop_own_name(skeleton.claims, sentences)
     return skeleton
