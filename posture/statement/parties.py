@@ -23,7 +23,7 @@ _CLAUSE = re.compile(r"[;:]|,\s*(?:en|and|maar|but|dan|then|zodat|omdat|because|
                      r"\s(?:maar|but)\s|\s[\u2013\u2014-]\s", re.IGNORECASE)
 _NEGATION = {
     "nl": re.compile(r"\b(geen|niet|nooit|noch)\b", re.IGNORECASE),
-    "en": re.compile(r"\b(no|not|never|nor|none)\b|n't\b", re.IGNORECASE),
+    "en": re.compile(r"\b(no|not|never|neither|nor|none)\b|n't\b", re.IGNORECASE),
 }
 # A capitalised run of words ("Mythic Beasts", "Pay.nl", "Tawk.to", "V12 Retail Finance").
 _NAME = re.compile(r"(?<![\w.@/'-])((?:[A-Z][\w'&.-]*[\w]|[A-Z]|V\d+)(?:\s+(?:[A-Z][\w'&.-]*[\w]|"
@@ -58,7 +58,7 @@ _NOT_PARTIES = frozenset([
 _CONTEXT = {
     "nl": re.compile(r"\b(?:"
         r"betal\w*|betaal\w*|gebruik\w*|bezorg\w*|verzend\w*|verstuur\w*|verzond\w*|"
-        r"vervoerder\w*|pakket\w*|host\w*|nieuwsbrie\w*|e-?mail\w*|boekhoud\w*|"
+        r"vervoerder\w*|pakket\w*|host\w*|gehost|nieuwsbrie\w*|e-?mail\w*|boekhoud\w*|"
         r"factur\w*|administratie|support|klantenservice|chat|beoordeling\w*|review\w*|"
         r"abonnement|verwerker\w*|partner\w*|leverancier\w*|retour\w*|statistiek\w*|"
         r"bezoek\w*|meten|certificaat|dienst\w*|provider\w*|delen|werken (niet )?met|"

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from posture.inventory import load_inventory
 from posture.statement.command import import_statement
 from posture.statement.parties import slug
+from posture.statement.render import render_skeleton
 from posture.statement.review import security_words
 from posture.statement.rules import builtin_rules
 
@@ -93,3 +95,16 @@ def test_navigation_and_footer_are_not_sentences() -> None:
     assert "Winkelwagen" not in texts and "Gratis verzending" not in texts
     assert "KvK 12345678" not in texts and "Alle prijzen" not in texts
     assert "inzage, correctie en verwijdering" in texts
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["file"] for e in ENTRIES])
+def test_corpus_skeletons_load_once_filled(entry: dict[str, Any], tmp_path: Path) -> None:
+    skeleton = import_statement(CORPUS / entry["file"], entry["lang"])
+    text = render_skeleton(skeleton)
+    filled = (text.replace("url: FILL_IN", "url: https://shop.example/")
+              .replace("address: FILL_IN", "address: 127.0.0.1").replace("FILL_IN", "shop"))
+    (tmp_path / "inv.yml").write_text(filled, encoding="utf-8")
+    inventory = load_inventory(tmp_path / "inv.yml")
+    assert len(inventory.ledger) == len(skeleton.ledger)
+    assert sum(bool(e.needs_review) for e in inventory.ledger) == len(skeleton.needs_review)
+    assert all(e.text or not e.starts for e in inventory.ledger)
