@@ -7,7 +7,8 @@ item (each declared party, each party said not to be used); cookie categories as
 
     python scripts/statement_bench.py [--verbose] [--part tuning|heldout|all]
 
-Prints one line per file, then the tuning part, the held-out part and the whole corpus.
+Prints one line per file, then the tuning part, each batch of the held-out part (batch 2 was
+written after the rules were done), the held-out part and the whole corpus.
 """
 
 from __future__ import annotations
@@ -131,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("tuning", "heldout", "all"), default="all")
     args = parser.parse_args(argv)
     results: dict[str, tuple[bool, Score]] = {}
+    batches: dict[int, list[Score]] = {}
     for entry in entries(args.part):
         score = score_file(entry)
         results[entry["file"]] = (bool(entry.get("heldout")), score)
+        if entry.get("heldout"):
+            batches.setdefault(int(entry.get("batch", 1)), []).append(score)
         mark = " (held out)" if entry.get("heldout") else ""
         print(f"{entry['file']:<36} recall {score.recall:.2f} ({score.found}/{score.expected})"
               f"  precision {score.precision:.2f} ({score.found}/{score.produced}){mark}")
@@ -142,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    missed {atom}")
             for atom in score.wrong:
                 print(f"    extra  {atom}")
-    for name, members in (("tuning", [s for h, s in results.values() if not h]),
-                          ("held-out", [s for h, s in results.values() if h]),
-                          ("overall", [s for _, s in results.values()])):
+    parts = [("tuning", [s for h, s in results.values() if not h]),
+             *((f"held-out batch {n}", batches[n]) for n in sorted(batches) if len(batches) > 1),
+             ("held-out", [s for h, s in results.values() if h]),
+             ("overall", [s for _, s in results.values()])]
+    for name, members in parts:
         if members:
             part = total(members)
-            print(f"{name:<9} recall {part.recall:.3f} ({part.found}/{part.expected})"
+            print(f"{name:<18} recall {part.recall:.3f} ({part.found}/{part.expected})"
                   f"  precision {part.precision:.3f} ({part.found}/{part.produced})")
     return 0
 

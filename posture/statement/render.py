@@ -23,6 +23,8 @@ _HEADER = """\
 def _targets(claims: list[DraftClaim]) -> dict[str, list[dict[str, Any]]]:
     used = {kind: {n for c in claims for n in SCOPES.get(c.type, {}).get(kind, [])}
             for kind in ("hosts", "endpoints", "databases")}
+    if any(c.type == "test_data_fictitious" for c in claims):
+        used["databases"].add("shop-prod")  # compare_with names it
     out: dict[str, list[dict[str, Any]]] = {}
     if used["hosts"] or used["databases"]:
         out["hosts"] = [{"name": "shop-server", "address": PLACEHOLDER, "roles": ["web", "db"]}]
