@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import lru_cache
 
 import simplemma
 
@@ -38,7 +38,7 @@ class Words:
         return any(self.has(w) for w in group)
 
 
-@cache
+@lru_cache(maxsize=4096)  # a statement's sentences, each looked at by many rules
 def words(text: str, lang: str) -> Words:
     """Tokens and lemmas of ``text`` (hyphenated words are also split: "IP-adressen")."""
     tokens: list[str] = []

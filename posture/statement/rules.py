@@ -37,7 +37,11 @@ class RulesError(PostureError):
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """What a claim rule produces."""
+    """What a claim rule produces.
+
+    ``says``/``says_default`` are accepted for older rule files and ignored: a claim's ``says``
+    quotes its sentence in the statement's own language (see :mod:`~posture.statement.skeleton`).
+    """
 
     type: str
     id: str

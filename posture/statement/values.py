@@ -10,7 +10,7 @@ count with a unit ("5 jaar", "every 8 weeks") or a frequency word ("per kwartaal
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import lru_cache
 
 from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
@@ -61,7 +61,7 @@ _PER = {"jaar": YEAR, "year": YEAR, "maand": MONTH, "month": MONTH, "week": WEEK
 _HALF = {"nl": r"\b(een|één) half (jaar)\b", "en": r"\b(half a year|a half year|six-month)\b"}
 
 
-@cache
+@lru_cache(maxsize=4096)
 def digits(text: str, lang: str) -> str:
     """``text`` with number words as digits ("vijf jaar" -> "5 jaar")."""
     try:
