@@ -107,11 +107,6 @@ def _processors(sentence: str, lang: str) -> list[Params]:
     return [found] if found else []
 
 
-def named_processors(sentence: str, lang: str = "nl") -> list[str]:
-    """Ids (or names) of the third parties the sentence says are used."""
-    return find_parties(sentence, lang).used
-
-
 EXTRACTORS: Mapping[str, Extractor] = {
     "period": _period,
     "attested_period": _attested_period,
