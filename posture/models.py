@@ -211,6 +211,7 @@ class LedgerVerdict(StrEnum):
     INCONCLUSIVE = "inconclusive"
     ATTESTED = "attested"  # holds on evidence the organisation supplied, not on observation
     NOT_VERIFIABLE_REMOTELY = "not_verifiable_remotely"
+    NEEDS_REVIEW = "needs_review"  # speaks of security, but no claim was taken from it
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ class LedgerRow:
     claims: tuple[str, ...] = ()
     reason: str = ""  # why not verifiable remotely, or what kept it inconclusive
     starts: str = ""
+    text: str = ""  # the sentence itself (bounded), when the import kept it
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ from pathlib import Path
 
 from posture.cli.output import write_private
 from posture.errors import UsageError
+from posture.statement.language import detect_language
 from posture.statement.render import render_skeleton
 from posture.statement.rules import RulesError, builtin_rules, parse_rules
 from posture.statement.segment import segment
 from posture.statement.skeleton import Skeleton, build
 from posture.statement.source import read_statement
+
+_NAMES = {"nl": "Dutch", "en": "English"}
 
 
 def import_statement(path: str | Path, lang: str, rules_file: str | None = None) -> Skeleton:
@@ -27,7 +30,14 @@ def import_statement(path: str | Path, lang: str, rules_file: str | None = None)
             raise UsageError(f"--rules {rules_file}: {exc}") from None
     else:
         rules = builtin_rules(lang)
-    return build(segment(read_statement(path)), rules, lang)
+    text = read_statement(path)
+    skeleton = build(segment(text), rules, lang)
+    found = detect_language(text)
+    if found is not None and found != lang:
+        skeleton.warnings.append(
+            f"the statement reads as {_NAMES.get(found, found)}, not {_NAMES.get(lang, lang)}: "
+            f"import it with --lang {found} (with --lang {lang} most promises are missed)")
+    return skeleton
 
 
 def summary(skeleton: Skeleton) -> str:
@@ -37,7 +47,8 @@ def summary(skeleton: Skeleton) -> str:
     explained = sum(1 for line in skeleton.ledger if not line.claims and line.rule)
     return (f"{len(skeleton.ledger)} sentences: {mapped} mapped to {len(skeleton.claims)} "
             f"claims ({', '.join(f'{t} {n}' for t, n in sorted(types.items()))}), "
-            f"{explained} not verifiable with a reason, {len(skeleton.unmatched)} unmatched")
+            f"{explained} not verifiable with a reason, {len(skeleton.needs_review)} need review, "
+            f"{len(skeleton.unmatched)} unmatched")
 
 
 def import_command(args: argparse.Namespace) -> int:
@@ -52,6 +63,11 @@ def import_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     print(f"posture: {summary(skeleton)}", file=sys.stderr)
+    for warning in skeleton.warnings:
+        print(f"posture: warning: {warning}", file=sys.stderr)
+    for line in skeleton.needs_review:
+        print(f"posture: review {line.sentence} (section {line.section}): {line.review}",
+              file=sys.stderr)
     for line in skeleton.unmatched:
         print(f"posture: review {line.sentence} (section {line.section}): no rule matched",
               file=sys.stderr)

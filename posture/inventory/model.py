@@ -124,6 +124,8 @@ class LedgerEntry:
     claims: tuple[str, ...] = ()
     not_verifiable: str = ""
     starts: str = ""
+    needs_review: str = ""  # a sentence about security the importer took no promise from
+    text: str = ""  # the sentence itself (bounded), when the import kept it
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ LEDGER_FIELDS = {
     "section": Field(value(v.text)),
     "claims": Field(list_of(value(v.claim_id))),
     "not_verifiable": Field(value(v.paragraph)),
+    "needs_review": Field(value(v.paragraph)),
     "starts": Field(value(v.text)),
+    "text": Field(value(v.paragraph)),
 }
 
 
@@ -64,7 +66,8 @@ def ledger_entry(rec: Mapping[str, Any]) -> LedgerEntry:
     return LedgerEntry(sentence=rec["sentence"], section=rec.get("section", ""),
                        claims=tuple(rec.get("claims", ())),
                        not_verifiable=rec.get("not_verifiable", ""),
-                       starts=rec.get("starts", ""))
+                       starts=rec.get("starts", ""),
+                       needs_review=rec.get("needs_review", ""), text=rec.get("text", ""))
 
 
 def check_ledger(doc: Rec, ctx: Ctx) -> None:
@@ -79,8 +82,9 @@ def check_ledger(doc: Rec, ctx: Ctx) -> None:
             where.bad(entry.line_of("sentence"), f"duplicate sentence '{sentence}'")
         seen.add(sentence)
         claims = entry.get("claims", [])
-        if bool(claims) == ("not_verifiable" in entry):
-            where.bad(entry.line, "give either claims or not_verifiable (the reason)")
+        if [bool(claims), "not_verifiable" in entry, "needs_review" in entry].count(True) != 1:
+            where.bad(entry.line, "give exactly one of claims, not_verifiable (the reason) or "
+                                  "needs_review (why a person must look at it)")
         for claim in claims:
             if claim not in claim_ids:
                 close = nearest(claim, [c for c in claim_ids if isinstance(c, str)])

@@ -22,7 +22,8 @@ def _row_for_claims(entry: LedgerEntry, results: Sequence[ClaimResult],
     claims = entry.claims
     if missing:
         return LedgerRow(entry.sentence, entry.section, LedgerVerdict.INCONCLUSIVE, claims,
-                         f"not judged in this run: {', '.join(missing)}", entry.starts)
+                         f"not judged in this run: {', '.join(missing)}", entry.starts,
+                         entry.text)
     verdicts = {r.verdict for r in results}
     if Verdict.CONTRADICTED in verdicts:
         verdict, reason = LedgerVerdict.CONTRADICTED, ""
@@ -33,7 +34,8 @@ def _row_for_claims(entry: LedgerEntry, results: Sequence[ClaimResult],
         verdict, reason = LedgerVerdict.ATTESTED, ""
     else:
         verdict, reason = LedgerVerdict.VERIFIED, ""
-    return LedgerRow(entry.sentence, entry.section, verdict, claims, reason, entry.starts)
+    return LedgerRow(entry.sentence, entry.section, verdict, claims, reason, entry.starts,
+                     entry.text)
 
 
 def judge_ledger(entries: Iterable[LedgerEntry],
@@ -43,9 +45,11 @@ def judge_ledger(entries: Iterable[LedgerEntry],
     rows = []
     for entry in entries:
         if not entry.claims:
-            rows.append(LedgerRow(entry.sentence, entry.section,
-                                  LedgerVerdict.NOT_VERIFIABLE_REMOTELY, (),
-                                  entry.not_verifiable, entry.starts))
+            verdict = (LedgerVerdict.NEEDS_REVIEW if entry.needs_review
+                       else LedgerVerdict.NOT_VERIFIABLE_REMOTELY)
+            rows.append(LedgerRow(entry.sentence, entry.section, verdict, (),
+                                  entry.needs_review or entry.not_verifiable, entry.starts,
+                                  entry.text))
             continue
         results = [judged[c] for c in entry.claims if c in judged]
         missing = [c for c in entry.claims if c not in judged]

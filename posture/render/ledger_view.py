@@ -15,6 +15,7 @@ _CSS = {
     LedgerVerdict.CONTRADICTED: "contradicted",
     LedgerVerdict.INCONCLUSIVE: "inconclusive",
     LedgerVerdict.NOT_VERIFIABLE_REMOTELY: "not_verifiable",
+    LedgerVerdict.NEEDS_REVIEW: "inconclusive",
 }
 
 
@@ -29,5 +30,6 @@ def ledger_view(result: ScanResult, claim_anchors: dict[str, str]) -> dict[str, 
                    for c in r.claims],
         "reason": safe_text(r.reason, 600),
         "starts": safe_text(r.starts, 200),
+        "text": safe_text(r.text, 400),
     } for r in result.ledger]
     return {"rows": rows, "counts": ledger_counts(result.ledger)}

@@ -23,6 +23,8 @@ _HEADER = """\
 def _targets(claims: list[DraftClaim]) -> dict[str, list[dict[str, Any]]]:
     used = {kind: {n for c in claims for n in SCOPES.get(c.type, {}).get(kind, [])}
             for kind in ("hosts", "endpoints", "databases")}
+    if any(c.type == "test_data_fictitious" for c in claims):
+        used["databases"].add("shop-prod")  # compare_with names it
     out: dict[str, list[dict[str, Any]]] = {}
     if used["hosts"] or used["databases"]:
         out["hosts"] = [{"name": "shop-server", "address": PLACEHOLDER, "roles": ["web", "db"]}]
@@ -55,11 +57,29 @@ def _ledger(line: LedgerLine) -> dict[str, Any]:
     out: dict[str, Any] = {"sentence": line.sentence, "section": line.section}
     if line.claims:
         out["claims"] = list(line.claims)
+    elif line.review:
+        out["needs_review"] = line.review
     else:
         out["not_verifiable"] = line.reason
     if line.starts:
         out["starts"] = line.starts
+    if line.text:
+        out["text"] = line.text
     return out
+
+
+def _review_note(skeleton: Skeleton) -> str:
+    """Comment lines naming what the owner must look at before anything else."""
+    names = sorted({n for c in skeleton.claims for n in c.review})
+    lines = []
+    if names:
+        lines.append("# Parties posture's table does not know (kept as written in `declared`; "
+                     "check them): " + ", ".join(names).replace("\n", " ")[:500])
+    if skeleton.needs_review:
+        lines.append(f"# {len(skeleton.needs_review)} sentences speak of security but gave no "
+                     "claim: see `needs_review` in the ledger.")
+    lines.extend(f"# warning: {w}" for w in skeleton.warnings)
+    return "".join(line + "\n" for line in lines)
 
 
 def skeleton_document(skeleton: Skeleton, *, title: str = "") -> dict[str, Any]:
@@ -80,4 +100,4 @@ def render_skeleton(skeleton: Skeleton, *, title: str = "") -> str:
     """The skeleton as commented YAML text."""
     body = yaml.safe_dump(skeleton_document(skeleton, title=title), sort_keys=False,
                           allow_unicode=True, width=100, default_flow_style=None)
-    return _HEADER.format(placeholder=PLACEHOLDER) + body
+    return _HEADER.format(placeholder=PLACEHOLDER) + _review_note(skeleton) + body

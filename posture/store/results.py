@@ -327,7 +327,8 @@ def _items(
 def row_to_jsonable(row: LedgerRow) -> dict[str, Any]:
     """One entry of ``ledger`` in ``report.json``."""
     return {"sentence": row.sentence, "section": row.section, "verdict": row.verdict.value,
-            "claims": list(row.claims), "reason": row.reason, "starts": row.starts}
+            "claims": list(row.claims), "reason": row.reason, "starts": row.starts,
+            "text": row.text}
 
 
 def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:
@@ -337,4 +338,5 @@ def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:
         raise TypeError("claims: expected a list of strings")
     return LedgerRow(str(item["sentence"]), str(item.get("section", "")),
                      LedgerVerdict(item["verdict"]), tuple(claims),
-                     str(item.get("reason", "")), str(item.get("starts", "")))
+                     str(item.get("reason", "")), str(item.get("starts", "")),
+                     str(item.get("text", "")))
