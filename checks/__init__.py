@@ -33,23 +33,7 @@ from posture.models import CLAIM_TYPES as ALL_CLAIM_TYPES
 CLAIM_TYPES: tuple[str, ...] = ALL_CLAIM_TYPES
 """Every claim type: the contract's (v1) first, then the statement ones."""
 
-IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = (
-    "os_version",
-    "apache_version",
-    "password_rotation",
-    "encrypted_admin_channels",
-    "test_data_fictitious",
-    "tls_all_links",
-    "ip_allowlist",
-    "cookies_functional_only",
-    "third_parties_declared",
-    "retention",
-    "no_card_data_stored",
-    "newsletter_opt_in",
-    "application_version",
-    "attestation",
-)
-"""Claim types that at least one check in the catalogue serves today."""
+
 
 CATALOGUE: tuple[Check, ...] = (
     os_release.VERSION_MATCHES,
@@ -88,6 +72,10 @@ CATALOGUE: tuple[Check, ...] = (
     allowlist.ADMIN,
     allowlist.UNDECLARED,
 )
+
+IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = tuple(
+    t for t in CLAIM_TYPES if any(t in check.meta.claim_types for check in CATALOGUE))
+"""Claim types that at least one check in the catalogue serves (derived, never copied)."""
 """Every check, in the order reports list them."""
 
 ALL_NEEDS: frozenset[str] = frozenset(key for check in CATALOGUE for key in check.meta.needs)
