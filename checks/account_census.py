@@ -9,26 +9,24 @@ oldest one is, and an offender count past the kept rows is reported as "at least
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from checks.base import CheckContext, Outcome, capped
+from checks.base import CheckContext, Outcome, capped, shaped
+from posture.collect.facts.accounts import PasswordSummary
 from posture.models import JSON, Severity, Status
 
 SUMMARY = "accounts.password_summary"
 """The fact key of the target-side summary."""
 
 
-def usable(ctx: CheckContext) -> Mapping[str, Any] | None:
+def usable(ctx: CheckContext) -> PasswordSummary | None:
     """The summary when it can stand for the whole claim: gathered, well formed, and the
     claim's scope is every account (a narrower scope needs the per-account facts)."""
-    fact = ctx.fact(SUMMARY)
-    patterns = ctx.params.get("accounts", ["*"])
-    if not fact.ok or not isinstance(fact.value, dict) or patterns != ["*"]:
+    if ctx.params.get("accounts", ["*"]) != ["*"]:
         return None
-    return fact.value
+    return shaped(ctx, SUMMARY, PasswordSummary)
 
 
-def _base_evidence(value: Mapping[str, Any]) -> dict[str, JSON]:
+def _base_evidence(value: PasswordSummary) -> dict[str, JSON]:
     return {"judged": value["judged"], "accounts": value["accounts"],
             "accounts_without_login_shell": value["no_login_shell"],
             "not_judged_by_reason": dict(value["blocked"]),
@@ -39,7 +37,7 @@ def _at_least(count: int, kept: int, keep: int) -> str:
     return f"at least {count}" if kept >= keep else str(count)
 
 
-def password_age(value: Mapping[str, Any], today: int, max_age: int,
+def password_age(value: PasswordSummary, today: int, max_age: int,
                  context: Mapping[str, JSON]) -> Outcome:
     """``accounts.password_age`` from the summary; ``today`` is the scan day."""
     oldest = [(today - row["last_change"], row["name"]) for row in value["oldest"]]
@@ -74,7 +72,7 @@ def password_age(value: Mapping[str, Any], today: int, max_age: int,
                    f"within {max_age} days (oldest: {oldest[0][0]} days).", evidence)
 
 
-def over_limit(value: Mapping[str, Any], max_age: int) -> tuple[list[dict[str, JSON]], str]:
+def over_limit(value: PasswordSummary, max_age: int) -> tuple[list[dict[str, JSON]], str]:
     """Accounts whose maximum age is longer than ``max_age`` (or unset/negative), and their
     count ("at least N" when every kept row is one)."""
     rows = [{"account": r["name"], "max_days": r["max_days"]} for r in value["longest_max"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from posture.models import JSON, Fact, FactStatus, Severity, Status
 
@@ -18,6 +18,8 @@ TARGET_KINDS = ("host", "endpoint", "database", "document")
 """What a check judges: a host (facts over SSH and probes of it), an endpoint (TLS/HTTP from
 the auditor), a database (a session through an SSH tunnel) or a document (the evidence file
 an attestation claim names: the claim is its own target)."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,17 @@ class Check:
 
     meta: CheckMeta
     evaluate: Evaluate
+
+
+def shaped(ctx: CheckContext, key: str, shape: type[T]) -> T | None:
+    """The value of fact ``key`` as its family's typed shape (a ``TypedDict`` declared beside
+    the parser in ``posture.collect.facts``), or None when the fact is not ``ok``.
+
+    The parser guarantees the shape; a hand-edited facts file that breaks it makes the check
+    raise, which the engine turns into an ``error`` finding, never a pass.
+    """
+    fact = ctx.fact(key)
+    return cast(T, fact.value) if fact.ok and isinstance(fact.value, dict) else None
 
 
 def missing(ctx: CheckContext, *keys: str) -> Outcome | None:
