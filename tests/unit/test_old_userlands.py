@@ -1,0 +1,357 @@
+"""Old userlands (Ubuntu 12.04: iproute2 3.1, iptables 1.4.12, no nft, OpenSSH 5.9p1,
+Apache 2.2, sudo 1.8.3, dash) on recorded outputs: every parser and fallback reads them or
+says it cannot, and nothing that cannot be read is judged a pass.
+
+The recordings are in ``tests/data/old`` (see its README for where each format comes from).
+Snippets run for real under ``dash`` with the old tools stood in by scripts that print the
+recordings, so a fallback in the shell is exercised as the target would run it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from facts_samples import absent, context, ok, parsed
+
+from checks import allowlist, apache, os_release, services, ssh
+from checks.allowlist_apache import admin_layer
+from checks.allowlist_layers import Firewall, firewall, firewall_layer
+from checks.ipranges import IpSet
+from posture.collect import batch
+from posture.collect import sudo as sudo_mod
+from posture.collect.catalog import BY_KEY, CATALOG
+from posture.collect.parsers import ParseError
+from posture.collect.parsers_net import parse_apache_access, parse_iptables
+from posture.models import Fact, FactStatus, Status
+
+OLD = Path(__file__).resolve().parents[1] / "data" / "old"
+DASH = shutil.which("dash")
+needs_dash = pytest.mark.skipif(DASH is None, reason="dash is not installed")
+
+
+def _read(name: str) -> str:
+    return (OLD / name).read_text(encoding="utf-8")
+
+
+def _fake_tools(folder: Path, tools: dict[str, str]) -> Path:
+    """Scripts standing in for old tools: ``{name: sh body}``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in tools.items():
+        path = folder / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return folder
+
+
+def _run_snippet(key: str, fake: Path, system: str = ":/usr/bin:/bin") -> Fact:
+    """Run the catalogue snippet of ``key`` under dash, fake tools first on PATH, and
+    classify its output as the batch does. /usr/sbin and /sbin are left out of PATH, so
+    this machine's own nft, iptables and sshd cannot answer."""
+    assert DASH is not None
+    env = {"PATH": f"{fake}{system}", "LC_ALL": "C", "HOME": str(fake)}
+    done = subprocess.run([DASH, "-c", BY_KEY[key].snippet], env=env, capture_output=True,
+                          timeout=30, check=False, stdin=subprocess.DEVNULL)
+    return batch.classify(BY_KEY[key], done.stdout.decode(), done.stderr.decode(),
+                          done.returncode, privileged=True)
+
+
+def _cat(name: str) -> str:
+    return f"cat '{OLD / name}'"
+
+
+# --- dash ------------------------------------------------------------------------------------
+
+
+@needs_dash
+@pytest.mark.parametrize("spec", CATALOG, ids=[s.key for s in CATALOG])
+def test_every_snippet_is_valid_dash(spec: Any) -> None:
+    assert DASH is not None
+    done = subprocess.run([DASH, "-n", "-c", spec.snippet], capture_output=True, timeout=10,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+@needs_dash
+def test_the_whole_batch_script_is_valid_dash() -> None:
+    assert DASH is not None
+    script = batch.build_script(CATALOG, batch.new_marker(), 10)
+    done = subprocess.run([DASH, "-n"], input=script, capture_output=True, timeout=10,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+# --- Ubuntu 12.04 identity -------------------------------------------------------------------
+
+
+def _u1204() -> list[Fact]:
+    return [parsed("os.release", _read("ubuntu-12.04/os-release")),
+            parsed("os.lsb", _read("ubuntu-12.04/lsb_release-a.txt")),
+            parsed("os.version_files",
+                   f"/etc/debian_version\t{_read('ubuntu-12.04/debian_version').strip()}\n")]
+
+
+def test_ubuntu_1204_release_files_are_read() -> None:
+    release = BY_KEY["os.release"].parse(_read("ubuntu-12.04/os-release"))
+    assert isinstance(release, dict)
+    assert (release["ID"], release["VERSION_ID"]) == ("ubuntu", "12.04")
+    # /etc/lsb-release has the same KEY=value shape; the os-release parser refuses it
+    # rather than guess an identity (it names neither ID nor NAME)
+    with pytest.raises(ParseError):
+        BY_KEY["os.release"].parse(_read("ubuntu-12.04/lsb-release"))
+    lsb = BY_KEY["os.lsb"].parse(_read("ubuntu-12.04/lsb_release-a.txt"))
+    assert lsb == {"distributor_id": "Ubuntu", "description": "Ubuntu 12.04.4 LTS",
+                   "release": "12.04", "codename": "precise"}
+
+
+def test_ubuntu_1204_is_identified_and_failed_as_end_of_life() -> None:
+    facts = _u1204()
+    claim = {"distribution": "ubuntu", "version": "12.04.4"}
+    assert os_release.VERSION_MATCHES.evaluate(context(facts, claim)).status is Status.PASS
+    outcome = os_release.EOL_ACTUAL.evaluate(context(facts, claim))
+    assert outcome.status is Status.FAIL
+    assert "Ubuntu 12.04, which has been unsupported since 2017-04-28 (distro-info-data: " \
+           "eol-server)" in outcome.summary
+
+
+def test_lsb_release_alone_still_identifies_the_host() -> None:
+    facts = [absent("os.release"), *_u1204()[1:]]
+    outcome = os_release.EOL_ACTUAL.evaluate(context(facts))
+    assert outcome.status is Status.FAIL and "Ubuntu 12.04" in outcome.summary
+
+
+# --- iproute2 3.1 ss -------------------------------------------------------------------------
+
+
+def test_ss_31_header_and_columns() -> None:
+    sockets = BY_KEY["net.listening"].parse(_read("iproute2-3.1/ss-tlnp.txt"))
+    assert sockets == [
+        {"address": "*", "port": 22, "process": "sshd"},
+        {"address": "127.0.0.1", "port": 3306, "process": "mysqld"},
+        {"address": "*", "port": 80, "process": "apache2"},
+        {"address": "*", "port": 21, "process": "vsftpd"},
+        {"address": "::", "port": 22, "process": "sshd"},
+    ]
+
+
+@needs_dash
+def test_ss_without_h_falls_back_and_finds_the_ftp_server(tmp_path: Path) -> None:
+    # iproute2 3.1 has no -H; net.listening does not use it, and the old output is judged
+    fake = _fake_tools(tmp_path / "bin", {"ss": f"""
+case "$1" in *H*) cat '{OLD / "iproute2-3.1/ss-H.stderr"}' >&2; exit 255;; esac
+{_cat("iproute2-3.1/ss-tlnp.txt")}"""})
+    fact = _run_snippet("net.listening", fake)
+    assert fact.status is FactStatus.OK and len(fact.value) == 5
+    outcome = services.PLAINTEXT_ADMIN.evaluate(context([fact, absent("proc.list"),
+                                                         absent("pkg.versions")]))
+    assert outcome.status is Status.FAIL and "FTP" in outcome.summary
+
+
+@needs_dash
+def test_no_ss_at_all_is_missing_not_empty(tmp_path: Path) -> None:
+    # the snippet needs nothing but ss, so PATH can hold only the (empty) fake folder
+    fact = _run_snippet("net.listening", _fake_tools(tmp_path / "bin", {}), system="")
+    assert fact.status is FactStatus.MISSING
+
+
+# --- iptables 1.4.12, no nft -----------------------------------------------------------------
+
+
+def _iptables_tools(tmp_path: Path) -> Path:
+    return _fake_tools(tmp_path / "bin", {
+        "iptables": f'[ "$1" = -V ] && {_cat("iptables-1.4.12/iptables-V.txt")}',
+        "iptables-save": _cat("iptables-1.4.12/iptables-save.txt"),
+        "ip6tables-save": _cat("iptables-1.4.12/ip6tables-save.txt"),
+    })
+
+
+@needs_dash
+def test_no_nft_is_missing(tmp_path: Path) -> None:
+    fact = _run_snippet("net.nftables", _iptables_tools(tmp_path))
+    assert fact.status is FactStatus.MISSING
+
+
+@needs_dash
+def test_iptables_14_without_backend_tools_is_read_as_legacy(tmp_path: Path) -> None:
+    fact = _run_snippet("net.iptables", _iptables_tools(tmp_path))
+    assert fact.status is FactStatus.OK, fact.reason
+    backends = fact.value["backends"]
+    assert set(backends) == {"legacy"} and set(backends["legacy"]) == {"ipv4", "ipv6"}
+    ipv4 = backends["legacy"]["ipv4"]
+    assert set(ipv4) == {"mangle", "filter"}
+    assert ipv4["filter"]["policies"]["INPUT"] == "DROP"
+    assert {"chain": "INPUT", "args": ["!", "-s", "10.0.0.0/8", "-p", "tcp", "-m", "tcp",
+                                       "--dport", "3306", "-j", "DROP"]} \
+        in ipv4["filter"]["rules"]
+
+
+@needs_dash
+def test_iptables_14_ruleset_is_evaluated(tmp_path: Path) -> None:
+    facts = {"net.iptables": _run_snippet("net.iptables", _iptables_tools(tmp_path)),
+             "net.nftables": _run_snippet("net.nftables", _iptables_tools(tmp_path))}
+    fw = firewall(context(facts))
+    assert isinstance(fw, Firewall), fw
+    assert fw.read == ["iptables-save"]  # nft is not installed: no error, iptables alone
+    assert firewall_layer(fw, 22, (4, 6)).sources == IpSet.of(["198.51.100.7/32"])
+    assert firewall_layer(fw, 80, (4,)).sources == IpSet.everything(4)
+    # "! -s 10.0.0.0/8 ... DROP" keeps MySQL to 10/8, and the INPUT policy drops the rest
+    assert firewall_layer(fw, 3306, (4,)).sources == IpSet()
+
+
+def test_iptables_save_that_could_not_read_a_table_is_an_error() -> None:
+    text = "### legacy ipv4\n" + _read("iptables-1.4.12/iptables-save-denied.txt")
+    with pytest.raises(ParseError, match="Permission denied"):
+        parse_iptables(text)
+
+
+def test_iptables_save_error_beside_a_readable_table_is_an_error() -> None:
+    text = ("### legacy ipv4\n" + _read("iptables-1.4.12/iptables-save.txt")
+            + "### legacy ipv6\n" + _read("iptables-1.4.12/iptables-save-denied.txt"))
+    with pytest.raises(ParseError, match="ipv6"):
+        parse_iptables(text)
+
+
+# --- OpenSSH 5.9p1 and 4.3p2 -----------------------------------------------------------------
+
+
+def _sshd59() -> Fact:
+    return parsed("sshd.config", _read("openssh-5.9p1/sshd-T.txt"))
+
+
+def test_sshd_59_dump_is_read() -> None:
+    config = _sshd59().value
+    assert config["usepam"] == ["1"] and config["permitrootlogin"] == ["yes"]
+    assert "ciphers" not in config and "kexalgorithms" not in config  # only set values
+
+
+@pytest.mark.parametrize(("check", "status", "words"), [
+    (ssh.PASSWORD_AUTHENTICATION, Status.FAIL, "password logins"),
+    (ssh.ROOT_LOGIN, Status.FAIL, "root"),
+    (ssh.WEAK_ALGORITHMS, Status.ERROR, "did not list ciphers, macs, kex"),
+    (ssh.SFTP_SUBSYSTEM, Status.PASS, "/usr/lib/openssh/sftp-server"),
+])
+def test_sshd_59_judgements(check: Any, status: Status, words: str) -> None:
+    outcome = check.evaluate(context([_sshd59()]))
+    assert outcome.status is status, outcome.summary
+    assert words in outcome.summary
+
+
+@pytest.mark.parametrize(("stderr", "rc"), [
+    ("openssh-5.9p1/sshd-T-C-laddr.stderr", 1),  # 5.9 knows user, host, addr only
+    ("openssh-5.9p1/sshd-T-C-partial.stderr", 255),  # fatal(): all three or none
+    ("openssh-4.3p2/sshd-T.stderr", 1),  # before 5.1 there is no -T at all
+])
+def test_sshd_that_cannot_answer_is_an_error_fact_and_every_check_errors(stderr: str,
+                                                                         rc: int) -> None:
+    fact = batch.classify(BY_KEY["sshd.config"], "", _read(stderr), rc, privileged=True)
+    assert fact.status is FactStatus.ERROR
+    assert f"exit status {rc}" in fact.reason
+    for check in (ssh.PASSWORD_AUTHENTICATION, ssh.ROOT_LOGIN, ssh.WEAK_ALGORITHMS, ssh.SFTP_SUBSYSTEM):
+        assert check.evaluate(context([fact])).status is Status.ERROR, check.meta.id
+
+
+def test_sshd_usage_text_on_stdout_is_not_a_configuration() -> None:
+    # A wrapper that sends usage to stdout with exit 0 must still not parse as sshd -T
+    with pytest.raises(ParseError):
+        BY_KEY["sshd.config"].parse(_read("openssh-4.3p2/sshd-T.stderr"))
+
+
+# --- Apache 2.2 ------------------------------------------------------------------------------
+
+
+def test_apache_22_version_is_end_of_life() -> None:
+    fact = parsed("apache.version", _read("apache-2.2/apache2-v.txt"))
+    assert fact.value["version"] == "2.2.22"
+    outcome = apache.EOL.evaluate(context([fact, absent("pkg.versions")]))
+    assert outcome.status is Status.FAIL
+
+
+def _access() -> dict[str, Any]:
+    value = parse_apache_access(_read("apache-2.2/access-grep.txt"))
+    assert isinstance(value, dict)
+    return value
+
+
+def test_apache_22_order_deny_allow_with_partial_and_netmask_addresses() -> None:
+    layer = admin_layer(_access(), "/admin/index.php", 80)
+    assert layer.sources == IpSet.of(["198.51.100.7/32", "10.1.0.0/16", "192.0.2.0/25"])
+
+
+def test_apache_22_deny_by_name_does_not_close_the_path() -> None:
+    # Allow from all, Deny from a host name: everyone but that host gets in. A name only
+    # DNS can resolve must not be taken as "everyone denied" (that would pass an open path).
+    layer = admin_layer(_access(), "/backoffice", 80)
+    assert layer.sources == IpSet.everything()
+    assert any("crawler.example.net" in n for n in layer.evidence["notes"])
+
+
+def test_apache_22_satisfy_any_lets_a_login_replace_the_address_rule() -> None:
+    layer = admin_layer(_access(), "/manager/html", 80)
+    assert layer.sources == IpSet.everything()
+
+
+def test_apache_22_satisfy_any_without_require_keeps_the_address_rule() -> None:
+    text = _read("apache-2.2/access-grep.txt").replace(
+        "/etc/apache2/conf.d/shop-admin.conf:17:    Require valid-user\n", "")
+    access = parse_apache_access(text)
+    assert isinstance(access, dict)
+    assert admin_layer(access, "/manager", 80).sources == IpSet.of(["198.51.100.7/32"])
+
+
+def test_apache_22_order_allow_deny() -> None:
+    layer = admin_layer(_access(), "/stats", 80)
+    assert layer.sources == IpSet.of(["198.51.100.0/24"]).minus(IpSet.of(["198.51.100.66/32"]))
+
+
+def test_apache_24_require_not_host_does_not_close_the_path() -> None:
+    access = parse_apache_access(
+        "root /etc/apache2\n/etc/apache2/conf-enabled/a.conf:1:<Location /admin>\n"
+        "/etc/apache2/conf-enabled/a.conf:2:<RequireAll>\n"
+        "/etc/apache2/conf-enabled/a.conf:3:Require all granted\n"
+        "/etc/apache2/conf-enabled/a.conf:4:Require not host bad.example.net\n"
+        "/etc/apache2/conf-enabled/a.conf:5:</RequireAll>\n"
+        "/etc/apache2/conf-enabled/a.conf:6:</Location>\n")
+    assert admin_layer(access, "/admin", 80).sources == IpSet.everything()
+
+
+def test_apache_22_admin_allowlist_judged_on_the_recorded_config() -> None:
+    params = {"admin": ["198.51.100.7/32"]}
+    reach = {"address": "192.0.2.10", "sources": [], "services": [
+        {"service": "admin", "name": "admin", "port": 80, "path": "/backoffice",
+         "results": [{"source": "auditor", "local": "198.51.100.7", "state": "open",
+                      "answer": "http", "http_status": 200}]}]}
+    facts = [ok("apache.access", _access()), ok("net.reach", reach),
+             ok("net.iptables", {"backends": {}, "incompatible": []}),
+             absent("net.nftables")]
+    outcome = allowlist.ADMIN.evaluate(context(facts, params))
+    assert outcome.status is Status.FAIL, outcome.summary
+
+
+# --- sudo 1.8.3 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("needs-password", "needs_password"),
+    ("wrong-password", "wrong_password"),
+    ("not-in-sudoers", "not_allowed"),
+    ("not-allowed-on-host", "not_allowed"),
+    ("not-allowed-command", "not_allowed"),
+    ("may-not-run", "not_allowed"),
+    ("requiretty", "requiretty"),
+    ("no-tty", "needs_password"),
+])
+def test_sudo_183_messages(name: str, kind: str) -> None:
+    assert sudo_mod.classify((OLD / "sudo-1.8.3" / f"{name}.stderr").read_bytes()) == kind
+
+
+def test_fixtures_are_documented() -> None:
+    readme = _read("README.md")
+    for path in sorted(OLD.rglob("*")):
+        if path.is_file() and path.name != "README.md":
+            assert str(path.relative_to(OLD)) in readme, path
+    assert os.sep == "/"
