@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def _fake_tools(folder: Path, tools: dict[str, str]) -> Path:
     for name, body in tools.items():
         path = folder / name
         path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+        path.chmod(0o755)
     return folder
 
 
@@ -201,6 +201,36 @@ def test_iptables_14_ruleset_is_evaluated(tmp_path: Path) -> None:
     assert firewall_layer(fw, 80, (4,)).sources == IpSet.everything(4)
     # "! -s 10.0.0.0/8 ... DROP" keeps MySQL to 10/8, and the INPUT policy drops the rest
     assert firewall_layer(fw, 3306, (4,)).sources == IpSet()
+
+
+@needs_dash
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/proc/net/ip_tables_names").exists()
+                    or shutil.which("setpriv") is None,
+                    reason="needs root, setpriv and a root-only /proc/net/ip_tables_names")
+def test_iptables_14_run_without_root_is_denied_not_empty() -> None:
+    # iptables-save 1.4 prints nothing and exits 0 when it cannot list its tables; run the
+    # snippet as nobody (the table list is root-only) with a save tool that does just that.
+    assert DASH is not None
+    folder = Path(tempfile.mkdtemp(prefix="posture-old-"))
+    try:
+        folder.chmod(0o755)
+        fake = _fake_tools(folder / "bin", {"iptables": "echo 'iptables v1.4.12'",
+                                            "iptables-save": "exit 0"})
+        fake.chmod(0o755)
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DASH, "-c",
+             BY_KEY["net.iptables"].snippet],
+            env={"PATH": f"{fake}:/usr/bin:/bin", "LC_ALL": "C"}, capture_output=True,
+            timeout=30, check=False, stdin=subprocess.DEVNULL, cwd="/")
+    finally:
+        shutil.rmtree(folder)
+    fact = batch.classify(BY_KEY["net.iptables"], done.stdout.decode(), done.stderr.decode(),
+                          done.returncode, privileged=False)
+    assert fact.status is FactStatus.DENIED, (fact.status, fact.reason)
+    outcome = allowlist.SSH.evaluate(context([fact, absent("net.nftables"),
+                                              ok("sshd.config", {"port": ["22"]})],
+                                             {"ssh": ["198.51.100.7/32"]}))
+    assert outcome.status is Status.ERROR
 
 
 def test_iptables_save_that_could_not_read_a_table_is_an_error() -> None:
