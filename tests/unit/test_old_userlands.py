@@ -125,6 +125,33 @@ def test_lsb_release_alone_still_identifies_the_host() -> None:
     assert outcome.status is Status.FAIL and "Ubuntu 12.04" in outcome.summary
 
 
+# dpkg 1.16.1 (Ubuntu 12.04): pkg_format_show() prints an unknown ${field} as nothing, and
+# ${db:Status-Abbrev} only exists since 1.16.2. This stand-in formats the recorded status
+# list the same way: known fields substituted, any other field empty.
+_DPKG_QUERY_1161 = """
+fmt=''
+for a; do case "$a" in -f=*|--showformat=*) fmt="${a#*=}";; esac; done
+awk -F'\t' -v fmt="$fmt" '{ out = fmt
+  gsub(/[$][{]Package[}]/, $1, out); gsub(/[$][{]Status[}]/, $2, out)
+  gsub(/[$][{]Version[}]/, $3, out); gsub(/[$][{][^}]*[}]/, "", out); printf "%s", out }' \
+  '""" + str(OLD / "ubuntu-12.04" / "dpkg-status.txt") + "'"
+
+
+@needs_dash
+def test_dpkg_1161_lists_the_installed_packages(tmp_path: Path) -> None:
+    fake = _fake_tools(tmp_path / "bin", {"dpkg-query": _DPKG_QUERY_1161})
+    fact = _run_snippet("pkg.versions", fake)
+    assert fact.status is FactStatus.OK, fact.reason
+    assert fact.value == {"manager": "dpkg", "packages": {
+        "apache2": "2.2.22-1ubuntu1.15", "openssh-server": "1:5.9p1-5ubuntu1.10",
+        "openssh-client": "1:5.9p1-5ubuntu1.10", "openssl": "1.0.1-4ubuntu5.45",
+        "mysql-server-5.5": "5.5.62-0ubuntu0.12.04.1", "vsftpd": "2.3.5-1ubuntu2",
+        "sudo": "1.8.3p1-1ubuntu3.7", "php5": "5.3.10-1ubuntu3.26"}}  # not telnetd: removed
+    init = ok("proc.list", [{"user": "root", "pid": 1, "ppid": 0, "comm": "init"}])
+    outcome = services.PLAINTEXT_ADMIN.evaluate(context([fact, absent("net.listening"), init]))
+    assert outcome.status is Status.WARN and "vsftpd" in outcome.evidence["packages"]
+
+
 # --- iproute2 3.1 ss -------------------------------------------------------------------------
 
 
