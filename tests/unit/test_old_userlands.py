@@ -22,6 +22,7 @@ from facts_samples import absent, context, ok, parsed
 from checks import allowlist, apache, os_release, services, ssh
 from checks.allowlist_apache import admin_layer
 from checks.allowlist_layers import Firewall, firewall, firewall_layer
+from checks.allowlist_services import mysql_service
 from checks.ipranges import IpSet
 from posture.collect import batch
 from posture.collect import sudo as sudo_mod
@@ -387,6 +388,24 @@ def test_apache_22_admin_allowlist_judged_on_the_recorded_config() -> None:
              absent("net.nftables")]
     outcome = allowlist.ADMIN.evaluate(context(facts, params))
     assert outcome.status is Status.FAIL, outcome.summary
+
+
+# --- MySQL 5.5 --------------------------------------------------------------------------------
+
+
+def test_mysql_55_without_bind_address_variable_keeps_config_and_widens_accounts() -> None:
+    # MySQL 5.5 has no @@bind_address: the one query fails, so the account list is not read.
+    # The server's options still give the bind address; the account layer becomes "anyone"
+    # with the client's error as the reason, never an empty (closed) layer.
+    value = BY_KEY["db.mysql_access"].parse(_read("mysql-5.5/access.txt"))
+    assert value["client_error"].startswith("ERROR 1193 (HY000)")
+    assert value["accounts"] == [] and value["variables"] == {}
+    service = mysql_service(value)
+    assert service is not None
+    listen, accounts = service.layers
+    assert listen.evidence["bind_address"] == "127.0.0.1"
+    assert accounts.sources == IpSet.everything()
+    assert "Unknown system variable" in str(accounts.evidence["note"])
 
 
 # --- sudo 1.8.3 ------------------------------------------------------------------------------
