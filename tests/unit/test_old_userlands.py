@@ -313,6 +313,36 @@ def test_sshd_that_cannot_answer_is_an_error_fact_and_every_check_errors(stderr:
         assert check.evaluate(context([fact])).status is Status.ERROR, check.meta.id
 
 
+@needs_dash
+@pytest.mark.parametrize(("body", "status"), [
+    (f'[ "$1" = -T ] && {_cat("openssh-5.9p1/sshd-T.txt")}', FactStatus.OK),
+    (f'{_cat("openssh-4.3p2/sshd-T.stderr")} >&2; exit 1', FactStatus.ERROR),
+])
+def test_sshd_t_snippet_under_dash(tmp_path: Path, body: str, status: FactStatus) -> None:
+    fact = _run_snippet("sshd.config", _fake_tools(tmp_path / "bin", {"sshd": body}))
+    assert fact.status is status, fact.reason
+
+
+def test_sshd_access_of_an_old_server_with_tcp_wrappers() -> None:
+    value = BY_KEY["sshd.access"].parse(_read("openssh-5.9p1/sshd_config-grep.txt"))
+    assert value["libwrap"] is True
+    assert [e["text"] for e in value["tcp_wrappers"]] == ["sshd: 198.51.100.7", "sshd: ALL"]
+    assert any(e["text"].startswith("Match Address") for e in value["config"])
+
+
+@needs_dash
+def test_ufw_031_is_read_as_evidence(tmp_path: Path) -> None:
+    # the frontends snippet reads /etc/ufw/ufw.conf itself; a fake ufw answers `ufw status`
+    fake = _fake_tools(tmp_path / "bin", {"ufw": _cat("ufw-0.31/ufw-status.txt")})
+    fact = _run_snippet("net.firewall_frontends", fake)
+    assert fact.status is FactStatus.OK, fact.reason
+    lines = fact.value["ufw"]["lines"]
+    assert "Status: active" in lines and any("Anywhere (v6)" in line for line in lines)
+    conf = BY_KEY["net.firewall_frontends"].parse(
+        "ufw installed\nufw conf " + _read("ufw-0.31/ufw.conf-enabled.txt"))
+    assert conf["ufw"]["enabled"] is True
+
+
 def test_sshd_usage_text_on_stdout_is_not_a_configuration() -> None:
     # A wrapper that sends usage to stdout with exit 0 must still not parse as sshd -T
     with pytest.raises(ParseError):
