@@ -174,3 +174,15 @@ def test_an_attestation_needs_no_scope(tmp_path: Path,
 @pytest.mark.parametrize("name", ["example.yml", "demo.yml"])
 def test_shipped_inventories_still_validate(name: str) -> None:
     assert main(["inventory", "validate", str(ROOT / "inventory" / name)]) == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_statement_rules_propose_only_evaluated_keys(lang: str) -> None:
+    import yaml
+
+    rules = yaml.safe_load((ROOT / "posture" / "statement" / f"rules_{lang}.yml").read_text())
+    claims = [r["claim"] for r in rules["rules"] if isinstance(r.get("claim"), dict)]
+    assert any(c.get("expect") for c in claims)
+    for claim in claims:
+        extra = set(claim.get("expect") or {}) - set(EVALUATED_EXPECT_KEYS[claim["type"]])
+        assert not extra, (claim["id"], extra)
