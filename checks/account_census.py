@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from checks.base import CheckContext, Outcome, capped, shaped
-from posture.collect.facts.accounts import PasswordSummary
 from posture.models import JSON, Severity, Status
+from posture.shapes.accounts import PasswordSummary
 
 SUMMARY = "accounts.password_summary"
 """The fact key of the target-side summary."""

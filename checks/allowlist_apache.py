@@ -3,7 +3,10 @@
 The section that decides is the last ``<Location>`` (or ``<LocationMatch>``) that covers the
 path and carries access rules, as Apache merges sections in order; several ``Require``
 lines mean "any of them", ``<RequireAll>`` means all. Name-based rules (``Require host``,
-``Allow from example.org``) depend on DNS and are taken as "anywhere", with a note.
+``Allow from example.org``) depend on DNS: one that admits is taken as "anywhere", one that
+refuses (``Deny from``, ``Require not host``) as "nobody", with a note either way, so that a
+name never makes a path look closer than it is. With 2.2's ``Satisfy Any`` a login replaces
+the address rule.
 """
 
 from __future__ import annotations
@@ -24,16 +27,22 @@ def _apache_ip(text: str) -> IpSet:
     return IpSet.of([text])
 
 
-def _hosts(words: Sequence[str], notes: list[str]) -> IpSet:
+def _hosts(words: Sequence[str], notes: list[str], *, refusing: bool = False) -> IpSet:
+    """The sources ``words`` name; a DNS name counts as everyone when it admits and as
+    nobody when it refuses (``refusing``): the reachable set is never under-estimated."""
     result = IpSet()
     for word in words:
+        if word.lower() == "all":
+            result = result.union(IpSet.everything())
+            continue
         try:
             result = result.union(_apache_ip(word))
         except ValueError:
             found = wildcard_hosts(word)
             if found is None:
-                notes.append(f"'{word}' is decided by DNS; taken as anywhere")
-                found = IpSet.everything()
+                taken = "nobody (it may not apply)" if refusing else "anywhere"
+                notes.append(f"'{word}' is decided by DNS; taken as {taken}")
+                found = IpSet() if refusing else IpSet.everything()
             result = result.union(found)
     return result
 
@@ -49,13 +58,14 @@ def _require(args: Sequence[str], notes: list[str]) -> tuple[IpSet, bool]:
     if kind == "all":
         return (IpSet.everything() if rest[:1] == ["granted"] else IpSet()), negated
     if kind == "ip":
-        return _hosts(rest, notes), negated
+        return _hosts(rest, notes, refusing=negated), negated
     if kind == "local":
         return IpSet.of(LOOPBACK), negated
     if kind in ("host", "forward-dns"):
-        notes.append(f"Require {kind} {' '.join(rest)[:80]} is decided by DNS; "
-                     "taken as anywhere")
-        return IpSet.everything(), negated
+        taken = "nobody (it may not apply)" if negated else "anywhere"
+        notes.append(f"Require {'not ' if negated else ''}{kind} {' '.join(rest)[:80]} is "
+                     f"decided by DNS; taken as {taken}")
+        return (IpSet() if negated else IpSet.everything()), negated
     notes.append(f"Require {kind}: a login, not a network rule; the path is reachable")
     return IpSet.everything(), negated
 
@@ -97,6 +107,11 @@ def _combine(allowed: IpSet, denied: IpSet, mode: str, nothing: bool) -> IpSet:
     return allowed.minus(denied)
 
 
+def _satisfy_any(rules: Sequence[Mapping[str, Any]]) -> bool:
+    return any(str(r.get("name")) == "satisfy" and [str(a).lower() for a in r.get("args", [])]
+               [:1] == ["any"] for r in rules)
+
+
 def _legacy(rules: Sequence[Mapping[str, Any]], notes: list[str]) -> IpSet | None:
     """Apache 2.2 ``Order``/``Allow``/``Deny``; None when the section uses none of them."""
     order, allow, deny, seen = "deny,allow", IpSet(), IpSet(), False
@@ -111,13 +126,11 @@ def _legacy(rules: Sequence[Mapping[str, Any]], notes: list[str]) -> IpSet | Non
                 notes.append(f"{name} from env=...: decided per request; taken as anywhere")
                 part = IpSet.everything() if name == "allow" else IpSet()
             else:
-                part = _hosts(hosts, notes)
+                part = _hosts(hosts, notes, refusing=name == "deny")
             if name == "allow":
                 allow = allow.union(part)
             else:
                 deny = deny.union(part)
-        elif name == "satisfy" and args[:1] and args[0].lower() == "any":
-            notes.append("Satisfy Any: a login may replace the address rule")
     if not seen:
         return None
     if order == "deny,allow":
@@ -160,10 +173,16 @@ def admin_layer(access: Mapping[str, Any], path: str, port: int | None = None) -
     section = deciding[-1]
     rules = [r for r in section.get("rules", []) if isinstance(r, dict)]
     sources = IpSet.everything()
-    if any(str(r.get("name", "")).startswith(("require", "<require")) for r in rules):
+    requires = any(str(r.get("name", "")).startswith(("require", "<require")) for r in rules)
+    if requires:
         sources = _require_block(rules, notes)[0]
     legacy = _legacy(rules, notes)
-    if legacy is not None:
+    if legacy is not None and requires and _satisfy_any(rules):
+        # Satisfy Any: the address rule OR the Require lines admit (2.2 request.c); without
+        # a Require line the address rule alone decides.
+        notes.append("Satisfy Any: a login replaces the address rule")
+        sources = sources.union(legacy)
+    elif legacy is not None:
         sources = sources.intersect(legacy)
     where = f"{section.get('file')}:{section.get('line')}"
     lines = [f"{r.get('line')}: {r.get('name')} {' '.join(map(str, r.get('args', [])))}"

@@ -48,6 +48,9 @@ def _attestation(ctx: CheckContext) -> Outcome:
                 "expires": expires.isoformat() if expires else None,
                 "sha256_expected": claimed, "sha256_found": fact.get("sha256"),
                 "bytes": fact.get("bytes"), "expired": bool(expires and expires < today)}
+    period = ctx.params.get("period_days")
+    if isinstance(period, int) and not isinstance(period, bool):
+        evidence["attested_period_days"] = period  # what the document must attest, shown
     if fact.get("sha256") != claimed:
         return Outcome(Status.FAIL, "The document does not match the attested SHA-256: it was "
                                     "changed or replaced.", evidence)
@@ -55,7 +58,9 @@ def _attestation(ctx: CheckContext) -> Outcome:
         return Outcome(Status.ERROR, "could not determine: the attestation expired on "
                                      f"{evidence['expires']}; renew it",
                        evidence)
-    return Outcome(Status.PASS, f"Attested by {evidence['attested_by']} until "
+    attested = (f" that the period is {evidence['attested_period_days']} days"
+                if "attested_period_days" in evidence else "")
+    return Outcome(Status.PASS, f"Attested{attested} by {evidence['attested_by']} until "
                                 f"{evidence['expires']}; the document matches.", evidence)
 
 

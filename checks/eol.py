@@ -2,7 +2,9 @@
 
 The data is ``checks/data/eol.json`` (dated, with sources per product; refreshed by
 ``scripts/refresh_eol.py``, documented in ``docs/eol.md``). It is read once, on first use:
-it is packaged reference data, not something a check fetches.
+it is packaged reference data, not something a check fetches. Debian and Ubuntu rows are
+generated from distro-info-data and name the column each date comes from (``eol``,
+``eol-lts``, ``eol-server``, ``eol-esm``, ...); findings repeat it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ class EolEntry:
     tracked: bool  # False when the vendor publishes no end-of-life dates at all
     note: str
     sources: tuple[str, ...]
+    legacy_end: date | None = None  # paid add-on beyond extended support: shown, not counted
+    legacy_name: str = ""  # "Freexian ELTS (commercial, not counted)"
+    columns: tuple[tuple[str, str], ...] = ()  # (field, source column): ("support_end", "eol")
+    data_source: str = ""  # "distro-info-data 0.58+deb12u6, debian.csv"
+
+    def column(self, field: str) -> str:
+        """The source column of ``field`` ("support_end" -> "eol-server"), "" if not known."""
+        return dict(self.columns).get(field, "")
 
     @property
     def name(self) -> str:
@@ -61,16 +71,31 @@ class SupportStatus:
     support_end: date | None
     extended_end: date | None
     extended_name: str
+    legacy_end: date | None = None
+    legacy_name: str = ""
+    columns: tuple[tuple[str, str], ...] = ()
+    data_source: str = ""
 
     def as_evidence(self) -> dict[str, str | None]:
-        """JSON-friendly dates and phase for a finding."""
-        return {
+        """JSON-friendly dates and phase for a finding, with the column each date comes from."""
+        out = {
             "phase": self.phase.value,
             "on": self.on.isoformat(),
             "support_end": _iso(self.support_end),
             "extended_end": _iso(self.extended_end),
             "extended_support": self.extended_name or None,
         }
+        if self.legacy_end:
+            out.update(legacy_end=_iso(self.legacy_end), legacy_support=self.legacy_name or None)
+        if self.columns:
+            out.update({f"{field}_column": column for field, column in self.columns})
+            out["dates_from"] = self.data_source or None
+        return out
+
+    def column_note(self, field: str) -> str:
+        """" (distro-info-data: eol-lts)" for a date with a known column, else ""."""
+        column = dict(self.columns).get(field)
+        return f" (distro-info-data: {column})" if column else ""
 
 
 def _iso(value: date | None) -> str | None:
@@ -88,6 +113,18 @@ def _raw_table() -> dict[str, Any]:
     return data
 
 
+def _columns(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    raw = row.get("columns") or {}
+    return tuple((str(k), str(v)) for k, v in raw.items()) if isinstance(raw, dict) else ()
+
+
+def _data_source(info: dict[str, Any]) -> str:
+    if not info.get("distro_info"):
+        return ""
+    version = info.get("distro_info_version") or "unknown version"
+    return f"distro-info-data {version}, {info['distro_info']}"
+
+
 def _entry(product: str, info: dict[str, Any], row: dict[str, Any]) -> EolEntry:
     return EolEntry(
         product=product,
@@ -102,6 +139,10 @@ def _entry(product: str, info: dict[str, Any], row: dict[str, Any]) -> EolEntry:
         tracked=bool(info.get("publishes_eol", True)),
         note=str(row.get("note") or ""),
         sources=tuple(str(s) for s in info.get("sources", ())),
+        legacy_end=_date(row.get("legacy_end")),
+        legacy_name=str(info.get("legacy_name") or ""),
+        columns=_columns(row),
+        data_source=_data_source(info),
     )
 
 
@@ -150,22 +191,34 @@ def support_status(entry: EolEntry, on: date) -> SupportStatus:
         phase = SupportPhase.EXTENDED
     else:
         phase = SupportPhase.EOL
-    return SupportStatus(phase, on, entry.support_end, entry.extended_end, entry.extended_name)
+    return SupportStatus(phase, on, entry.support_end, entry.extended_end, entry.extended_name,
+                         entry.legacy_end, entry.legacy_name, entry.columns, entry.data_source)
 
 
 def predicate(status: SupportStatus) -> str:
     """The status as a predicate: "has been unsupported since 2017-04-28 (...)"."""
     ends = _iso(status.support_end)
+    std, ext = status.column_note("support_end"), status.column_note("extended_end")
     if status.phase is SupportPhase.UNTRACKED:
         return "has no published end-of-life date, so its distribution's support applies"
     if status.phase is SupportPhase.SUPPORTED:
-        return f"is supported until {ends}" if ends else "is supported (no end date announced)"
+        return (f"is supported until {ends}{std}" if ends
+                else "is supported (no end date announced)")
+    legacy = _legacy(status)
     if status.phase is SupportPhase.EXTENDED:
-        return (f"left standard support on {ends} and gets security fixes only through "
-                f"{status.extended_name} until {_iso(status.extended_end)}")
-    extra = (f" ({status.extended_name} ended {_iso(status.extended_end)})"
+        return (f"left standard support on {ends}{std} and gets security fixes only through "
+                f"{status.extended_name} until {_iso(status.extended_end)}{ext}{legacy}")
+    extra = (f"; {status.extended_name} ended {_iso(status.extended_end)}{ext}"
              if status.extended_end else "")
-    return f"has been unsupported since {ends}{extra}"
+    return f"has been unsupported since {ends}{std}{extra}{legacy}"
+
+
+def _legacy(status: SupportStatus) -> str:
+    """The paid add-on beyond extended support, named so nobody mistakes it for support."""
+    if not status.legacy_end or status.on > status.legacy_end:
+        return ""
+    return (f"; {status.legacy_name or 'a paid add-on'}, not counted here, runs until "
+            f"{_iso(status.legacy_end)}{status.column_note('legacy_end')}")
 
 
 def describe(entry: EolEntry, status: SupportStatus) -> str:
@@ -175,11 +228,15 @@ def describe(entry: EolEntry, status: SupportStatus) -> str:
 
 def entry_evidence(entry: EolEntry) -> dict[str, Any]:
     """The table row behind a judgement, for a finding's evidence."""
-    return {
+    out: dict[str, Any] = {
         "product": entry.product, "cycle": entry.cycle, "codename": entry.codename or None,
         "approximate": entry.approximate, "note": entry.note or None,
         "table_date": TABLE_DATE.isoformat(), "sources": list(entry.sources),
     }
+    if entry.data_source:
+        out["generated_from"] = entry.data_source
+        out["columns"] = dict(entry.columns)
+    return out
 
 
 TABLE_DATE: date = date.fromisoformat(str(_raw_table()["as_of"]))

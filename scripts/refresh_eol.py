@@ -1,7 +1,13 @@
-"""Refresh checks/data/eol.json from the endoflife.date API.
+"""Refresh checks/data/eol.json: Debian and Ubuntu from distro-info-data, the rest from
+the endoflife.date API.
 
     python scripts/refresh_eol.py --dry-run      # show what would change
     python scripts/refresh_eol.py                # rewrite the table, dated today
+    python scripts/refresh_eol.py --no-api       # only the distro-info-data products (offline)
+
+Products with a ``distro_info`` file name (debian.csv, ubuntu.csv) are generated from
+Debian's distro-info-data package (``--distro-info DIR``, default /usr/share/distro-info):
+every released cycle, each date with the CSV column it comes from (see ``DISTRO_COLUMNS``).
 
 For every product with an ``endoflife_api`` name, each cycle is fetched from
 https://endoflife.date/api/<name>.json and mapped: ``releaseDate`` -> release, ``eol`` ->
@@ -14,9 +20,12 @@ Review the diff before committing: the table is evidence in reports.
 from __future__ import annotations
 
 import argparse
+import csv
 import difflib
+import io
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -27,6 +36,17 @@ from typing import Any
 import requests
 
 API = "https://endoflife.date/api/{name}.json"
+DISTRO_INFO = Path("/usr/share/distro-info")
+# Table field -> the distro-info-data columns it is read from, first non-empty wins. Ubuntu's
+# eol-server (older LTS releases: five years for servers, three for desktops) comes before eol
+# because posture audits servers. The legacy columns (Freexian ELTS, Canonical Legacy) are
+# paid add-ons: recorded and named in findings, never counted as support.
+DISTRO_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "debian.csv": {"support_end": ("eol",), "extended_end": ("eol-lts",),
+                   "legacy_end": ("eol-elts",)},
+    "ubuntu.csv": {"support_end": ("eol-server", "eol"), "extended_end": ("eol-esm",),
+                   "legacy_end": ("eol-legacy",)},
+}
 TABLE = Path(__file__).resolve().parents[1] / "checks" / "data" / "eol.json"
 TIMEOUT_S = 30
 Row = dict[str, Any]
@@ -101,13 +121,72 @@ def refresh_product(info: Row, rows: list[Row], as_of: str) -> Row:
     return {**info, "cycles": cycles}
 
 
-def refresh(table: Row, fetch: Fetch, as_of: str) -> tuple[Row, list[str]]:
-    """The refreshed table and the products that could not be fetched (kept unchanged)."""
+def distro_info_cycles(file_name: str, text: str, old: list[Row] | None = None) -> list[Row]:
+    """The released cycles of one distro-info-data CSV as table rows, newest last.
+
+    Each row keeps its dates' column names under ``columns``; ``latest`` (the last point
+    release, which the CSV does not give) is kept from the old table.
+    """
+    mapping = DISTRO_COLUMNS[file_name]
+    kept = {str(r["cycle"]): r for r in old or ()}
+    rows: list[Row] = []
+    for record in csv.DictReader(io.StringIO(text)):
+        cycle = (record.get("version") or "").removesuffix(" LTS").strip()
+        if not cycle or not _is_date(record.get("release")):
+            continue  # sid/experimental, or not released yet
+        row: Row = {"cycle": cycle, "codename": record.get("codename") or "",
+                    "release": record["release"]}
+        columns: dict[str, str] = {}
+        for field, candidates in mapping.items():
+            column = next((c for c in candidates if _is_date(record.get(c))), None)
+            row[field] = record[column] if column else None
+            if column:
+                columns[field] = column
+        row["columns"] = columns
+        if kept.get(cycle, {}).get("latest"):
+            row["latest"] = kept[cycle]["latest"]
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{file_name}: no released cycle found")
+    return rows
+
+
+def refresh_distro_info(info: Row, directory: Path, version: str) -> Row:
+    """The product entry regenerated from ``directory/<distro_info>``."""
+    name = str(info["distro_info"])
+    text = (directory / name).read_text(encoding="utf-8")
+    cycles = distro_info_cycles(name, text, info.get("cycles"))
+    return {**info, "distro_info_version": version, "cycles": cycles}
+
+
+def installed_distro_info_version() -> str:
+    """The installed distro-info-data package version ("" when dpkg cannot tell)."""
+    try:
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "distro-info-data"],
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def refresh(table: Row, fetch: Fetch | None, as_of: str, *, distro_info: Path = DISTRO_INFO,
+            distro_info_version: str = "") -> tuple[Row, list[str]]:
+    """The refreshed table and the products that could not be refreshed (kept unchanged).
+
+    ``fetch`` None leaves the endoflife.date products as they are (offline refresh).
+    """
     products: Row = {}
     failed: list[str] = []
     for key, info in table["products"].items():
+        if info.get("distro_info"):
+            try:
+                products[key] = refresh_distro_info(info, distro_info, distro_info_version)
+            except (OSError, ValueError, KeyError) as exc:
+                print(f"{key}: kept unchanged ({exc})", file=sys.stderr)
+                products[key], failed = info, [*failed, key]
+            continue
         name = info.get("endoflife_api")
-        if not name:
+        if not name or fetch is None:
             products[key] = info
             continue
         try:
@@ -151,11 +230,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print a diff, write nothing")
     parser.add_argument("--as-of", default=date.today().isoformat(), help="table date")
     parser.add_argument("--table", type=Path, default=TABLE, help="the JSON file to refresh")
+    parser.add_argument("--distro-info", type=Path, default=DISTRO_INFO,
+                        help="folder with distro-info-data's debian.csv and ubuntu.csv")
+    parser.add_argument("--distro-info-version", default="",
+                        help="version of that data (default: the installed package's)")
+    parser.add_argument("--no-api", action="store_true",
+                        help="refresh only the distro-info-data products (no network)")
     args = parser.parse_args(argv)
     before = args.table.read_text(encoding="utf-8")
+    version = args.distro_info_version or installed_distro_info_version() or "unknown"
     with requests.Session() as session:
         session.headers["User-Agent"] = "posture-refresh-eol (+https://endoflife.date/docs/api)"
-        table, failed = refresh(json.loads(before), fetch_with(session), args.as_of)
+        table, failed = refresh(json.loads(before), None if args.no_api else fetch_with(session),
+                                args.as_of, distro_info=args.distro_info,
+                                distro_info_version=version)
     after = render(table)
     if args.dry_run:
         sys.stdout.writelines(difflib.unified_diff(

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
       apache2 openssl python3-venv ca-certificates mariadb-server mariadb-client
-      vsftpd nftables iptables chromium testssl.sh debootstrap)
+      vsftpd nftables iptables chromium testssl.sh debootstrap distro-info-data dash)
 
 need=()
 for p in "${PKGS[@]}"; do

@@ -19,8 +19,17 @@ import pytest
 from posture.inventory.model import Host, SshSettings, Timeouts
 from tests.labs.base import Lab, LabSshd, lab_unavailable_reason
 
-# Scans run by tests must not write the user's scan history; tests of it pass --history.
-os.environ.setdefault("POSTURE_HISTORY", "off")
+# Scans run by tests must never write the user's scan history, whatever the caller's
+# environment says; tests of the history pass --history or set it with monkeypatch.
+os.environ["POSTURE_HISTORY"] = "off"
+
+
+@pytest.fixture(autouse=True)
+def _history_stays_off() -> Iterator[None]:
+    """Every test starts and ends with the history off (a test's monkeypatch is undone first)."""
+    assert os.environ.get("POSTURE_HISTORY") == "off"
+    yield
+    assert os.environ.get("POSTURE_HISTORY") == "off", "a test left POSTURE_HISTORY changed"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.errors import InventoryError
-from posture.inventory import semantic
+from posture.inventory import readiness, semantic
 from posture.inventory.model import (
     Claim,
     Database,
@@ -31,7 +31,7 @@ from posture.inventory.model import (
 from posture.inventory.problems import Problems
 from posture.inventory.schema import PATH_KEYS, check_document
 from posture.inventory.statement_fields import ledger_entry
-from posture.inventory.structure import Rec, Ref
+from posture.inventory.structure import Ctx, Rec, Ref
 from posture.inventory.yamlpos import compose
 
 MAX_BYTES = 1024 * 1024  # an inventory is hand-written; anything larger is a mistake or abuse
@@ -53,8 +53,13 @@ def load_inventory(path: str | Path, *, text: str | None = None) -> Inventory:
     problems = Problems(shown)
     root = compose(_decode(data, shown), problems)
     doc = check_document(root, problems) if root is not None else None
+    if root is not None:
+        readiness.find_placeholders(root, Ctx(problems))
     if doc is not None:
         semantic.check(doc, problems)
+        if not problems:  # can it be scanned? asked once the file is otherwise sound
+            readiness.check_scopes(doc, Ctx(problems))
+            readiness.check_credentials(doc, Ctx(problems))
     problems.raise_if_any()
     assert doc is not None  # no problems means the document was checked
     base = Path(os.path.abspath(Path(path).expanduser())).parent

@@ -12,6 +12,7 @@ from typing import Any
 from posture.inventory import netvalues as n
 from posture.inventory import validators as v
 from posture.inventory.connection import CONNECTIONS, remote_command_path
+from posture.inventory.expect_keys import evaluated_keys, not_evaluated_message
 from posture.inventory.problems import Problems
 from posture.inventory.statement_fields import (
     LEDGER_FIELDS,
@@ -148,6 +149,17 @@ def _allowlist(node: YNode, ctx: Ctx) -> Any:
     return result
 
 
+def _evaluated_only(node: YNode, claim_type: str, ctx: Ctx) -> YNode:
+    """The ``expect`` mapping without the keys nothing evaluates, each reported at its line."""
+    if not isinstance(node, YMap):
+        return node
+    keys = evaluated_keys(claim_type)
+    kept = {k: child for k, child in node.items.items() if k in keys or is_secret_key(k)}
+    for key in [k for k in node.items if k not in kept]:
+        ctx.bad(node.key_lines.get(key, node.line), not_evaluated_message(key, claim_type))
+    return YMap(kept, node.line, {k: node.key_lines[k] for k in kept if k in node.key_lines})
+
+
 def _check_expect(claim: Rec, ctx: Ctx) -> None:
     """Replace the raw ``expect`` node by its checked value, according to the claim type."""
     node = claim.pop("expect", None)
@@ -157,6 +169,7 @@ def _check_expect(claim: Rec, ctx: Ctx) -> None:
     where = ctx.at("expect")
     if node is None:
         node = YMap({}, claim.line)
+    node = _evaluated_only(node, str(claim_type), where)
     if claim_type in EXPECT_FIELDS:
         result = check_mapping(node, where, EXPECT_FIELDS[claim_type])
     elif claim_type == "ip_allowlist":

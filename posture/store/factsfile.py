@@ -7,6 +7,7 @@ The file holds what was gathered, never a secret: password hashes never leave th
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from posture.sanitize import escape_json_invisible
 
 SCHEMA = "posture.facts/1"
 MAX_BYTES = 64 << 20
+# Real facts nest a handful of levels (host, facts, value, list, entry); far deeper is hand
+# editing gone wrong or a hostile file that would exhaust recursion in checks and renderers.
+MAX_DEPTH = 64
 
 
 def snapshot_to_dict(snapshot: FactsSnapshot) -> dict[str, Any]:
@@ -57,14 +61,46 @@ def dumps(snapshot: FactsSnapshot) -> str:
     return escape_json_invisible(text) + "\n"
 
 
+def _too_deep(data: Any) -> bool:
+    """Whether ``data`` nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+def _scan_time(value: Any, source: str) -> str:
+    """The snapshot's scan time, checked now: every judgement is dated by it."""
+    text = value if isinstance(value, str) else ""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise FactsFileError(f"{source}: scan_time must be an ISO 8601 time with a zone "
+                             f"(e.g. 2026-11-25T10:00:00Z), got {str(value)[:60]!r}")
+    return text
+
+
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
     """Parse a facts file; raise :class:`FactsFileError` with a clear reason."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FactsFileError(f"{source}:{exc.lineno}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise FactsFileError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise FactsFileError(f"{source}: not a posture facts file (schema {SCHEMA} expected)")
+    if _too_deep(data):
+        raise FactsFileError(f"{source}: nested deeper than {MAX_DEPTH} levels")
+    _scan_time(data.get("scan_time"), source)
     try:
         hosts = {name: _host_from_dict(name, h) for name, h in data["hosts"].items()}
         endpoints = {n: _host_from_dict(n, h) for n, h in data.get("endpoints", {}).items()}
@@ -89,7 +125,10 @@ def _host_from_dict(name: str, data: dict[str, Any]) -> HostFacts:
                   f.get("truncated") is True)
         for key, f in data.get("facts", {}).items()
     }
-    return HostFacts(name, bool(data["reachable"]), facts, tuple(data.get("errors", ())),
+    reachable = data["reachable"]
+    if not isinstance(reachable, bool):  # "false" is a true string: never read it as reachable
+        raise ValueError(f"{name}: reachable must be true or false, got {str(reachable)[:30]!r}")
+    return HostFacts(name, reachable, facts, tuple(data.get("errors", ())),
                      str(data.get("host_key", "")), int(data.get("round_trips", 0)),
                      int(data.get("connections", 0)), float(data.get("duration_s", 0.0)))
 
@@ -101,5 +140,9 @@ def load(path: str | Path) -> FactsSnapshot:
         if p.stat().st_size > MAX_BYTES:
             raise FactsFileError(f"{p}: larger than {MAX_BYTES >> 20} MiB")
         return loads(p.read_text(encoding="utf-8"), source=str(p))
+    except UnicodeDecodeError as exc:
+        line = p.read_bytes()[:exc.start].count(b"\n") + 1
+        raise FactsFileError(f"{p}:{line}: not UTF-8 text (byte "
+                             f"0x{exc.object[exc.start]:02x})") from None
     except OSError as exc:
         raise FactsFileError(f"{p}: cannot read ({exc.strerror})") from None

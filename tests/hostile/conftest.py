@@ -83,6 +83,15 @@ class Run:
         return json.loads((self.outdir / "report.json").read_text())  # type: ignore[no-any-return]
 
 
+def child_environment(tmpdir: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a posture child process: none of the caller's POSTURE_ settings,
+    and never the user's scan history (a test that wants one passes --history)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
+    environ.update({"TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO), "POSTURE_HISTORY": "off",
+                    **(env or {})})
+    return environ
+
+
 def run_posture(args: Sequence[str], *, workdir: Path, canaries: Mapping[str, str],
                 env: Mapping[str, str] | None = None, timeout: float = 90,
                 on_start: Callable[[subprocess.Popen[bytes]], None] | None = None) -> Run:
@@ -90,8 +99,7 @@ def run_posture(args: Sequence[str], *, workdir: Path, canaries: Mapping[str, st
     tmpdir = workdir / "tmp"
     tmpdir.mkdir(exist_ok=True)
     outdir = workdir / "out"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
-    environ.update({"TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO), **(env or {})})
+    environ = child_environment(tmpdir, env)
     argv = [sys.executable, "-m", "posture", *args]
     if args and args[0] in ("scan", "evaluate") and "-o" not in args:
         argv += ["-o", str(outdir)]

@@ -124,7 +124,7 @@ def test_hostile_yaml_is_refused(tmp_path: Path, text: str, ledger: Ledger) -> N
 
 
 def _valid_inventory(tmp_path: Path) -> Path:
-    return inv.write(tmp_path / "inv.yml", [("h", 1, {})], known_hosts=tmp_path / "kh",
+    return inv.write(tmp_path / "inv.yml", [("h", 1, {"agent": True})], known_hosts=tmp_path / "kh",
                      claims="  []")
 
 

@@ -146,7 +146,8 @@ def test_via_ansible_and_limit(ansible_file: Path) -> None:
 
 
 def test_merge_keeps_posture_hosts_and_claims(ansible_file: Path) -> None:
-    own = ("version: 1\nhosts:\n  - {name: db1, address: 198.51.100.1}\nclaims:\n"
+    own = ("version: 1\nhosts:\n  - {name: db1, address: 198.51.100.1, ssh: {agent: true}}\n"
+           "claims:\n"
            "  - {id: os, says: Debian, type: os_version, expect: {distribution: debian, "
            "version: '12'}, scope: {hosts: [db1, web9]}}\n")
     text = merge(own, convert(load_ansible_inventory(ansible_file)), "own.yml")

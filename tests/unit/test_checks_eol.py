@@ -31,7 +31,7 @@ def test_lookup_longest_matching_cycle(product: str, version: str, cycle: str) -
 
 
 @pytest.mark.parametrize(("product", "version"), [
-    ("ubuntu", "12"), ("ubuntu", "11.04"), ("debian", "99"), ("nosuchos", "1.0"), ("rhel", ""),
+    ("ubuntu", "12"), ("ubuntu", "11.05"), ("debian", "99"), ("nosuchos", "1.0"), ("rhel", ""),
 ])
 def test_lookup_unknown(product: str, version: str) -> None:
     assert eol.lookup(product, version) is None
@@ -64,17 +64,19 @@ def test_support_phase_on_scan_day(product: str, version: str, phase: eol.Suppor
 def test_end_date_is_the_last_supported_day() -> None:
     entry = eol.lookup("debian", "12")
     assert entry is not None
-    assert eol.support_status(entry, date(2026, 6, 10)).phase is eol.SupportPhase.SUPPORTED
-    assert eol.support_status(entry, date(2026, 6, 11)).phase is eol.SupportPhase.EXTENDED
+    assert eol.support_status(entry, date(2026, 7, 11)).phase is eol.SupportPhase.SUPPORTED
+    assert eol.support_status(entry, date(2026, 7, 12)).phase is eol.SupportPhase.EXTENDED
     assert eol.support_status(entry, date(2028, 7, 1)).phase is eol.SupportPhase.EOL
 
 
 def test_debian_12_dates() -> None:
     entry = eol.lookup("debian", "12.7")
     assert entry is not None
-    assert entry.support_end == date(2026, 6, 10)
+    assert entry.support_end == date(2026, 7, 11)  # distro-info-data, column eol
     assert entry.extended_end == date(2028, 6, 30)
     assert entry.extended_name == "Debian LTS"
+    assert entry.column("support_end") == "eol" and entry.column("extended_end") == "eol-lts"
+    assert entry.legacy_end == date(2033, 6, 30) and entry.column("legacy_end") == "eol-elts"
 
 
 def test_describe_mentions_dates() -> None:

@@ -145,8 +145,16 @@ def test_eol_actual_unsupported_release_fails() -> None:
 def test_eol_actual_debian_lts_is_warn_with_dates() -> None:
     outcome = EOL_ACTUAL.evaluate(host("deb12"))
     assert outcome.status is Status.WARN
-    assert "2026-06-10" in outcome.summary and "2028-06-30" in outcome.summary
-    assert outcome.evidence["support"]["extended_support"] == "Debian LTS"
+    assert outcome.summary == (
+        "The host runs Debian 12, which left standard support on 2026-07-11 (distro-info-data: "
+        "eol) and gets security fixes only through Debian LTS until 2028-06-30 "
+        "(distro-info-data: eol-lts); Freexian's paid ELTS, not counted here, runs until "
+        "2033-06-30 (distro-info-data: eol-elts) (whether this host is enrolled is not checked).")
+    support = outcome.evidence["support"]
+    assert support["extended_support"] == "Debian LTS"
+    assert (support["support_end_column"], support["extended_end_column"],
+            support["legacy_end_column"]) == ("eol", "eol-lts", "eol-elts")
+    assert str(support["dates_from"]).startswith("distro-info-data ")
 
 
 def test_eol_actual_rhel_els_is_warn() -> None:
@@ -156,7 +164,7 @@ def test_eol_actual_rhel_els_is_warn() -> None:
 def test_eol_actual_supported_passes() -> None:
     outcome = EOL_ACTUAL.evaluate(host("u2204"))
     assert outcome.status is Status.PASS
-    assert "2027-04-01" in outcome.summary
+    assert "until 2027-06-01 (distro-info-data: eol-server)" in outcome.summary
 
 
 def test_eol_actual_unknown_release_is_error_not_pass() -> None:

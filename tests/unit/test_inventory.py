@@ -271,9 +271,12 @@ def test_expect_per_claim_type() -> None:
     """) == [
         "inventory.yml:3: claims[0].expect: missing required key 'distribution'",
         "inventory.yml:3: claims[0].expect: missing required key 'version'",
-        "inventory.yml:4: unknown key 'flavour' at claims[1].expect: valid keys: version",
+        "inventory.yml:4: claims[1].expect: 'flavour' is not evaluated by any check of "
+        "apache_version claims, so it would be ignored; the keys that are evaluated: version",
         "inventory.yml:5: claims[2].expect.max_age_days: expected an integer >= 1, got 0",
-        "inventory.yml:6: unknown key 'acounts' at claims[3].expect: did you mean 'accounts'?",
+        "inventory.yml:6: claims[3].expect: 'acounts' is not evaluated by any check of "
+        "password_rotation claims, so it would be ignored (did you mean 'accounts'?); the keys "
+        "that are evaluated: max_age_days, min_length, accounts, require_complexity",
         "inventory.yml:7: claims[4].expect.ssh[0]: '10.0.0.5/24' has host bits set: "
         "did you mean 10.0.0.0/24?",
         "inventory.yml:7: claims[4].expect.ssh[1]: expected an IP network (CIDR), got 'nonsense'",
@@ -286,6 +289,8 @@ def test_expect_per_claim_type() -> None:
 def test_valid_expect_values_are_kept() -> None:
     inv = load_inventory("inventory.yml", text=yaml_text("""
         version: 1
+        hosts: [{name: h, address: 198.51.100.9, ssh: {agent: true}}]
+        databases: [{name: d, host: h, engine: mariadb, database: shop, user: ro}]
         claims:
           - id: rotation
             says: s
@@ -293,16 +298,21 @@ def test_valid_expect_values_are_kept() -> None:
             severity: medium
             expect: {max_age_days: 90, min_length: 12, accounts: ["*", "!root"],
                      require_complexity: true}
-          - {id: allow, says: s, type: ip_allowlist, expect: {ssh: [198.51.100.7, "2001:db8::/32"]}}
-          - {id: tls, says: s, type: tls_all_links, expect: {min_version: TLSv1.2}}
+            scope: {hosts: [h]}
+          - {id: allow, says: s, type: ip_allowlist, expect: {ssh: [198.51.100.7, "2001:db8::/32"]},
+             scope: {hosts: [h]}}
+          - {id: tls, says: s, type: tls_all_links, scope: {hosts: [h]}}
+          - {id: share, says: s, type: test_data_fictitious, expect: {max_real_share: 0.05},
+             scope: {databases: [d]}}
     """))
-    rotation, allow, tls = inv.claims
+    rotation, allow, tls, share = inv.claims
     assert rotation.expect == {"max_age_days": 90, "min_length": 12, "accounts": ["*", "!root"],
                                "require_complexity": True}
     assert rotation.severity == "medium"
     assert allow.expect == {"ssh": ["198.51.100.7/32", "2001:db8::/32"]}
-    assert tls.expect == {"min_version": "TLSv1.2"}
-    assert all(c.scope.empty for c in inv.claims)  # an empty scope is allowed
+    assert tls.expect == {}
+    assert share.expect == {"max_real_share": 0.05}
+    assert [c.scope.hosts for c in inv.claims] == [("h",)] * 3 + [()]
 
 
 # --- semantic checks ----------------------------------------------------------------------
@@ -399,6 +409,7 @@ def test_endpoint_checks() -> None:
 def test_addresses_accepted() -> None:
     inv = load_inventory("inventory.yml", text=yaml_text("""
         version: 1
+        defaults: {ssh: {agent: true}}
         hosts:
           - {name: a, address: "[2001:db8::1]"}
           - {name: b, address: "2001:db8::2"}
@@ -614,9 +625,9 @@ def test_defaults_are_merged_into_each_host() -> None:
 
 
 def test_host_without_defaults_gets_model_defaults() -> None:
-    text = "version: 1\nhosts: [{name: a, address: a.example}]\n"
+    text = "version: 1\nhosts: [{name: a, address: a.example, ssh: {agent: true}}]\n"
     inv = load_inventory("inventory.yml", text=text)
-    assert inv.hosts[0].ssh == SshSettings()
+    assert inv.hosts[0].ssh == SshSettings(agent=True)
     assert inv.hosts[0].timeouts == Timeouts()
     assert inv.organisation == ""
 

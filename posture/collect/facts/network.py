@@ -14,7 +14,12 @@ from posture.collect.facts.spec import FactSpec
 _NFT = "command -v nft >/dev/null 2>&1 || exit 127\nnft -j list ruleset"
 
 # Both back ends can hold rules at once, and the kernel applies both: read each save tool.
+# iptables-save before 1.6 lists its tables from /proc/net/ip*_tables_names and, when that
+# file is unreadable (not root), prints nothing and exits 0: that must not read as "no rules".
 _IPTABLES = r"""
+for n in /proc/net/ip_tables_names /proc/net/ip6_tables_names; do
+  if [ -e "$n" ] && [ ! -r "$n" ]; then echo "cannot read $n: Permission denied" >&2; exit 1; fi
+done
 found=0
 for b in legacy nft; do
   for f in ipv4 ipv6; do

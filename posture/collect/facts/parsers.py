@@ -44,7 +44,9 @@ def parse_int(text: str) -> JSON:
 def parse_env_file(text: str) -> JSON:
     """``KEY=value`` lines with shell quoting (os-release)."""
     out: dict[str, str] = {}
-    for line in _lines(text):
+    # A file saved by an editor that writes a byte-order mark would otherwise hide its first
+    # key (usually NAME or ID) behind U+FEFF.
+    for line in _lines(text.removeprefix("\ufeff")):
         if "=" not in line or line.lstrip().startswith("#"):
             continue
         key, _, raw = line.partition("=")

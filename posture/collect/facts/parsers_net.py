@@ -40,6 +40,13 @@ def _split_args(text: str) -> list[str]:
         return [_clip(a, 200) for a in text.split()][:200]
 
 
+# What iptables-save prints (stderr is merged into the section) when it cannot read a table:
+# permission problems and libiptc/nft failures. "Table does not exist" (a module not loaded)
+# is not among them: that table has no rules.
+_SAVE_FAILED = re.compile(r"Cannot initialize|Can't initialize|Permission denied|you must be "
+                          r"root|Failed to list table names|Could not fetch rule set", re.I)
+
+
 def parse_iptables(text: str) -> JSON:
     """Sections ``### BACKEND FAMILY`` of iptables-save output, parsed per table.
 
@@ -60,6 +67,10 @@ def parse_iptables(text: str) -> JSON:
             continue
         if section is None:
             continue
+        failed = not line.startswith(("-A ", ":", "*", "#")) and _SAVE_FAILED.search(line)
+        if failed:
+            # The save tool could not read a table: a missing table would read as "no rules".
+            raise ParseError(f"{section[0]} {section[1]}: {_clip(line.strip(), 200)}")
         bad = re.match(r"^# Table `(\w+)' (?:contains|is) incompatible", line)
         if bad:
             incompatible.append([section[0], section[1], bad.group(1)])

@@ -18,11 +18,13 @@ _SSHD_T = SSHD_SERVING_CONFIG + r"""
 if [ -n "$cfg" ]; then sshd -T -f "$cfg"; else sshd -T; fi
 """
 
+# ${Status} ("install ok installed"), not ${db:Status-Abbrev}: dpkg before 1.16.2 (Ubuntu
+# 12.04) prints unknown fields as nothing, which would list no package at all.
 _PACKAGES = r"""
 pat='^(apache2|apache2-bin|httpd|nginx|openssh-server|openssh-client|openssl|libssl[0-9.]+[a-z0-9]*|mariadb-server|mariadb-server-core|mariadb-server-[0-9.]+|mysql-server|mysql-server-[0-9.]+|mysql-server-core-[0-9.]+|mysql-community-server|postgresql-[0-9]+|php[0-9.]*|php[0-9.]*-(cli|fpm|common)|libapache2-mod-php[0-9.]*|vsftpd|proftpd-basic|proftpd|pure-ftpd|telnetd|inetutils-telnetd|telnet-server|openbsd-inetd|sudo)$'
 if command -v dpkg-query >/dev/null 2>&1; then
   echo "manager dpkg"
-  dpkg-query -W -f='${db:Status-Abbrev}\t${Package}\t${Version}\n' | awk -F'\t' -v p="$pat" '$1 ~ /^ii/ && $2 ~ p {print $2"\t"$3}'
+  dpkg-query -W -f='${Status}\t${Package}\t${Version}\n' | awk -F'\t' -v p="$pat" '$1 ~ / installed$/ && $2 ~ p {print $2"\t"$3}'
 elif command -v rpm >/dev/null 2>&1; then
   echo "manager rpm"
   rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\n' | awk -F'\t' -v p="$pat" '$1 ~ p {print $1"\t"$2}'

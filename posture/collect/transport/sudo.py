@@ -23,10 +23,10 @@ from posture.secret import Secret
 _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("wrong_password", ("sorry, try again", "incorrect password")),
     ("not_allowed", ("is not in the sudoers file", "is not allowed to execute",
-                     "may not run sudo")),
+                     "is not allowed to run sudo", "may not run sudo")),
     ("requiretty", ("you must have a tty",)),
     ("needs_password", ("a password is required", "a terminal is required",
-                        "no password was provided")),
+                        "no password was provided", "no tty present")),
 )
 _MESSAGES = {
     "wrong_password": "sudo rejected the password",

@@ -119,6 +119,11 @@ def convert(inventory: AnsibleInventory, *, via_ansible: bool = False,
             record.update(address="localhost", connection="local")
         else:
             ssh = _ssh(host, base, notes)
+            if "key_file" not in ssh:
+                # Ansible's ssh would try the agent; say so, as the inventory needs a credential.
+                ssh["agent"] = True
+                notes.append(f"{host.name}: no key file in Ansible; logs in with the SSH agent "
+                             "(agent: true): set key_file or password_env instead if needed")
             if ssh:
                 record["ssh"] = ssh
         if not _plain(record["address"]):
