@@ -112,8 +112,9 @@ def _families() -> tuple[FactSpec, ...]:
     # Families add their SSH facts in their own modules; imported late (they import FactSpec).
     from posture.collect.facts import app as catalog_app
     from posture.collect.facts import network as catalog_net
+    from posture.collect.facts import sshd_contexts
 
-    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS)
+    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS, *sshd_contexts.FACTS)
 
 
 CATALOG: tuple[FactSpec, ...] = _families()
