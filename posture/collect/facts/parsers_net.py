@@ -181,8 +181,8 @@ def parse_apache_access(text: str) -> JSON:
 
 def parse_mysql_access(text: str) -> JSON:
     """MariaDB/MySQL: server options, live variables and account host patterns."""
-    out: dict[str, Any] = {"pids": [], "args": [], "config": [], "variables": {},
-                           "accounts": [], "client_error": ""}
+    out: dict[str, Any] = {"pids": [], "args": [], "config": [], "listening": [],
+                           "socket": "", "variables": {}, "accounts": [], "client_error": ""}
     names = ("bind_address", "skip_networking", "port")
     for line in _lines(text):
         word, _, rest = line.partition(" ")
@@ -192,6 +192,10 @@ def parse_mysql_access(text: str) -> JSON:
             bucket = out["args" if word == "arg" else "config"]
             if len(bucket) < 40:
                 bucket.append(_clip(rest, 200))
+        elif word == "listen" and len(out["listening"]) < 5:
+            out["listening"].append(_clip(rest, 200))
+        elif word == "socket" and not out["socket"]:
+            out["socket"] = _clip(rest, 200)
         elif line.startswith("var\t"):
             out["variables"] = dict(zip(names, (_clip(v, 200) for v in line.split("\t")[1:4]),
                                         strict=False))
