@@ -128,12 +128,20 @@ def parse_apache_version(text: str) -> JSON:
 
 
 def parse_apache_directives(text: str) -> JSON:
-    """``root DIR`` lines, then ``grep -Hn`` output: ``file:line:   Directive args``."""
+    """``root DIR`` lines, then ``grep -Hn`` output: ``file:line:   Directive args``.
+
+    ``read_from`` says per root how its file list was made: ``dump_includes N`` (the running
+    server's own list) or ``glob N`` (enabled files under the root, older Apache).
+    """
     directives: list[dict[str, JSON]] = []
     roots: list[str] = []
+    read_from: list[JSON] = []
     for line in _lines(text):
         if line.startswith("root "):
             roots.append(_clip(line[5:]))
+            continue
+        if line.startswith("read ") and len(read_from) < 5:
+            read_from.append(_clip(line[5:], 60))
             continue
         match = re.match(r"(?P<file>[^:]+):(?P<line>\d+):\s*(?P<name>\S+)\s*(?P<args>.*)$", line)
         if match:
@@ -141,7 +149,7 @@ def parse_apache_directives(text: str) -> JSON:
                 "file": _clip(match.group("file")), "line": int(match.group("line")),
                 "name": match.group("name")[:40], "args": _clip(match.group("args").strip()),
             })
-    return {"roots": roots, "directives": directives}
+    return {"roots": roots, "read_from": read_from, "directives": directives}
 
 
 def parse_ps(text: str) -> JSON:

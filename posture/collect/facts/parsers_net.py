@@ -140,12 +140,16 @@ def parse_apache_access(text: str) -> JSON:
     (``<RequireAll>`` ...) appear in ``rules`` as ``<requireall>``/``</requireall>``.
     """
     roots: list[str] = []
+    read_from: list[str] = []  # per root: "dump_includes N" (the server's list) or "glob N"
     listen: list[dict[str, str]] = []
     sections: list[dict[str, Any]] = []
     stacks: dict[str, list[dict[str, Any]]] = {}
     for raw in _lines(text):
         if raw.startswith("root ") and len(roots) < 5:
             roots.append(_clip(raw[5:], 300))
+            continue
+        if raw.startswith("read ") and len(read_from) < 5:
+            read_from.append(_clip(raw[5:], 60))
             continue
         found = grep_lines(raw, 1)
         if not found:
@@ -176,7 +180,8 @@ def parse_apache_access(text: str) -> JSON:
         elif name == "listen" and len(listen) < 50:
             listen.extend({"root": roots[-1] if roots else "", "address": a}
                           for a in _split_args(line)[1:2])
-    return {"roots": roots, "listen": listen, "sections": sections[:2000]}
+    return {"roots": roots, "read_from": read_from, "listen": listen,
+            "sections": sections[:2000]}
 
 
 def parse_mysql_access(text: str) -> JSON:

@@ -79,9 +79,10 @@ _SYSTEM: tuple[FactSpec, ...] = (
              doc='dict: {"server_version": "Apache/2.4.62 (Debian)", "version": "2.4.62", '
                  '"built": str}.'),
     FactSpec("apache.config", _APACHE_CONFIG, parsers.parse_apache_directives,
-             doc='dict: {"roots": [dir], "directives": [{"file","line","name","args"}]} for '
-                 "ServerTokens, ServerSignature, User, Group, TraceEnable in the enabled "
-                 "configuration files of the running Apache (or the default root)."),
+             doc='dict: {"roots": [dir], "read_from": ["dump_includes N"|"glob N"], '
+                 '"directives": [{"file","line","name","args"}]} for ServerTokens, '
+                 "ServerSignature, User, Group, TraceEnable in the files the running Apache "
+                 "reads (its -t -D DUMP_INCLUDES; else the enabled files of its root)."),
     FactSpec("proc.list", "ps -eo stat=,user=,pid=,ppid=,comm= | head -n 5000", parsers.parse_ps,
              doc='list[{"user","pid","ppid","comm"}] (no arguments: they can hold secrets).'),
     FactSpec("sshd.config", _SSHD_T, parsers.parse_sshd_t, root=True,
