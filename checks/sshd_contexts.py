@@ -4,7 +4,7 @@ What "can reach" means here: a connection context reaches the server when its so
 address lies in
 
 * a network declared as an SSH source by an ``ip_allowlist`` claim of the host,
-* a vantage point of the inventory,
+* a vantage point of the inventory, or the address this audit itself connected from,
 * a network the server itself is attached to (its interfaces' prefixes; loopback left out),
 * or the Internet: every globally routable address ("anywhere", represented by a
   documentation address as a value for ``sshd -C``). The firewall does not excuse a block:
@@ -34,7 +34,8 @@ SPECIAL = (*NON_GLOBAL, "0.0.0.0/8", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0
            "100::/64", "2001:db8::/32", "ff00::/8")
 INTERNET = IpSet.everything().minus(IpSet.of(SPECIAL))
 _REACH_KINDS = {"declared": "the declared SSH source {label}", "vantage": "vantage point {label}",
-                "anywhere": "anywhere on the Internet"}
+                "anywhere": "anywhere on the Internet",
+                "auditor": "the address this audit connected from"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ def block_of(found: Sequence[Block], file: str, line: int) -> Block | None:
 
 
 def networks_of(value: Mapping[str, Any]) -> tuple[IpSet, IpSet, IpSet]:
-    """(declared sources, vantage points, attached networks) as address sets."""
+    """(declared sources, vantage points and the auditor, attached networks) as address sets."""
     contexts = value.get("contexts", [])
     declared = [str(c.get("label")) for c in contexts if c.get("kind") == "declared"]
-    vantage = [str(c.get("addr")) for c in contexts if c.get("kind") == "vantage"]
+    vantage = [str(c.get("addr")) for c in contexts if c.get("kind") in ("vantage", "auditor")]
     attached = [str(n) for n in value.get("networks", [])]
     return _set(declared), _set(vantage), _set(attached)
 
@@ -128,6 +129,7 @@ def reach_of(addresses: IpSet, value: Mapping[str, Any]) -> str | None:
     return None
 
 
+_NO_C = re.compile(r"illegal option|unknown option|invalid option|usage:", re.I)
 _CIDR = re.compile(r"[0-9A-Fa-f:.]+(/\d{1,3})?")
 
 
@@ -194,10 +196,12 @@ def usable(value: Mapping[str, Any]) -> str:
     if not value.get("supported", True) and not value.get("no_match_blocks"):
         matches = [f"{e.get('file')}:{e.get('line')}" for e in value.get("lines", [])
                    if str(e.get("text", "")).strip().lower().startswith("match")]
-        return ("this sshd cannot evaluate Match blocks per connection (sshd -T -C is not "
-                f"supported: {str(value.get('unsupported', ''))[:120]}) and its configuration "
-                f"has Match blocks ({', '.join(matches[:3]) or 'plain sshd -T unreadable'}); "
-                "update OpenSSH or check them by hand")
+        message = str(value.get("unsupported", ""))[:160]
+        why = "is not supported" if _NO_C.search(message) else "failed"
+        return (f"this sshd cannot evaluate Match blocks per connection (sshd -T -C {why}: "
+                f"{message}) and its configuration has Match blocks "
+                f"({', '.join(matches[:3]) or 'plain sshd -T unreadable'}); update OpenSSH "
+                "or check them by hand")
     if value.get("base_rc") != 0:
         return f"sshd -T failed ({'; '.join(value.get('base_errors', [])[:2])})"
     if value.get("capped"):

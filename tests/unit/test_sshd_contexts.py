@@ -47,6 +47,8 @@ from posture.models import Fact, Status
 DATA = Path(__file__).parent / "data" / "sshd_contexts"
 TEN_NET = (DATA / "openssh92_match_10net.txt").read_text()
 UNREACHABLE = (DATA / "openssh92_match_unreachable.txt").read_text()
+# Main config: Port 22 and 2222, "Match LocalPort 2222" turning passwords on (no Include).
+LOCALPORT = (DATA / "openssh92_match_localport.txt").read_text()
 
 
 def _fact(raw: str) -> Fact:
@@ -120,6 +122,18 @@ def test_root_login_per_context() -> None:
         "/etc/ssh/sshd_config.d/60.conf:1 (Match User nobody2)")
 
 
+def test_match_local_port_is_evaluated_per_listen_port() -> None:
+    value = parse_sshd_contexts(LOCALPORT)
+    assert isinstance(value, dict)
+    assert {(c["laddr"], c["lport"]) for c in value["contexts"]} == {("127.0.0.1", "22"),
+                                                                    ("127.0.0.1", "2222")}
+    outcome = _check(LOCALPORT)
+    assert outcome.status is Status.FAIL
+    # sshd logs the main file as "reprocess config": the report names the real file.
+    assert "/etc/ssh/sshd_config:6 (Match LocalPort 2222)" in outcome.summary
+    assert "to 127.0.0.1 port 2222" in outcome.summary
+
+
 def test_wildcard_block_that_no_context_met_is_an_error() -> None:
     raw = UNREACHABLE.replace(
         "L\t/etc/ssh/sshd_config.d/60.conf:4:  PasswordAuthentication yes\n",
@@ -155,7 +169,7 @@ def test_old_sshd_without_c_and_a_match_block_is_an_error() -> None:
     for check in (PASSWORD_AUTHENTICATION, ROOT_LOGIN):
         outcome = check.evaluate(context([_fact(raw)]))
         assert outcome.status is Status.ERROR
-        assert "sshd -T -C is not supported" in outcome.summary
+        assert "sshd -T -C is not supported: sshd: illegal option -- C" in outcome.summary
         assert "/etc/ssh/sshd_config:90" in outcome.summary
 
 

@@ -13,7 +13,9 @@ the serving sshd itself, once per connection context, what it would apply:
   representative of each declared ``ip_allowlist`` SSH network, every vantage point, and
   "anywhere", a documentation address standing for the Internet) arrive as DATA on the
   snippet's standard input, one validated ``kind label address`` line each (the snippet is a
-  constant and checks each token again); plus one address inside every literal
+  constant and checks each token again); the address this audit connection came from
+  (``SSH_CONNECTION`` of the login shell above sudo: ``auditor`` context); plus one address
+  inside every literal
   ``Match Address`` network of the configuration (``match`` contexts), so a block narrower
   than a declared network is still evaluated. Which of these can reach the server is judged by
   :mod:`checks.sshd_contexts`.
@@ -60,27 +62,53 @@ s=$(command -v sshd || echo /usr/sbin/sshd)
 [ -x "$s" ] || exit 127
 if [ -n "$cfg" ]; then set -- -T -f "$cfg"; else set -- -T; fi
 # sshd's debug log ends its lines with CR LF
-base=$( { "$s" -ddd "$@" 2>&1; echo "base_rc $?"; } | tr -d '\r')
-printf '%s\n' "$base" | sed -n 's/^base_rc \([0-9]*\)$/base_rc\t\1/p'
-base=$(printf '%s\n' "$base" | grep -v '^base_rc ')
-printf '%s\n' "$base" | grep -vE '^debug|^[a-z0-9]+ ' | head -n 3 | sed 's/^/X\t/'
+run_base() { { "$s" -ddd "$@" 2>&1; echo "base_rc $?"; } | tr -d '\r'; }
+base=$(run_base "$@")
 files=$(printf '%s\n' "$base" | sed -n 's/^debug2: parse_server_config_depth: config \(.*\) len [0-9]*$/\1/p' | grep -vx 'reprocess config' | awk '!seen[$0]++' | head -n 50)
 [ -n "$files" ] || files=${cfg:-/etc/ssh/sshd_config}
-printf '%s\n' "$files" | sed 's/^/F\t/'
-printf '%s\n' "$base" | sed -n 's/^debug3: \(.*:[0-9]* setting [A-Za-z]* \)/G\t\1/p' | head -n 400
-printf '%s\n' "$base" | grep -E '^(usedns|listenaddress|port|passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|permitrootlogin|authenticationmethods|permitemptypasswords|allowusers|allowgroups|denyusers|denygroups|usepam) ' | head -n 60 | sed 's/^/B\t/'
 lines=$(printf '%s\n' "$files" | while IFS= read -r f; do
-  [ -r "$f" ] && grep -HniE '^[[:space:]]*(Match|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication|PermitRootLogin|AuthenticationMethods|PermitEmptyPasswords|AllowUsers|AllowGroups|DenyUsers|DenyGroups|UsePAM)([[:space:]]|=)' "$f" | head -n 500
+  [ -r "$f" ] && grep -HniE '^[[:space:]]*(Match|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication|PermitRootLogin|AuthenticationMethods|PermitEmptyPasswords|AllowUsers|AllowGroups|DenyUsers|DenyGroups|UsePAM|Port|ListenAddress)([[:space:]]|=)' "$f" | head -n 500
 done)
-printf '%s\n' "$lines" | grep -v '^$' | sed 's/^/L\t/'
-probe=$("$s" "$@" -C user=root,host=127.0.0.1,addr=127.0.0.1 2>&1 >/dev/null); prc=$?
-if [ "$prc" != 0 ]; then
-  printf 'nocontext\t%s\n' "$(printf '%s\n' "$probe" | head -n 3 | tr '\t\n' '  ' | cut -c1-300)"; exit 0
-fi
 matches=$( { printf '%s\n' "$base" | sed -n "s/^debug3: checking syntax for 'Match \(.*\)'$/\1/p"; printf '%s\n' "$lines" | sed -n 's/^.*:[0-9][0-9]*:[[:space:]]*[Mm][Aa][Tt][Cc][Hh][[:space:]=]*//p'; } | head -n 400)
 need_users=no; need_local=no
 printf '%s\n' "$matches" | grep -qiE '(^|[[:space:]])(user|group)([[:space:]=]|$)' && need_users=yes
 printf '%s\n' "$matches" | grep -qiE '(^|[[:space:]])(localaddress|localport)([[:space:]=]|$)' && need_local=yes
+# With Match LocalAddress/LocalPort, sshd -T needs laddr and lport in every test: one per
+# listen address and port of the configuration (wildcards: the host's own addresses).
+locals="- -"; lspec=""
+if [ "$need_local" = yes ]; then
+  here=$(ip -o addr show 2>/dev/null | awk '$3 == "inet" || $3 == "inet6" {sub(/\/.*/, "", $4); print $4}' | head -n 8)
+  ports=$(printf '%s\n' "$lines" | sed -n 's/^.*:[0-9][0-9]*:[[:space:]]*[Pp][Oo][Rr][Tt][[:space:]=]*\([0-9][0-9]*\).*/\1/p' | sort -u | head -n 4)
+  [ -n "$ports" ] || ports=22
+  listens=$(printf '%s\n' "$lines" | sed -n 's/^.*:[0-9][0-9]*:[[:space:]]*[Ll][Ii][Ss][Tt][Ee][Nn][Aa][Dd][Dd][Rr][Ee][Ss][Ss][[:space:]=]*\([^[:space:]]*\).*/\1/p' | head -n 8)
+  [ -n "$listens" ] || listens="0.0.0.0 ::"
+  locals=$(for l in $listens; do
+    case "$l" in
+      \[*\]:*) la=${l%%]:*}; lps=${l##*]:};;
+      *.*:*) la=${l%:*}; lps=${l##*:};;
+      *) la=$l; lps=$ports;;
+    esac
+    la=${la#\[}; la=${la%\]}
+    case "$la" in 0.0.0.0|::) las=$here;; *) las=$la;; esac
+    for a in $las; do for p in $lps; do
+      case "$a$p" in *[!0-9A-Fa-f:.]*) ;; *) printf '%s %s\n' "$a" "$p";; esac
+    done; done
+  done | sort -u | head -n 8)
+  [ -n "$locals" ] || locals="- -"
+  first=$(printf '%s\n' "$locals" | head -n 1)
+  case "$first" in "- -") ;; *) lspec=",laddr=${first% *},lport=${first#* }"; base=$(run_base "$@" -C "${lspec#,}");; esac
+fi
+printf '%s\n' "$base" | sed -n 's/^base_rc \([0-9]*\)$/base_rc\t\1/p'
+base=$(printf '%s\n' "$base" | grep -v '^base_rc ')
+printf '%s\n' "$base" | grep -vE '^debug|^[a-z0-9]+ ' | head -n 3 | sed 's/^/X\t/'
+printf '%s\n' "$files" | sed 's/^/F\t/'
+printf '%s\n' "$base" | sed -n 's/^debug3: \(.*:[0-9]* setting [A-Za-z]* \)/G\t\1/p' | head -n 400
+printf '%s\n' "$base" | grep -E '^(usedns|listenaddress|port|passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|permitrootlogin|authenticationmethods|permitemptypasswords|allowusers|allowgroups|denyusers|denygroups|usepam) ' | head -n 60 | sed 's/^/B\t/'
+printf '%s\n' "$lines" | grep -v '^$' | sed 's/^/L\t/'
+probe=$("$s" "$@" -C "user=root,host=127.0.0.1,addr=127.0.0.1$lspec" 2>&1 >/dev/null); prc=$?
+if [ "$prc" != 0 ]; then
+  printf 'nocontext\t%s\n' "$(printf '%s\n' "$probe" | head -n 3 | tr '\t\n' '  ' | cut -c1-300)"; exit 0
+fi
 accounts=$( (getent passwd 2>/dev/null || cat /etc/passwd) | awk -F: '$7 != "" && $7 !~ /(nologin|false|sync|halt|shutdown)$/ {print $1}')
 total=0; invalid=0; users="root"; n=1; capped=no
 for u in $accounts; do
@@ -92,7 +120,15 @@ for u in $accounts; do
 done
 printf 'users\t%s\t%s\t%s\t%s\t%s\n' "$total" "$invalid" "$need_users" "$capped" "$users"
 ip -o addr show 2>/dev/null | awk '$2 != "lo" && ($3 == "inet" || $3 == "inet6") {print "N\t" $4}' | head -n 64
+# The address this very audit connection came from (SSH_CONNECTION of an ancestor: sudo
+# resets the environment, the login shell above it keeps it): a context that surely reaches.
+me=""; p=$$; i=0
+while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ] && [ -z "$me" ]; do
+  me=$( (tr '\000' '\n' < "/proc/$p/environ") 2>/dev/null | sed -n 's/^SSH_CONNECTION=\([0-9A-Fa-f:.]*\) .*/\1/p' | head -n 1)
+  p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
+done
 sources=$( {
+  [ -n "$me" ] && printf 'auditor ssh-client %s\n' "${me#::ffff:}"
   printf '%s\n' "$data" | while read -r k l a; do
     case "$k" in declared|vantage|anywhere) ;; *) continue;; esac
     case "$l" in ''|*[!A-Za-z0-9_.:/-]*) continue;; esac
@@ -108,14 +144,6 @@ sources=$( {
 } | head -n 200)
 printf '%s\n' "$sources" | grep '^W ' | awk '!seen[$0]++' | head -n 20 | sed 's/^W /W\t/'
 sources=$(printf '%s\n' "$sources" | grep -v '^W ' | awk 'NF == 3 && !seen[$3]++')
-locals="- -"
-if [ "$need_local" = yes ]; then
-  here=$(ip -o addr show 2>/dev/null | awk '$3 == "inet" || $3 == "inet6" {sub(/\/.*/, "", $4); print $4}' | head -n 8)
-  locals=$(printf '%s\n' "$base" | sed -n 's/^listenaddress \(.*\):\([0-9]*\)$/\1 \2/p' | tr -d '[]' | while read -r la lp; do
-    case "$la" in 0.0.0.0|::) for h in $here; do printf '%s %s\n' "$h" "$lp"; done;; *) printf '%s %s\n' "$la" "$lp";; esac
-  done | sort -u | head -n 8)
-  [ -n "$locals" ] || locals="- -"
-fi
 nsrc=$(printf '%s\n' "$sources" | grep -c .)
 nusr=$(set -- $users; echo $#)
 nloc=$(printf '%s\n' "$locals" | grep -c .)
@@ -162,7 +190,7 @@ class Setting(TypedDict):
 class Context(TypedDict):
     """One ``sshd -T -C`` run: who, from where, and what sshd would apply."""
 
-    kind: str  # declared | vantage | anywhere | match
+    kind: str  # declared | vantage | anywhere | auditor | match
     label: str  # the declared network, the vantage point, "internet", the Match pattern
     user: str
     addr: str
@@ -227,6 +255,9 @@ def _context_line(out: SshdContexts, tag: str, rest: str, current: Context | Non
     elif tag == "S":
         setting = _setting(rest)
         if setting:
+            # sshd names the main file "reprocess config" when it applies Match blocks again
+            if setting["file"] == "reprocess config" and out["files"]:
+                setting["file"] = out["files"][0]
             current["settings"].append(setting)
     elif tag == "X":
         current["errors"].append(rest[:300])

@@ -91,6 +91,8 @@ def test_match_block_for_a_declared_source_fails_with_file_and_line(
     assert "from 10.0.0.1" in finding["summary"]
     contexts = findings["_facts"]["sshd.contexts"]["value"]
     assert str(conf) in contexts["files"]  # the drop-in, as sshd itself read it
+    # The address this audit came from is a context of its own.
+    assert any(c["kind"] == "auditor" and c["addr"] == "127.0.0.1" for c in contexts["contexts"])
     assert findings["_facts"]["sshd.config"]["value"]["passwordauthentication"] == ["no"]
     age_logins = [f for i, f in findings.items() if i.startswith("accounts.password_age")]
     assert all(str(f["evidence"].get("ssh_password_logins", "yes")).startswith("yes")
