@@ -18,7 +18,7 @@ import pytest
 
 from posture.cli import main
 from tests.conftest import LabUsers
-from tests.labs.base import Lab, LabSshd
+from tests.labs.base import Lab, LabSshd, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -118,3 +118,24 @@ def test_match_block_for_an_unreached_network_passes_and_is_named(
     (tmp_path / "declared").mkdir()
     findings = _scan(tmp_path / "declared", sshd, lab_users, ["172.16.8.0/24"])
     assert findings["ssh.password_authentication@lab"]["status"] == "fail"
+
+
+def test_match_local_port_is_judged_per_port(tmp_path: Path, lab: Lab,
+                                             lab_users: LabUsers) -> None:
+    # Passwords only on a second port. Plain `sshd -T` refuses to run with this block.
+    port, second = free_port(), free_port()
+    folder = lab.workdir / "sshd-ctxport" / "sshd_config.d"
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = folder / "60-port.conf"
+    conf.write_text(f"Match LocalPort {second}\n    PasswordAuthentication yes\n")
+    sshd = lab.start_sshd("ctxport", port=port, options={
+        **KEYS_ONLY, "Port": f"{port}\nPort {second}", "Include": f"{folder}/*.conf"})
+    plain = subprocess.run(["/usr/sbin/sshd", "-T", "-f", str(sshd.config_path)],
+                           capture_output=True, text=True)
+    assert plain.returncode != 0 and "lport" in plain.stderr
+    findings = _scan(tmp_path, sshd, lab_users, ["10.0.0.0/8"])
+    assert findings["_facts"]["sshd.config"]["status"] == "ok"  # still read (outside Match)
+    finding = findings["ssh.password_authentication@lab"]
+    assert finding["status"] == "fail", finding
+    assert f"{conf}:1 (Match LocalPort {second})" in finding["summary"]
+    assert f"port {second}" in finding["summary"]

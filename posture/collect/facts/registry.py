@@ -14,8 +14,14 @@ from posture.collect.facts.spec import FactSpec
 
 __all__ = ["BY_KEY", "CATALOG", "FactSpec", "specs_for"]
 
+# With a Match LocalAddress/LocalPort block, plain `sshd -T` refuses to run ("'lport' not in
+# connection test specification"); a local end that no such block can name (port 1) gives the
+# same answer: the configuration outside every Match block.
 _SSHD_T = SSHD_SERVING_CONFIG + r"""
-if [ -n "$cfg" ]; then sshd -T -f "$cfg"; else sshd -T; fi
+if [ -n "$cfg" ]; then set -- -T -f "$cfg"; else set -- -T; fi
+err=$(sshd "$@" 2>&1 >/dev/null)
+case "$err" in *"not in connection test specification"*) set -- "$@" -C laddr=0.0.0.0,lport=1;; esac
+sshd "$@"
 """
 
 _PACKAGES = r"""
