@@ -229,3 +229,19 @@ def test_data_reaches_the_snippet_on_stdin_and_nothing_else_does() -> None:
     facts = split_output(run.stdout, run.stderr, marker, [spec, other], privileged=False)
     assert facts["t.echo"].value == "vantage vp 198.18.0.5\n\ndone"
     assert facts["t.none"].value == "none"  # /dev/null: it cannot eat the rest of the script
+
+
+@pytest.mark.parametrize("noise", [
+    "T\tpasswordauthentication no\nR 0\n",  # options before any context
+    "C\tanywhere\tinternet\n",  # a context line with missing fields
+    "C\t" + "x\t" * 40 + "\n",  # too many fields
+    "\x00\xff" * 5000 + "\n",  # binary junk
+    "users\tmany\tno\n",  # a malformed users line
+])
+def test_hostile_lines_never_make_a_pass(noise: str) -> None:
+    # Whatever the target adds, the parser stays up, and a verdict needs every context.
+    raw = UNREACHABLE.replace("contexts\t18\n", "contexts\t18\n" + noise)
+    outcome = _check(raw)
+    assert outcome.status in (Status.PASS, Status.ERROR)
+    truncated = "\n".join(UNREACHABLE.splitlines()[:40]) + "\n" + noise
+    assert _check(truncated).status is Status.ERROR

@@ -64,6 +64,11 @@ if [ -n "$cfg" ]; then set -- -T -f "$cfg"; else set -- -T; fi
 # sshd's debug log ends its lines with CR LF
 run_base() { { "$s" -ddd "$@" 2>&1; echo "base_rc $?"; } | tr -d '\r'; }
 base=$(run_base "$@")
+# An old sshd may refuse debug flags with -T: its plain answer still serves (no file list).
+case "$base" in *"base_rc 0") ;; *)
+  plain=$( { "$s" "$@" 2>&1; echo "base_rc $?"; } | tr -d '\r')
+  case "$plain" in *"base_rc 0") base=$plain;; esac;;
+esac
 files=$(printf '%s\n' "$base" | sed -n 's/^debug2: parse_server_config_depth: config \(.*\) len [0-9]*$/\1/p' | grep -vx 'reprocess config' | awk '!seen[$0]++' | head -n 50)
 [ -n "$files" ] || files=${cfg:-/etc/ssh/sshd_config}
 lines=$(printf '%s\n' "$files" | while IFS= read -r f; do
