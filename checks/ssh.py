@@ -28,7 +28,7 @@ from checks.sshd_contexts import (
 )
 from posture.models import JSON, Severity, Status
 
-PerContext = Callable[[Mapping[str, Any]], tuple[Status, str, str]]
+PerContext = Callable[[Mapping[str, Any], bool], tuple[Status, str, str]]
 
 _REFERENCES = (
     "https://infosec.mozilla.org/guidelines/openssh",
@@ -176,8 +176,9 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
     contexts = [c for c in value["contexts"] if not users or c.get("user") == users]
     reaching = [c for c in contexts if reaches(c, value)]
     verdicts = []
+    by_user = bool(value["users"].get("by_user"))
     for context in reaching:
-        status, key, summary = per_context(context)
+        status, key, summary = per_context(context, by_user)
         if status is not Status.PASS:
             verdicts.append((status, context, key, summary))
     unreachable, unproved = _unmet_blocks(value, reaching, weakens)
@@ -209,9 +210,9 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
                    f"can reach the server{note}.", evidence)
 
 
-def _password_context(context: Mapping[str, Any]) -> tuple[Status, str, str]:
+def _password_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status, str, str]:
     options = context.get("options", {})
-    if not may_log_in(context):
+    if not may_log_in(context, by_user):
         return Status.PASS, "allowusers", ""
     if context.get("user") == "root" and str(options.get("permitrootlogin")).lower() != "yes":
         return Status.PASS, "permitrootlogin", ""
@@ -245,9 +246,9 @@ _ROOT = {
 }
 
 
-def _root_context(context: Mapping[str, Any]) -> tuple[Status, str, str]:
+def _root_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status, str, str]:
     value = str(context.get("options", {}).get("permitrootlogin", "")).lower()
-    if not may_log_in(context):
+    if not may_log_in(context, by_user):
         return Status.PASS, "allowusers", ""
     if value not in _ROOT:
         return Status.ERROR, "permitrootlogin", "could not determine: unrecognised " \

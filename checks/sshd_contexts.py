@@ -234,10 +234,14 @@ def describe(context: Mapping[str, Any]) -> str:
             f"({context.get('kind')} {context.get('label')})")
 
 
-def may_log_in(context: Mapping[str, Any]) -> bool:
+def may_log_in(context: Mapping[str, Any], by_user: bool = True) -> bool:
     """False only when AllowUsers/DenyUsers surely shut this account out (groups unknown:
-    counted as allowed, which can only make a verdict stricter)."""
+    counted as allowed, which can only make a verdict stricter). When accounts were not
+    evaluated one by one (``by_user`` false), a non-root account stands for all of them:
+    never shut out."""
     options, user = context.get("options", {}), str(context.get("user"))
+    if not by_user and user != "root":
+        return True
     deny = str(options.get("denyusers", "")).split()
     if any("@" not in p and fnmatchcase(user, p) for p in deny):
         return False

@@ -245,3 +245,24 @@ def test_hostile_lines_never_make_a_pass(noise: str) -> None:
     assert outcome.status in (Status.PASS, Status.ERROR)
     truncated = "\n".join(UNREACHABLE.splitlines()[:40]) + "\n" + noise
     assert _check(truncated).status is Status.ERROR
+
+
+_PW = "port 22\npasswordauthentication yes\nkbdinteractiveauthentication no\n" \
+      "permitrootlogin no\nusepam yes\nauthenticationmethods any\n"
+
+
+def test_the_one_account_standing_for_all_is_never_shut_out() -> None:
+    # Accounts not evaluated one by one: a DenyUsers naming the stand-in says nothing of the
+    # other accounts, which get passwords.
+    raw = sshd_contexts_raw(_PW + "denyusers alice\n", users=("root", "alice"))
+    assert _check(raw).status is Status.FAIL
+
+
+def test_allow_and_deny_users_judged_per_account() -> None:
+    one_by_one = ("users\t3\t0\tno\tno\t", "users\t3\t0\tyes\tno\t")
+    only_bob = sshd_contexts_raw(_PW + "allowusers bob\n", users=("root", "alice", "bob"))
+    assert _check(only_bob.replace(*one_by_one)).status is Status.FAIL  # bob gets passwords
+    nobody = sshd_contexts_raw(_PW + "allowusers carol\n", users=("root", "alice", "bob"))
+    outcome = _check(nobody.replace(*one_by_one))
+    assert outcome.status is Status.PASS  # no account that exists may log in at all
+    assert outcome.evidence["accounts_evaluated_one_by_one"] is True

@@ -8,7 +8,9 @@ the serving sshd itself, once per connection context, what it would apply:
 * **who**: every account with a login shell (read on the target from ``getent passwd``, names
   checked against a strict pattern there), and always ``root``. When no ``Match`` line names a
   ``User`` or ``Group`` criterion, every non-root account meets the same configuration, so
-  ``root`` and one other account stand for all of them (the fact says so: ``reduced``).
+  ``root`` and one other account stand for all of them (the fact says so: ``by_user`` is
+  false); an ``AllowUsers``/``DenyUsers``/``AllowGroups``/``DenyGroups`` line anywhere also
+  makes every account evaluated.
 * **from where**: the source addresses the auditor computes from the inventory (a
   representative of each declared ``ip_allowlist`` SSH network, every vantage point, and
   "anywhere", a documentation address standing for the Internet) arrive as DATA on the
@@ -77,6 +79,8 @@ done)
 matches=$( { printf '%s\n' "$base" | sed -n "s/^debug3: checking syntax for 'Match \(.*\)'$/\1/p"; printf '%s\n' "$lines" | sed -n 's/^.*:[0-9][0-9]*:[[:space:]]*[Mm][Aa][Tt][Cc][Hh][[:space:]=]*//p'; } | head -n 400)
 need_users=no; need_local=no
 printf '%s\n' "$matches" | grep -qiE '(^|[[:space:]])(user|group)([[:space:]=]|$)' && need_users=yes
+# AllowUsers/DenyUsers/...Groups decide per account too: then every account is evaluated.
+printf '%s\n' "$lines" | grep -qiE ':[0-9]+:[[:space:]]*(AllowUsers|DenyUsers|AllowGroups|DenyGroups)([[:space:]]|=)' && need_users=yes
 printf '%s\n' "$matches" | grep -qiE '(^|[[:space:]])(localaddress|localport)([[:space:]=]|$)' && need_local=yes
 # With Match LocalAddress/LocalPort, sshd -T needs laddr and lport in every test: one per
 # listen address and port of the configuration (wildcards: the host's own addresses).
