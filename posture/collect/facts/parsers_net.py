@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any
 
-from posture.collect.facts.parsers import ParseError, _clip, _lines
+from posture.collect.facts.parsers import ParseError, _clip, _lines, apache_read_order
 from posture.models import JSON
 
 MAX_OBJECTS = 20000
@@ -144,7 +144,7 @@ def parse_apache_access(text: str) -> JSON:
     listen: list[dict[str, str]] = []
     sections: list[dict[str, Any]] = []
     stacks: dict[str, list[dict[str, Any]]] = {}
-    for raw in _lines(text):
+    for raw in apache_read_order(_lines(text)):
         if raw.startswith("root ") and len(roots) < 5:
             roots.append(_clip(raw[5:], 300))
             continue

@@ -10,7 +10,8 @@ def apache_config_grep(pattern: str, *, names: str = r"-name '*.conf' -o -path '
     Each distinct running Apache (binary, ``-d`` root, ``-f`` file, ``-D`` defines, its
     ``APACHE_*`` environment) is asked for the files it really reads with
     ``-t -D DUMP_INCLUDES`` (Apache 2.4: every ``Include``/``IncludeOptional``, in order); a
-    ``read dump_includes N`` line says so. Where that is not available (Apache 2.2, no running
+    ``read dump_includes N`` line says so, and the listing itself follows as ``inc`` lines
+    (nesting and the including line), from which the parsers restore the read order. Where that is not available (Apache 2.2, no running
     server) the enabled files under the root are globbed instead (``read glob N``). Each root
     is announced with a ``root DIR`` line, then grep prints ``file:line:text``. Exits 127 when
     no Apache configuration exists, and 1 ("permission denied reading FILE") when a file the
@@ -32,6 +33,7 @@ printf '%s\n' "$servers" | while IFS='	' read -r d pid run; do
     env=$( (tr '\000' '\n' < "/proc/$pid/environ") 2>/dev/null | grep -E '^APACHE_[A-Z_]+=[^[:space:]]*$' | head -n 20)
     dump=$(env $env $run -t -D DUMP_INCLUDES 2>&1); drc=$?
     files=$(printf '%s\n' "$dump" | sed -n 's/^[[:space:]]*([*0-9]*)[[:space:]]*//p' | head -n 400)
+    printf '%s\n' "$dump" | grep -E '^[[:space:]]*[(]([*]|[0-9]+)[)] ' | head -n 400 | sed 's/^/inc /'
     # Apache 2.2 ignores the define (exit 0, no list): globbed below. A failing test means
     # we cannot see the configuration as the server reads it (e.g. an unreadable Include).
     [ "$drc" = 0 ] || echo "failed $(printf '%s\n' "$dump" | grep -v -e '^[[:space:]]*(' -e '^Included configuration files' | head -n 1 | cut -c1-200)"
