@@ -151,11 +151,12 @@ def _unmet_blocks(value: dict[str, Any], reaching: list[dict[str, Any]],
     """Weakening blocks no reaching context met: (proved unreachable, not proved)."""
     found = blocks(value)
     met = _met(reaching, found)
+    met_any = _met(value["contexts"], found)
     unreachable, unproved = [], []
     for block in found:
         if not weakens(block) or block.where in met:
             continue
-        known, why = static_reach(block, value)
+        known, why = static_reach(block, value, block.where in met_any)
         text = f"{block.where} (Match {block.criteria}): {why}"
         if known is False:
             unreachable.append(text)

@@ -133,13 +133,16 @@ _NO_C = re.compile(r"illegal option|unknown option|invalid option|usage:", re.I)
 _CIDR = re.compile(r"[0-9A-Fa-f:.]+(/\d{1,3})?")
 
 
-def static_reach(block: Block, value: Mapping[str, Any]) -> tuple[bool | None, str]:
+def static_reach(block: Block, value: Mapping[str, Any],
+                 met_any: bool = False) -> tuple[bool | None, str]:
     """Could a reaching client meet ``block``? (True/False, why) or (None, why not known).
 
     Used only for blocks no evaluated context met. ``Address`` lists of literal networks are
     exact; without an Address criterion the block's other criteria (User, Group,
     LocalAddress, LocalPort) were covered by the evaluated contexts, so not meeting it means
-    it applies to no account that can log in. Anything else cannot be proved.
+    it applies to no account that can log in; with an Address criterion too, the same holds
+    when some evaluated context came from inside its addresses and sshd (``met_any`` false)
+    applied it to no context at all. Anything else cannot be proved.
     """
     tokens = block.criteria.replace("=", " ").split()
     pairs = dict(zip((t.lower() for t in tokens[::2]), tokens[1::2], strict=False))
@@ -161,8 +164,27 @@ def static_reach(block: Block, value: Mapping[str, Any]) -> tuple[bool | None, s
     except ValueError:
         return None, "its address list could not be read"
     why = reach_of(matched, value)
-    return (True, why) if why else (False, "no declared source, vantage point, attached "
-                                           "network or Internet address lies in it")
+    if not why:
+        return False, "no declared source, vantage point, attached network or Internet " \
+                      "address lies in it"
+    others = set(pairs) - {"address"}
+    users_known = value.get("users", {}).get("by_user") or not others & {"user", "group"}
+    if others and others <= {"user", "group", "localaddress", "localport"} and users_known \
+            and not met_any:
+        # Its other criteria do not depend on the address: sshd was asked with an address
+        # inside it for every account and local end, and applied it to none.
+        inside = [c for c in value.get("contexts", []) if _inside(c, matched)]
+        if inside:
+            return False, (f"sshd applied it to no account that can log in, from "
+                           f"{inside[0].get('addr')} inside it as from anywhere")
+    return True, why
+
+
+def _inside(context: Mapping[str, Any], addresses: IpSet) -> bool:
+    try:
+        return addresses.covers(IpSet.of([str(context.get("addr"))]))
+    except ValueError:
+        return False
 
 
 def _no_match(value: Mapping[str, Any]) -> bool:

@@ -266,3 +266,19 @@ def test_allow_and_deny_users_judged_per_account() -> None:
     outcome = _check(nobody.replace(*one_by_one))
     assert outcome.status is Status.PASS  # no account that exists may log in at all
     assert outcome.evidence["accounts_evaluated_one_by_one"] is True
+
+
+def test_block_for_a_declared_network_but_no_login_account_passes() -> None:
+    # Every account was evaluated from 10.0.0.1 (declared); sshd applied the block to none.
+    raw = UNREACHABLE.replace(
+        "L\t/etc/ssh/sshd_config.d/60.conf:4:  PasswordAuthentication yes\n",
+        "L\t/etc/ssh/sshd_config.d/60.conf:4:  PasswordAuthentication yes\n"
+        "L\t/etc/ssh/sshd_config.d/70.conf:1:Match User backup Address 10.0.0.0/8\n"
+        "L\t/etc/ssh/sshd_config.d/70.conf:2:PasswordAuthentication yes\n")
+    outcome = _check(raw)
+    assert outcome.status is Status.PASS
+    assert any(b.startswith("/etc/ssh/sshd_config.d/70.conf:1") and "no account" in b
+               for b in outcome.evidence["unreachable_blocks"])
+    # Accounts not evaluated one by one: the same block cannot be proved harmless.
+    reduced = raw.replace("users\t3\t0\tyes\tno\t", "users\t3\t0\tno\tno\t")
+    assert _check(reduced).status is Status.ERROR
