@@ -24,6 +24,7 @@ from checks.base import (
     param_error,
     scan_date,
 )
+from checks.ssh import password_logins
 from posture.models import JSON, Severity, Status
 
 _EPOCH = date(1970, 1, 1)
@@ -136,10 +137,14 @@ def census(ctx: CheckContext) -> Census | Outcome:
 
 
 def _context(ctx: CheckContext, today: int) -> dict[str, JSON]:
-    """Optional evidence: does SSH take passwords, and how far off is the target's clock?"""
-    sshd, clock = ctx.fact("sshd.config"), ctx.fact("host.time")
-    options = sshd.value if sshd.ok and isinstance(sshd.value, dict) else {}
-    ssh_passwords = (options.get("passwordauthentication") or [None])[0]
+    """Optional evidence: does SSH take passwords, and how far off is the target's clock?
+
+    Whether SSH takes passwords is judged per connection context (a Match block can turn
+    them on for some clients), as ssh.password_authentication judges it: "yes: ...",
+    "no: ..." or "unknown: ..." with the reason.
+    """
+    clock = ctx.fact("host.time")
+    ssh_passwords = password_logins(ctx)
     offset = clock.value // 86400 - today if clock.ok and isinstance(clock.value, int) else None
     return {"ssh_password_logins": ssh_passwords, "target_clock_offset_days": offset}
 
@@ -356,7 +361,7 @@ PASSWORD_AGE = Check(CheckMeta(
                 "password's account to locked, and enforce the period with chage -M.",
     references=_REFERENCES,
     needs=("accounts.password_summary", "accounts.passwd", "accounts.shadow",
-           "ssh.authorized_keys", "sshd.config", "host.time"),
+           "ssh.authorized_keys", "sshd.contexts", "host.time"),
     partial_ok=("accounts.passwd", "accounts.shadow"),  # census() refuses a cut list
 ), _password_age)
 

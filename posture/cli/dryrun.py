@@ -13,6 +13,7 @@ from typing import Any
 
 from posture.collect.collector import plan_batches
 from posture.collect.facts.registry import BY_KEY as SSH_FACTS
+from posture.collect.facts.registry import FactSpec
 from posture.collect.leastpriv import wrapper_command
 from posture.collect.probes.registry import BY_KEY as PROBES
 from posture.errors import TransportError
@@ -37,9 +38,15 @@ def _route(host: Host, allow_match_exec: bool) -> str:
     return f"ssh {' -> '.join(hops)} (host keys from {route.known_hosts})"
 
 
-def host_plan(host: Host, keys: set[str], allow_match_exec: bool = False) -> dict[str, Any]:
-    """What visiting ``host`` for ``keys`` runs, as plain data."""
+def host_plan(host: Host, keys: set[str], allow_match_exec: bool = False,
+              inventory: Inventory | None = None) -> dict[str, Any]:
+    """What visiting ``host`` for ``keys`` runs, as plain data (``stdin``: the DATA lines a
+    fact reads, computed from ``inventory``)."""
     user_specs, root_specs = plan_batches(host, keys)
+
+    def stdin(spec: FactSpec) -> list[str]:
+        return spec.data(inventory, host) if spec.data is not None and inventory else []
+
     wrapper = host.ssh.sudo_wrapper
     root_mode = (f"each fact: sudo -n -- {wrapper} KEY DIGEST (in the unprivileged exec)"
                  if wrapper else "one exec: sudo -n -- sh -c 'exec sh -s' with the script on "
@@ -50,12 +57,12 @@ def host_plan(host: Host, keys: set[str], allow_match_exec: bool = False) -> dic
         root_mode = "sh -s as root (directly when posture runs as root, else sudo -n)"
     return {
         "route": _route(host, allow_match_exec),
-        "commands": [{"fact": s.key, "privileged": False, "run": s.snippet.strip()}
-                     for s in user_specs],
+        "commands": [{"fact": s.key, "privileged": False, "run": s.snippet.strip(),
+                      "stdin": stdin(s)} for s in user_specs],
         "root": root_mode if root_specs else "",
         "root_commands": [{"fact": s.key, "privileged": True,
                            "run": f"sudo -n -- {wrapper_command(wrapper, s)}" if wrapper
-                           else s.snippet.strip()} for s in root_specs],
+                           else s.snippet.strip(), "stdin": stdin(s)} for s in root_specs],
         "probes": sorted(k for k in keys if k in PROBES),
         "unknown": sorted(k for k in keys if k not in PROBES and k not in SSH_FACTS),
     }
@@ -74,11 +81,14 @@ def render_dry_run(inventory: Inventory, plan: Plan, *, allow_match_exec: bool =
                if d.host == host.name and plan.get("database", {}).get(d.name)]
         if not keys and not dbs:
             continue
-        item = host_plan(host, keys, allow_match_exec)
+        item = host_plan(host, keys, allow_match_exec, inventory)
         out += ["", f"host {host.name} [{host.connection}]: {item['route']}"]
         for cmd in item["commands"] + item["root_commands"]:
             label = "root" if cmd["privileged"] else "user"
             out += [f"  {label} {cmd['fact']}:", _indent(cmd["run"])]
+            if cmd["stdin"]:
+                out += ["    with these lines on its standard input:", _indent(
+                    "\n".join(cmd["stdin"]))]
         if item["root"]:
             out.append(f"  root facts run as: {item['root']}")
         out += [f"  probe {p} (from the auditor)" for p in item["probes"]]

@@ -5,7 +5,8 @@ section prints ``<marker> B <key>`` before and ``<marker> E <key> <exit status>`
 output, on stdout and on stderr alike, so both streams can be split without interleaving
 them. The marker carries a per-run random nonce, so target output cannot forge a section
 boundary by accident. Each snippet runs with stdin from /dev/null (it must not eat the rest of
-the script) and under ``timeout`` when the target has it.
+the script), or from a quoted here-document of validated DATA lines when its fact takes data
+(e.g. the source addresses of ``sshd.contexts``), and under ``timeout`` when the target has it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from posture.collect.facts.parsers import MAX_LINES, ParseError
@@ -50,7 +51,7 @@ exit 0
 # prints without a final newline) must not swallow it.
 _SECTION = """\
 printf '\\n%s B %s\\n' {m} {key}; printf '\\n%s B %s\\n' {m} {key} >&2
-$T sh -c {snippet} </dev/null
+$T sh -c {snippet} {stdin}
 rc=$?
 printf '\\n%s E %s %s\\n' {m} {key} "$rc"; printf '\\n%s E %s %s\\n' {m} {key} "$rc" >&2
 """
@@ -61,11 +62,40 @@ def new_marker() -> str:
     return "__POSTURE_" + secrets.token_hex(12) + "__"
 
 
-def build_script(specs: Sequence[FactSpec], marker: str, command_timeout: float) -> bytes:
-    """Return the script that gathers ``specs`` in order."""
+# What a line of DATA may hold (see FactSpec.data): tokens such as names and addresses only.
+# The here-document delimiter holds a '%', which no data line can.
+_DATA_LINE = re.compile(r"[A-Za-z0-9_.:/ -]{0,200}")
+MAX_DATA_LINES = 500
+
+
+def data_stdin(lines: Sequence[str], marker: str) -> str:
+    """A quoted here-document carrying ``lines`` to a snippet's standard input.
+
+    Raises ``ValueError`` for a line outside the strict character set (the producers validate
+    first; this is the last gate before the target's shell).
+    """
+    if len(lines) > MAX_DATA_LINES:
+        raise ValueError(f"{len(lines)} data lines (at most {MAX_DATA_LINES})")
+    for line in lines:
+        if not _DATA_LINE.fullmatch(line):
+            raise ValueError(f"data line {line[:60]!r} has characters outside [A-Za-z0-9_.:/ -]")
+    delimiter = f"{marker}%DATA"
+    return "<<'" + delimiter + "'\n" + "".join(f"{line}\n" for line in lines) + delimiter
+
+
+def build_script(specs: Sequence[FactSpec], marker: str, command_timeout: float,
+                 data: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """Return the script that gathers ``specs`` in order.
+
+    ``data`` maps a fact key to the lines its snippet reads on standard input (a quoted
+    here-document); every other snippet reads /dev/null.
+    """
     parts = [_PRELUDE.format(timeout=max(1, int(command_timeout)), m=marker)]
     for spec in specs:
-        parts.append(_SECTION.format(m=marker, key=spec.key, snippet=shlex.quote(spec.snippet)))
+        lines = (data or {}).get(spec.key)
+        stdin = data_stdin(lines, marker) if lines is not None else "</dev/null"
+        parts.append(_SECTION.format(m=marker, key=spec.key, snippet=shlex.quote(spec.snippet),
+                                     stdin=stdin))
     parts.append(_EPILOGUE)
     return "".join(parts).encode()
 

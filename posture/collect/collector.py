@@ -91,14 +91,17 @@ def _fail_all(specs: list[FactSpec], status: FactStatus, reason: str,
             for s in specs}
 
 
-def _run_batch(session: Session, host: Host, specs: list[FactSpec],
-               privileged: bool) -> tuple[dict[str, Fact], str]:
+def _run_batch(session: Session, host: Host, specs: list[FactSpec], privileged: bool,
+               inventory: Inventory) -> tuple[dict[str, Fact], str]:
     """Run one batch; return its facts and a host-level error message ('' when none)."""
     wrapper = host.ssh.sudo_wrapper if privileged else None
     if wrapper:  # least privilege: each root fact is its own exact sudo rule (leastpriv.py)
         specs = wrapper_specs(specs, wrapper)
     marker = new_marker()
-    script = build_script(specs, marker, host.timeouts.command)
+    # Facts that take data (e.g. sshd.contexts' source addresses) get it on the snippet's
+    # stdin, inside this same script: still one exec per privilege level.
+    data = {s.key: s.data(inventory, host) for s in specs if s.data is not None}
+    script = build_script(specs, marker, host.timeouts.command, data)
     timeout = min(host.timeouts.command * max(1, len(specs)), host.timeouts.host)
     try:
         if privileged and not wrapper:
@@ -205,7 +208,8 @@ def collect_host(work: _HostWork, inventory: Inventory,
         facts: dict[str, Fact] = dict(host_probe_facts)
         problems: list[str] = []
         with cf.ThreadPoolExecutor(max_workers=2) as pool:
-            for part, problem in pool.map(lambda job: _run_batch(session, host, *job), jobs):
+            for part, problem in pool.map(
+                    lambda job: _run_batch(session, host, job[0], job[1], inventory), jobs):
                 facts.update(part)
                 if problem:
                     problems.append(problem)

@@ -98,7 +98,9 @@ def render_wrapper(specs: list[FactSpec]) -> str:
            'case "$#:$1:$2" in']
     for spec in specs:
         out.append(f"  2:{spec.key}:{digest(spec)})")
-        out.append(f"    exec sh -c {shlex.quote(spec.snippet)} </dev/null ;;")
+        # A fact that takes DATA (FactSpec.data) reads it on stdin; the others get /dev/null.
+        stdin = "" if spec.data is not None else " </dev/null"
+        out.append(f"    exec sh -c {shlex.quote(spec.snippet)}{stdin} ;;")
     out += ["  *)",
             '    echo "posture-facts: unknown fact or a different posture version" >&2',
             "    exit 125 ;;",

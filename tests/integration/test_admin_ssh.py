@@ -121,7 +121,7 @@ def least_user(lab: Lab, lab_users: LabUsers) -> Iterator[tuple[str, str]]:
     lab.add_user(user, authorized_key=lab_users.key)
     wrapper = Path(f"/usr/local/libexec/posture-facts-pst{tag}")
     rules = Path(f"/etc/sudoers.d/posture-lab-{user}-lp")
-    specs = root_specs({"accounts.shadow", "ssh.authorized_keys"})
+    specs = root_specs({"accounts.shadow", "ssh.authorized_keys", "sshd.contexts"})
     wrapper.parent.mkdir(parents=True, exist_ok=True)
     wrapper.write_text(render_wrapper(specs))
     wrapper.chmod(0o755)
@@ -159,17 +159,23 @@ def test_root_facts_through_the_wrapper_only(least_user: tuple[str, str], lab_ss
     path.write_text(INVENTORY.format(user=user, port=lab_sshd.port, key=lab_users.key,
                                      kh=lab_sshd.known_hosts, wrapper=wrapper))
     inventory = load_inventory(path)
-    plan = {"host": {"lab": {"accounts.shadow", "ssh.authorized_keys", "sshd.config"}}}
+    plan = {"host": {"lab": {"accounts.shadow", "ssh.authorized_keys", "sshd.config",
+                             "sshd.contexts"}}}
     facts = collect(inventory, plan, CollectOptions()).hosts["lab"]
     shadow = facts.facts["accounts.shadow"]
     assert shadow.status is FactStatus.OK and shadow.privileged, shadow
     assert any(e["name"] == user for e in shadow.value)  # type: ignore[union-attr]
     assert facts.facts["ssh.authorized_keys"].ok
+    # A fact that takes DATA (the source addresses) gets it through sudo and the wrapper.
+    contexts = facts.facts["sshd.contexts"]
+    assert contexts.ok, contexts
+    kinds = {c["kind"] for c in contexts.value["contexts"]}  # type: ignore[index]
+    assert "anywhere" in kinds
     assert f"sudo -n -- {wrapper} accounts.shadow " in shadow.command
     # sshd.config has no rule: sudo refuses it, and the fact says so (denied, not error).
     denied = facts.facts["sshd.config"]
     assert denied.status is FactStatus.DENIED, denied
-    assert facts.round_trips == 1  # three root facts, one exec: the sudo calls run inside it
+    assert facts.round_trips == 1  # four root facts, one exec: the sudo calls run inside it
     # Without the wrapper, the same user gets no root shell at all.
     path.write_text(path.read_text().replace(f", sudo_wrapper: {wrapper}", ""))
     plain = collect(load_inventory(path), plan, CollectOptions()).hosts["lab"]

@@ -287,7 +287,6 @@ def test_login_noise_costs_no_fact(trixie: TrixieLab,
 
 # -- what issues 13 and 14 demand (xfail until the features land) --------------------------------
 
-_SSHD_MATCH = "issue 13: sshd judged per connection (sshd -T -C); not built yet"
 _NGINX = "issue 13: nginx facts and checks, web_server_version; not built yet"
 _POSTGRES = "issue 14: PostgreSQL as a first-class database; not built yet"
 
@@ -297,7 +296,6 @@ def _of_target(findings: Findings, pattern: str, target: str) -> list[dict[str, 
             if f["target"] == target and re.search(pattern, f["check"])]
 
 
-@pytest.mark.xfail(strict=True, reason=_SSHD_MATCH)
 def test_match_block_enabling_passwords_fails_with_its_location(
         trixie: TrixieLab, tmp_path_factory: pytest.TempPathFactory) -> None:
     _, findings, _ = _scan("current", trixie, tmp_path_factory.mktemp("scan-current"))

@@ -1,9 +1,12 @@
 """A server with many accounts: passwd and shadow files of N generated accounts.
 
 The files are written into a folder the caller owns; :func:`scan_with_accounts` runs posture
-against the local machine inside a private mount namespace in which those files are
-bind-mounted over /etc/passwd and /etc/shadow, so the scan's target really has N accounts
-while the machine's own files stay untouched (the mounts vanish with the namespace).
+against the local machine inside a private mount namespace whose /etc is an overlay (the
+machine's /etc below, a tmpfs above) holding those files as /etc/passwd and /etc/shadow, so
+the scan's target really has N accounts while the machine's own files stay untouched (the
+mounts vanish with the namespace). An overlay of the folder, not a bind mount of the files:
+a user added or removed on the machine meanwhile renames /etc/passwd, which would silently
+detach a bind mount on it.
 """
 
 from __future__ import annotations
@@ -53,12 +56,16 @@ def write_accounts(folder: Path, count: int, *, stale_index: int | None = None,
 def scan_with_accounts(accounts: Accounts, inventory: Path, outdir: Path,
                        *extra: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """``posture scan`` of the local machine, with ``accounts`` as its passwd and shadow."""
-    script = ('mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/shadow && shift 2 '
-              '&& exec "$@"')
+    upper = accounts.passwd.parent / "overlay"
+    upper.mkdir(exist_ok=True)
+    script = ('mount -t tmpfs -o mode=0700 posturebig "$3" && mkdir "$3/u" "$3/w" && '
+              'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$3/u,workdir=$3/w" /etc && '
+              'cp "$1" /etc/passwd && cp "$2" /etc/shadow && chmod 0640 /etc/shadow && '
+              'shift 3 && exec "$@"')
     env = {**os.environ, "POSTURE_HISTORY": "off"}
     return subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-         str(accounts.passwd), str(accounts.shadow), sys.executable, "-m", "posture",
+         str(accounts.passwd), str(accounts.shadow), str(upper), sys.executable, "-m", "posture",
          "scan", "-i", str(inventory), "-o", str(outdir), "--format", "json", "-q", *extra],
         capture_output=True, text=True, timeout=timeout, env=env, check=False)
 

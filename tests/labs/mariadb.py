@@ -106,10 +106,28 @@ def make_tls_files(folder: Path, address: str) -> tuple[Path, Path, Path]:
     return ca, cert, key
 
 
+# A my.cnf whose only socket setting is in a drop-in folder, as distributions ship it.
+_MY_CNF = "[client-server]\n# socket and the rest: see the drop-ins\n!includedir {folder}\n"
+_SOCKET_DROPIN = "[mysqld]\nsocket = {socket}\n"
+
+
+def _write_config(root: Path) -> tuple[Path, Path]:
+    """(my.cnf, socket path): the socket is set only in ``conf.d/50-server.cnf``."""
+    folder, sock = root / "conf.d", root / "run" / "server.sock"
+    folder.mkdir(parents=True, exist_ok=True)
+    sock.parent.mkdir(exist_ok=True)
+    (folder / "50-server.cnf").write_text(_SOCKET_DROPIN.format(socket=sock))
+    cnf = root / "my.cnf"
+    cnf.write_text(_MY_CNF.format(folder=folder))
+    return cnf, sock
+
+
 def _server_args(root: Path, address: str, port: int, tls: tuple[Path, Path, Path] | None,
-                 require_secure_transport: bool) -> list[str]:
-    args = [MARIADBD, "--no-defaults", f"--datadir={root / 'data'}",
-            f"--socket={root / 'mysqld.sock'}", f"--pid-file={root / 'mysqld.pid'}",
+                 require_secure_transport: bool, defaults_file: Path | None = None) -> list[str]:
+    # --defaults-file must come first; without it the socket is on the command line.
+    first = [f"--defaults-file={defaults_file}"] if defaults_file else \
+        ["--no-defaults", f"--socket={root / 'mysqld.sock'}"]
+    args = [MARIADBD, *first, f"--datadir={root / 'data'}", f"--pid-file={root / 'mysqld.pid'}",
             f"--port={port}", f"--bind-address={address}", "--user=root",
             f"--log-error={root / 'error.log'}", "--skip-name-resolve",
             "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
@@ -141,11 +159,14 @@ def _wait_ready(proc: subprocess.Popen[bytes], sock: Path, root: Path,
 
 
 def start_mariadb(workdir: Path, *, address: str = "127.0.0.1", port: int | None = None,
-                  tls: bool = False, require_secure_transport: bool = False) -> LabMariaDB:
+                  tls: bool = False, require_secure_transport: bool = False,
+                  socket_in_config: bool = False) -> LabMariaDB:
     """Create a data directory in ``workdir`` and start ``mariadbd`` on ``address``.
 
     ``tls`` makes a throwaway CA and server certificate (``ca_file`` is the CA);
-    ``require_secure_transport`` makes the server refuse TCP clients without TLS.
+    ``require_secure_transport`` makes the server refuse TCP clients without TLS;
+    ``socket_in_config`` starts it with ``--defaults-file=my.cnf`` whose ``!includedir``
+    drop-in alone sets the unix socket (nothing about it on the command line).
     """
     reason = mariadb_unavailable_reason()
     if reason:
@@ -157,10 +178,10 @@ def start_mariadb(workdir: Path, *, address: str = "127.0.0.1", port: int | None
               "--auth-root-authentication-method=socket", "--skip-test-db"], cwd=root)
     tls_files = make_tls_files(root / "tls", address) if tls else None
     port = port or free_port(address)
-    sock = root / "mysqld.sock"
+    cnf, sock = _write_config(root) if socket_in_config else (None, root / "mysqld.sock")
     with (root / "mariadbd.out").open("ab") as out:
         proc = subprocess.Popen(_server_args(root, address, port, tls_files,
-                                             require_secure_transport),
+                                             require_secure_transport, cnf),
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out)
     server = LabMariaDB(port, sock, address, tls_files[0] if tls_files else None, proc.pid,
                         root, proc)

@@ -594,13 +594,47 @@ LISTEN     0      50     127.0.0.1:3306                     *:*                 
 """
 RHEL7_AUTHORIZED_KEYS = "auditor\t1\n"
 
+
+# --------------------------------------------------------------------------- sshd.contexts
+_AUTH = ("usedns", "listenaddress", "port", "passwordauthentication",
+         "kbdinteractiveauthentication", "challengeresponseauthentication", "permitrootlogin",
+         "authenticationmethods", "permitemptypasswords", "allowusers", "allowgroups",
+         "denyusers", "denygroups", "usepam")
+OLD_SSHD_NO_C = ("sshd: illegal option -- C usage: sshd [-46DdeiqTt] [-b bits] "
+                 "[-f config_file] [-g login_grace_time] [-h host_key_file] [-k key_gen_time] "
+                 "[-o option] [-p port] [-u len]")
+
+
+def sshd_contexts_raw(sshd_t: str, users: tuple[str, ...] = ("root", "admin"), *,
+                      no_c: str = "", match_lines: tuple[str, ...] = ()) -> str:
+    """What the ``sshd.contexts`` snippet prints for a server whose plain ``sshd -T`` is
+    ``sshd_t``: for a configuration without Match blocks every context gets those values.
+    ``no_c``: the sshd refused ``-C`` with this message (then no context runs)."""
+    keep = [line for line in sshd_t.splitlines() if line.split(" ", 1)[0] in _AUTH]
+    out = ["base_rc\t0", "F\t/etc/ssh/sshd_config", *(f"B\t{line}" for line in keep),
+           *(f"L\t/etc/ssh/sshd_config:{n}:{t}" for n, t in enumerate(match_lines, 90))]
+    if no_c:
+        return "\n".join([*out, f"nocontext\t{no_c}", ""])
+    sources = [("anywhere", "internet", "203.0.113.99"), ("anywhere", "internet", "2001:db8::99")]
+    out += [f"users\t{len(users)}\t0\tno\tno\t{' '.join(users)}",
+            f"contexts\t{len(sources) * len(users)}"]
+    auth = [line for line in keep if line.split(" ", 1)[0] not in ("usedns", "listenaddress",
+                                                                  "port")]
+    for kind, label, addr in sources:
+        for user in users:
+            out += [f"C\t{kind}\t{label}\t{user}\t{addr}\t-\t-", *(f"T\t{a}" for a in auth),
+                    "R 0"]
+    return "\n".join([*out, ""])
+
 # --------------------------------------------------------------------------- assembly
 _RAW: dict[str, dict[str, str | None]] = {
     "deb12": {
         "os.release": DEB12_OS_RELEASE, "os.lsb": None, "os.version_files": DEB12_VERSION_FILES,
         "pkg.versions": DEB12_PACKAGES, "apache.version": DEB12_APACHE_V,
         "apache.config": DEB12_APACHE_CONFIG, "proc.list": DEB12_PS,
-        "sshd.config": DEB12_SSHD_T, "accounts.passwd": DEB12_PASSWD,
+        "sshd.config": DEB12_SSHD_T,
+        "sshd.contexts": sshd_contexts_raw(DEB12_SSHD_T),
+        "accounts.passwd": DEB12_PASSWD,
         "accounts.shadow": DEB12_SHADOW, "login.defs": DEB12_LOGIN_DEFS,
         "pam.password": DEB12_PAM, "net.listening": DEB12_SS,
         "ssh.authorized_keys": DEB12_AUTHORIZED_KEYS, "host.time": HOST_TIME,
@@ -609,7 +643,9 @@ _RAW: dict[str, dict[str, str | None]] = {
         "os.release": U1204_OS_RELEASE, "os.lsb": U1204_LSB,
         "os.version_files": U1204_VERSION_FILES, "pkg.versions": U1204_PACKAGES,
         "apache.version": U1204_APACHE_V, "apache.config": U1204_APACHE_CONFIG,
-        "proc.list": U1204_PS, "sshd.config": U1204_SSHD_T, "accounts.passwd": U1204_PASSWD,
+        "proc.list": U1204_PS, "sshd.config": U1204_SSHD_T,
+        "sshd.contexts": sshd_contexts_raw(U1204_SSHD_T, no_c=OLD_SSHD_NO_C),
+        "accounts.passwd": U1204_PASSWD,
         "accounts.shadow": U1204_SHADOW, "login.defs": U1204_LOGIN_DEFS,
         "pam.password": U1204_PAM, "net.listening": None,
         "ssh.authorized_keys": U1204_AUTHORIZED_KEYS, "host.time": HOST_TIME,
@@ -618,7 +654,9 @@ _RAW: dict[str, dict[str, str | None]] = {
         "os.release": U2204_OS_RELEASE, "os.lsb": U2204_LSB,
         "os.version_files": U2204_VERSION_FILES, "pkg.versions": U2204_PACKAGES,
         "apache.version": U2204_APACHE_V, "apache.config": U2204_APACHE_CONFIG,
-        "proc.list": U2204_PS, "sshd.config": U2204_SSHD_T, "accounts.passwd": U2204_PASSWD,
+        "proc.list": U2204_PS, "sshd.config": U2204_SSHD_T,
+        "sshd.contexts": sshd_contexts_raw(U2204_SSHD_T),
+        "accounts.passwd": U2204_PASSWD,
         "accounts.shadow": U2204_SHADOW, "login.defs": U2204_LOGIN_DEFS,
         "pam.password": U2204_PAM, "net.listening": U2204_SS,
         "ssh.authorized_keys": U2204_AUTHORIZED_KEYS, "host.time": HOST_TIME,
@@ -627,7 +665,9 @@ _RAW: dict[str, dict[str, str | None]] = {
         "os.release": RHEL7_OS_RELEASE, "os.lsb": None, "os.version_files": RHEL7_VERSION_FILES,
         "pkg.versions": RHEL7_PACKAGES, "apache.version": RHEL7_APACHE_V,
         "apache.config": RHEL7_APACHE_CONFIG, "proc.list": RHEL7_PS,
-        "sshd.config": RHEL7_SSHD_T, "accounts.passwd": RHEL7_PASSWD,
+        "sshd.config": RHEL7_SSHD_T,
+        "sshd.contexts": sshd_contexts_raw(RHEL7_SSHD_T),
+        "accounts.passwd": RHEL7_PASSWD,
         "accounts.shadow": RHEL7_SHADOW, "login.defs": RHEL7_LOGIN_DEFS,
         "pam.password": RHEL7_PAM, "net.listening": RHEL7_SS,
         "ssh.authorized_keys": RHEL7_AUTHORIZED_KEYS, "host.time": HOST_TIME,

@@ -106,7 +106,7 @@ def test_stale_list_is_capped() -> None:
 
 
 def test_optional_facts_may_be_missing() -> None:
-    ctx = host("deb12", P90, denied("ssh.authorized_keys"), denied("sshd.config"),
+    ctx = host("deb12", P90, denied("ssh.authorized_keys"), denied("sshd.contexts"),
                absent("host.time"))
     outcome = PASSWORD_AGE.evaluate(ctx)
     assert outcome.status is Status.FAIL
@@ -246,3 +246,14 @@ def test_quality_pam_denied_is_error() -> None:
 @pytest.mark.parametrize("params", [{"min_length": "twelve"}, {"require_complexity": "yes"}])
 def test_quality_bad_parameters_are_errors(params: dict[str, object]) -> None:
     assert PASSWORD_QUALITY.evaluate(host("u2204", params)).status is Status.ERROR
+
+
+def test_ssh_password_evidence_is_judged_per_connection_context() -> None:
+    # deb12 takes passwords everywhere; u2204 nowhere; unreadable contexts are "unknown",
+    # never a plain sshd -T "no".
+    assert str(PASSWORD_AGE.evaluate(host("deb12", P90)).evidence["ssh_password_logins"]) \
+        .startswith("yes: ")
+    assert str(PASSWORD_AGE.evaluate(host("u2204", P90)).evidence["ssh_password_logins"]) \
+        .startswith("no: ")
+    hidden = PASSWORD_AGE.evaluate(host("u2204", P90, denied("sshd.contexts")))
+    assert str(hidden.evidence["ssh_password_logins"]).startswith("unknown: ")

@@ -178,3 +178,31 @@ def test_process_list_unavailable_is_error() -> None:
     assert WORKERS_NOT_ROOT.evaluate(host("deb12", {}, timed_out("proc.list"))).status \
         is Status.ERROR
     assert WORKERS_NOT_ROOT.evaluate(context({})).status is Status.ERROR
+
+
+# Recorded from Apache 2.4 (-t -D DUMP_INCLUDES of the running server) plus the grep lines.
+_READ_ORDER = """root /etc/apache2
+read dump_includes 4
+inc   (*) /etc/apache2/apache2.conf
+inc     (23) /etc/apache2/conf-enabled/security.conf
+inc     (23) /etc/apache2/conf-enabled/site.conf
+inc       (1) /srv/shop/tokens.conf
+/etc/apache2/apache2.conf:14:User www-data
+/etc/apache2/apache2.conf:50:ServerTokens Full
+/etc/apache2/conf-enabled/security.conf:1:ServerTokens Prod
+/etc/apache2/conf-enabled/security.conf:2:ServerSignature Off
+/srv/shop/tokens.conf:2:ServerTokens Minimal
+"""
+
+
+def test_disclosure_follows_the_order_apache_reads_its_files() -> None:
+    # apache2.conf:50 comes after the Include at line 23 (security.conf, site.conf and the
+    # file site.conf includes): the last ServerTokens Apache reads is Full.
+    outcome = VERSION_DISCLOSURE.evaluate(context([parsed("apache.config", _READ_ORDER)]))
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence["servertokens"] == {"value": "Full",
+                                                "at": "/etc/apache2/apache2.conf:50"}
+    fixed = _READ_ORDER.replace(":50:ServerTokens Full", ":20:ServerTokens Full")
+    outcome = VERSION_DISCLOSURE.evaluate(context([parsed("apache.config", fixed)]))
+    assert outcome.evidence["servertokens"] == {"value": "Minimal",
+                                                "at": "/srv/shop/tokens.conf:2"}

@@ -119,6 +119,10 @@ def test_dry_run_lists_commands_without_connecting(inventory_file: Path,
         assert (f"host {host.name} " in out) == (host in shard.hosts)
     if any(h.name in ("web1", "web2") for h in shard.hosts):
         assert "root accounts.shadow:" in out
+        # What runs includes the DATA a fact reads: sshd.contexts' source addresses.
+        assert "root sshd.contexts:" in out
+        assert "with these lines on its standard input:\n      anywhere internet 203.0.113.99" \
+            in out
 
 
 def _args(**kw: object) -> argparse.Namespace:

@@ -294,7 +294,11 @@ def test_sshd_59_dump_is_read() -> None:
     (ssh.SFTP_SUBSYSTEM, Status.PASS, "/usr/lib/openssh/sftp-server"),
 ])
 def test_sshd_59_judgements(check: Any, status: Status, words: str) -> None:
-    outcome = check.evaluate(context([_sshd59()]))
+    # OpenSSH 5.9 knows -C for user, host and addr; without Match lines every context meets
+    # plain sshd -T, which the per-context fact then carries.
+    from facts_samples import sshd_contexts_raw
+    per_context = parsed("sshd.contexts", sshd_contexts_raw(_read("openssh-5.9p1/sshd-T.txt")))
+    outcome = check.evaluate(context([_sshd59(), per_context]))
     assert outcome.status is status, outcome.summary
     assert words in outcome.summary
 

@@ -60,6 +60,24 @@ def test_mysql_access_variables_accounts_and_client_error() -> None:
     assert denied["client_error"].startswith("ERROR 1698")
 
 
+def test_mysql_access_records_the_socket_the_server_listens_on() -> None:
+    # Recorded from mariadbd started with --defaults-file (socket only in a conf.d drop-in).
+    raw = ("pid 5120\narg --defaults-file=/srv/db/my.cnf\narg --port=40213\n"
+           "arg --bind-address=127.0.0.1\nlisten /srv/db/run/server.sock\n"
+           "conf --socket = /srv/db/run/server.sock\nsocket /srv/db/run/server.sock\n"
+           "var\t127.0.0.1\t0\t40213\nacct\tpstshop\t%\n")
+    value = parse_mysql_access(raw)
+    assert isinstance(value, dict)
+    assert value["listening"] == ["/srv/db/run/server.sock"]
+    assert value["socket"] == "/srv/db/run/server.sock"
+    assert {"user": "pstshop", "host": "%"} in value["accounts"]
+    lost = parse_mysql_access("pid 5120\nERROR posture: the server's unix socket was not found "
+                              "(open files, command line, options)\n")
+    assert isinstance(lost, dict)
+    assert lost["socket"] == "" and lost["accounts"] == []
+    assert "socket was not found" in lost["client_error"]
+
+
 def test_sshd_access_splits_wrappers_from_config() -> None:
     value = parse_sshd_access("/etc/ssh/sshd_config:120:Match Address 10.0.0.0/8\n"
                               "/etc/ssh/sshd_config:121:  AllowUsers deploy@10.0.0.5\n"

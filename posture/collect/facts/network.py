@@ -85,25 +85,41 @@ _APACHE_ACCESS = apache_config_grep(
     "(Require|Order|Allow|Deny|Satisfy|Listen)[[:space:]])",
     grep="grep -HniE", cap=" | head -n 2000")
 
-# The server that listens in this network namespace (ss), else any running one; its socket
-# comes from its own command line. Root's unix_socket login needs no password.
+# The server that listens in this network namespace (ss), else any running one. Its unix
+# socket is the one it really listens on: the listening sockets among its own open files
+# (/proc/PID/fd -> socket:[inode], looked up in /proc/PID/net/unix), else --socket on its
+# command line, else its effective options (my_print_defaults with the server's own
+# --defaults-file, which follows !include/!includedir). Never the client's default path: a
+# socket set in a my.cnf drop-in would be missed, or another server reached. Root's
+# unix_socket login needs no password.
 _MYSQL_ACCESS = r"""
 pids=$(ss -Htlnp 2>/dev/null | grep -oE '"(mariadbd|mysqld)",pid=[0-9]+' | sed 's/.*pid=//' | sort -u | head -n 3)
 [ -n "$pids" ] || pids=$(pgrep -x 'mariadbd|mysqld' 2>/dev/null | head -n 3)
 client=$(command -v mariadb || command -v mysql || true)
 [ -n "$pids$client" ] || exit 127
-sock=""
+sock=""; defaults=""
 for pid in $pids; do
   echo "pid $pid"
-  tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -E '^--(socket|port|bind[-_]address|skip[-_]networking|no-defaults|defaults-file)' | head -n 20 | sed 's/^/arg /'
+  tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -E '^--(socket|port|bind[-_]address|skip[-_]networking|no-defaults|defaults-file|defaults-extra-file)' | head -n 20 | sed 's/^/arg /'
+  [ -n "$defaults" ] || defaults=$(tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -E '^--(no-defaults|defaults-file=|defaults-extra-file=)' | head -n 2 | tr '\n' ' ')
+  inodes=$(for f in /proc/$pid/fd/*; do readlink "$f"; done 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | sort -u | head -n 2000)
+  if [ -n "$inodes" ] && [ -r "/proc/$pid/net/unix" ]; then
+    printf '%s\n' "$inodes" | awk 'NR == FNR { want[$1] = 1; next } FNR > 1 && ($7 in want) && $6 == "01" && $8 ~ /^\// { print $8 }' - "/proc/$pid/net/unix" | head -n 5 | sed 's/^/listen /'
+    [ -n "$sock" ] || sock=$(printf '%s\n' "$inodes" | awk 'NR == FNR { want[$1] = 1; next } FNR > 1 && ($7 in want) && $6 == "01" && $8 ~ /^\// { print $8; exit }' - "/proc/$pid/net/unix")
+  fi
   [ -n "$sock" ] || sock=$(tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^--socket=//p' | head -n 1)
 done
 if command -v my_print_defaults >/dev/null 2>&1; then
-  my_print_defaults --mysqld 2>/dev/null | grep -E '^--(bind[-_]address|skip[-_]networking|port|socket)' | head -n 20 | sed 's/^/conf /'
+  case "$defaults" in *--no-defaults*) ;; *)
+    set -f; set -- $defaults; set +f
+    my_print_defaults "$@" --mysqld 2>/dev/null | grep -E '^--(bind[-_]address|skip[-_]networking|port|socket)' | head -n 20 | sed 's/^/conf /'
+    [ -n "$sock" ] || sock=$(my_print_defaults "$@" --mysqld 2>/dev/null | sed -n 's/^--socket=//p' | tail -n 1)
+  ;; esac
 fi
+[ -n "$sock" ] && echo "socket $sock"
 [ -n "$pids" ] && [ -n "$client" ] || exit 0
-set -- --no-defaults --user=root --batch --skip-column-names --connect-timeout=5
-[ -n "$sock" ] && set -- "$@" "--socket=$sock"
+if [ -z "$sock" ]; then echo "ERROR posture: the server's unix socket was not found (open files, command line, options)"; exit 0; fi
+set -- --no-defaults --user=root --batch --skip-column-names --connect-timeout=5 "--socket=$sock"
 "$client" "$@" -e "SELECT 'var', @@bind_address, @@skip_networking, @@port; SELECT 'acct', user, host FROM mysql.user LIMIT 500" 2>&1 | head -n 600
 true
 """
@@ -136,8 +152,10 @@ FACTS: tuple[FactSpec, ...] = (
              doc='dict: {"roots", "listen", "sections": [{"file","line","kind","arg",'
                  '"parents","rules": [{"line","name","args"}]}]} (Require/Order/Allow/Deny).'),
     FactSpec("db.mysql_access", _MYSQL_ACCESS, p.parse_mysql_access, root=True,
-             doc='dict: {"pids", "args", "config", "variables": {"bind_address",'
-                 '"skip_networking","port"}, "accounts": [{"user","host"}], "client_error"}.'),
+             doc='dict: {"pids", "args", "config", "listening": [unix socket paths the '
+                 'server listens on], "socket": the one the queries used, "variables": '
+                 '{"bind_address","skip_networking","port"}, "accounts": [{"user","host"}], '
+                 '"client_error"}.'),
     FactSpec("db.postgres_access", _POSTGRES_ACCESS, p.parse_postgres_access, root=True,
              doc='dict: {"clusters": [{"folder", "settings": {"listen_addresses","port"}, '
                  '"hba": [{"line","fields"}]}]}.'),

@@ -129,13 +129,78 @@ def parse_apache_version(text: str) -> JSON:
     }
 
 
+_INC = re.compile(r"inc (?P<indent>\s*)\((?P<line>\*|\d+)\) (?P<path>.+)")
+_GREP_LINE = re.compile(r"(?P<file>[^:]+):(?P<line>\d+):")
+OrderKey = tuple[tuple[int, int], ...]
+
+
+def _include_keys(entries: list[str]) -> dict[str, OrderKey]:
+    """Apache's ``DUMP_INCLUDES`` tree (``inc`` lines: indentation = depth, ``(N)`` = the
+    line of the parent that includes the file) -> a key per file that sorts in read order."""
+    keys: dict[str, OrderKey] = {}
+    stack: list[tuple[int, OrderKey]] = []
+    for index, raw in enumerate(entries):
+        match = _INC.fullmatch(raw)
+        if not match:
+            continue
+        indent = len(match["indent"])
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else ()
+        line = 0 if match["line"] == "*" else int(match["line"])
+        key = (*parent, (line, index))
+        keys.setdefault(match["path"], key)
+        stack.append((indent, key))
+    return keys
+
+
+def apache_read_order(lines: list[str]) -> list[str]:
+    """Put ``file:line:text`` lines of each Apache root (after its ``root`` line) in the order
+    the server reads them, from the ``inc`` lines of its ``DUMP_INCLUDES`` listing: a directive
+    after an ``Include`` comes after the included files, so "the last one wins" holds. A root
+    without that listing (older Apache: globbed files) keeps its order."""
+    out: list[str] = []
+    segment: list[str] = []
+
+    def flush() -> None:
+        keys = _include_keys(segment)
+        if not keys:
+            out.extend(segment)
+            return
+        head = [raw for raw in segment if not _GREP_LINE.match(raw)]
+        body = [raw for raw in segment if _GREP_LINE.match(raw)]
+
+        def key(raw: str) -> OrderKey:
+            match = _GREP_LINE.match(raw)
+            assert match is not None
+            base = keys.get(match["file"], ((1 << 30, 0),))
+            return (*base, (int(match["line"]), -1))
+        out.extend(head + sorted(body, key=key))
+
+    for raw in lines:
+        if raw.startswith("root ") and segment:
+            flush()
+            segment = []
+        segment.append(raw)
+    flush()
+    return out
+
+
 def parse_apache_directives(text: str) -> JSON:
-    """``root DIR`` lines, then ``grep -Hn`` output: ``file:line:   Directive args``."""
+    """``root DIR`` lines, then ``grep -Hn`` output: ``file:line:   Directive args``.
+
+    ``read_from`` says per root how its file list was made: ``dump_includes N`` (the running
+    server's own list) or ``glob N`` (enabled files under the root, older Apache).
+    """
     directives: list[dict[str, JSON]] = []
     roots: list[str] = []
-    for line in _lines(text):
+    read_from: list[JSON] = []
+    for line in apache_read_order(_lines(text)):
         if line.startswith("root "):
             roots.append(_clip(line[5:]))
+            continue
+        if line.startswith("read ") and len(read_from) < 5:
+            read_from.append(_clip(line[5:], 60))
             continue
         match = re.match(r"(?P<file>[^:]+):(?P<line>\d+):\s*(?P<name>\S+)\s*(?P<args>.*)$", line)
         if match:
@@ -143,7 +208,7 @@ def parse_apache_directives(text: str) -> JSON:
                 "file": _clip(match.group("file")), "line": int(match.group("line")),
                 "name": match.group("name")[:40], "args": _clip(match.group("args").strip()),
             })
-    return {"roots": roots, "directives": directives}
+    return {"roots": roots, "read_from": read_from, "directives": directives}
 
 
 def parse_ps(text: str) -> JSON:

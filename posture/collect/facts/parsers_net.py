@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any
 
-from posture.collect.facts.parsers import ParseError, _clip, _lines
+from posture.collect.facts.parsers import ParseError, _clip, _lines, apache_read_order
 from posture.models import JSON
 
 MAX_OBJECTS = 20000
@@ -151,12 +151,16 @@ def parse_apache_access(text: str) -> JSON:
     (``<RequireAll>`` ...) appear in ``rules`` as ``<requireall>``/``</requireall>``.
     """
     roots: list[str] = []
+    read_from: list[str] = []  # per root: "dump_includes N" (the server's list) or "glob N"
     listen: list[dict[str, str]] = []
     sections: list[dict[str, Any]] = []
     stacks: dict[str, list[dict[str, Any]]] = {}
-    for raw in _lines(text):
+    for raw in apache_read_order(_lines(text)):
         if raw.startswith("root ") and len(roots) < 5:
             roots.append(_clip(raw[5:], 300))
+            continue
+        if raw.startswith("read ") and len(read_from) < 5:
+            read_from.append(_clip(raw[5:], 60))
             continue
         found = grep_lines(raw, 1)
         if not found:
@@ -187,13 +191,14 @@ def parse_apache_access(text: str) -> JSON:
         elif name == "listen" and len(listen) < 50:
             listen.extend({"root": roots[-1] if roots else "", "address": a}
                           for a in _split_args(line)[1:2])
-    return {"roots": roots, "listen": listen, "sections": sections[:2000]}
+    return {"roots": roots, "read_from": read_from, "listen": listen,
+            "sections": sections[:2000]}
 
 
 def parse_mysql_access(text: str) -> JSON:
     """MariaDB/MySQL: server options, live variables and account host patterns."""
-    out: dict[str, Any] = {"pids": [], "args": [], "config": [], "variables": {},
-                           "accounts": [], "client_error": ""}
+    out: dict[str, Any] = {"pids": [], "args": [], "config": [], "listening": [],
+                           "socket": "", "variables": {}, "accounts": [], "client_error": ""}
     names = ("bind_address", "skip_networking", "port")
     for line in _lines(text):
         word, _, rest = line.partition(" ")
@@ -203,6 +208,10 @@ def parse_mysql_access(text: str) -> JSON:
             bucket = out["args" if word == "arg" else "config"]
             if len(bucket) < 40:
                 bucket.append(_clip(rest, 200))
+        elif word == "listen" and len(out["listening"]) < 5:
+            out["listening"].append(_clip(rest, 200))
+        elif word == "socket" and not out["socket"]:
+            out["socket"] = _clip(rest, 200)
         elif line.startswith("var\t"):
             out["variables"] = dict(zip(names, (_clip(v, 200) for v in line.split("\t")[1:4]),
                                         strict=False))

@@ -14,8 +14,14 @@ from posture.collect.facts.spec import FactSpec
 
 __all__ = ["BY_KEY", "CATALOG", "FactSpec", "specs_for"]
 
+# With a Match LocalAddress/LocalPort block, plain `sshd -T` refuses to run ("'lport' not in
+# connection test specification"); a local end that no such block can name (port 1) gives the
+# same answer: the configuration outside every Match block.
 _SSHD_T = SSHD_SERVING_CONFIG + r"""
-if [ -n "$cfg" ]; then sshd -T -f "$cfg"; else sshd -T; fi
+if [ -n "$cfg" ]; then set -- -T -f "$cfg"; else set -- -T; fi
+err=$(sshd "$@" 2>&1 >/dev/null)
+case "$err" in *"not in connection test specification"*) set -- "$@" -C laddr=0.0.0.0,lport=1;; esac
+sshd "$@"
 """
 
 # ${Status} ("install ok installed"), not ${db:Status-Abbrev}: dpkg before 1.16.2 (Ubuntu
@@ -87,9 +93,10 @@ _SYSTEM: tuple[FactSpec, ...] = (
              doc='dict: {"server_version": "Apache/2.4.62 (Debian)", "version": "2.4.62", '
                  '"built": str}.'),
     FactSpec("apache.config", _APACHE_CONFIG, parsers.parse_apache_directives,
-             doc='dict: {"roots": [dir], "directives": [{"file","line","name","args"}]} for '
-                 "ServerTokens, ServerSignature, User, Group, TraceEnable in the enabled "
-                 "configuration files of the running Apache (or the default root)."),
+             doc='dict: {"roots": [dir], "read_from": ["dump_includes N"|"glob N"], '
+                 '"directives": [{"file","line","name","args"}]} for ServerTokens, '
+                 "ServerSignature, User, Group, TraceEnable in the files the running Apache "
+                 "reads (its -t -D DUMP_INCLUDES; else the enabled files of its root)."),
     FactSpec("proc.list", _PROCESSES, parsers.parse_ps,
              doc='list[{"user","pid","ppid","comm"}] (no arguments: they can hold secrets); '
                  "at most 20 processes per (user, program) pair, zombies and kernel threads "
@@ -121,9 +128,9 @@ _SYSTEM: tuple[FactSpec, ...] = (
 
 def _families() -> tuple[FactSpec, ...]:
     # Families add their SSH facts in their own modules; imported late (they import FactSpec).
-    from posture.collect.facts import accounts, app, network
+    from posture.collect.facts import accounts, app, network, sshd_contexts
 
-    return (*_SYSTEM, *accounts.FACTS, *network.FACTS, *app.FACTS)
+    return (*_SYSTEM, *accounts.FACTS, *network.FACTS, *app.FACTS, *sshd_contexts.FACTS)
 
 
 CATALOG: tuple[FactSpec, ...] = _families()

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from posture.models import JSON
+
+if TYPE_CHECKING:
+    from posture.inventory.model import Host, Inventory
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,7 @@ class FactSpec:
     doc: str = ""
     # Exit statuses that still carry a usable answer (dpkg-query exits 1 for unknown names).
     ok_exits: frozenset[int] = frozenset({0})
+    # Lines of DATA the snippet reads on its standard input (computed by the auditor from the
+    # inventory, e.g. source addresses). The snippet stays a constant; each line is validated
+    # by the producer and again by the batch (a strict character set) before it is sent.
+    data: Callable[[Inventory, Host], list[str]] | None = None
