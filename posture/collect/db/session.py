@@ -75,8 +75,11 @@ class DbSession:
     """A read-only database session through the host's SSH connection (paramiko direct-tcpip).
 
     Open with :func:`db_session` / :func:`db_session_for` inside probes, or
-    :func:`open_db_session` elsewhere.
+    :func:`open_db_session` elsewhere. PostgreSQL sessions are the subclass
+    :class:`posture.collect.db.pgsession.PgSession`; ``dialect`` tells the SQL apart.
     """
+
+    dialect = "mysql"
 
     def __init__(self, engine: str, name: str, conn: pymysql.connections.Connection[Any],
                  sock: socket.socket, statement_limit: float) -> None:
@@ -111,6 +114,10 @@ class DbSession:
         except Exception as exc:  # noqa: BLE001 - scrubbed below, never echoed
             _abandon(cursor)
             raise scrubbed(exc, self.name) from None
+
+    def table_ref(self, name: str) -> str:
+        """The SQL reference of a table of the session's database."""
+        return quote_ident(name)
 
     def close(self) -> None:
         """Close the session and its tunnel; safe to call again."""
@@ -210,9 +217,14 @@ def open_db_session(ssh: object, host: Host, database: Database, password: Secre
     the tunnel. ``plain`` forbids TLS (PyMySQL otherwise upgrades whenever the server offers
     it), to test whether the server accepts unencrypted sessions.
     """
+    if database.engine == "postgresql":
+        from posture.collect.db.pgsession import TlsMode, open_pg_session  # imports us
+
+        mode: TlsMode = "disable" if plain else "require" if ssl_context else "prefer"
+        return open_pg_session(ssh, host, database, password, remaining=remaining, tls=mode)
     if database.engine not in ("mariadb", "mysql"):
-        raise ProbeError(FactStatus.ERROR, f"{database.name}: engine {database.engine!r} is "
-                                           "not supported by this version of posture")
+        raise ProbeError(FactStatus.ERROR, f"{database.name}: unknown engine "
+                                           f"{database.engine!r}")
     port = database.port or DEFAULT_PORTS[database.engine]
     connect_timeout, limit = _session_bounds(host, remaining)
     sock = _tunnel(ssh, host, port, connect_timeout, database.name)
