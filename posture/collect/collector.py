@@ -137,7 +137,8 @@ class _HostWork:
 
 
 def _probe_databases(work: _HostWork, session: Session | None, inventory: Inventory,
-                     environ: Mapping[str, str], reason: str) -> dict[str, HostFacts]:
+                     environ: Mapping[str, str], reason: str,
+                     host_facts: Mapping[str, Fact] | None = None) -> dict[str, HostFacts]:
     out: dict[str, HostFacts] = {}
     for database, keys in work.databases:
         started = time.monotonic()
@@ -148,6 +149,7 @@ def _probe_databases(work: _HostWork, session: Session | None, inventory: Invent
         ctx = ProbeContext(inventory, database.name, started + work.host.timeouts.host,
                            environ, host=work.host, database=database,
                            ssh=session if isinstance(session, SshSession) else None)
+        ctx.cache["host_facts"] = dict(host_facts or {})
         facts = run_probes(keys, ctx)
         reachable = any(f.ok for f in facts.values())
         errors = tuple(sorted({f.reason for f in facts.values() if not f.ok}))[:5]
@@ -195,7 +197,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
                 if problem:
                     problems.append(problem)
         facts.update(run_after_ssh(work.keys, probe_ctx, facts, run_probes))
-        dbs = _probe_databases(work, session, inventory, environ, "")
+        dbs = _probe_databases(work, session, inventory, environ, "", facts)
         result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,
                            round_trips=len(jobs), connections=session.connections,
                            duration_s=round(time.monotonic() - started, 3))
@@ -230,6 +232,9 @@ def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
         dbs = [(d, set(db_plan[d.name])) for d in inventory.databases
                if d.host == host.name and db_plan.get(d.name)]
         keys = set(plan.get("host", {}).get(host.name, set()))
+        # Database probes that read host facts (Probe.host_facts) get them from this batch.
+        keys |= {fact for db, db_keys in dbs for key in db_keys if key in PROBES
+                 for engine, fact in PROBES[key].host_facts if engine == db.engine}
         if keys or dbs:
             work.append(_HostWork(host, keys, dbs))
     return work

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pg8000.dbapi
 
-from posture.collect.db.session import DbSession, _bounded, _session_bounds, _tunnel
+from posture.collect.db.session import ENGINES, DbSession, _bounded, _session_bounds, _tunnel
 from posture.collect.types import ProbeError
 from posture.models import FactStatus
 
@@ -271,6 +271,15 @@ def open_pg_session(ssh: object, host: Host, database: Database, password: Secre
             raw.close()
         raise scrubbed_pg(exc, database.name, guard) from None
 
+
+def _open_for_engine(ssh: object, host: Host, database: Database, password: Secret | None,
+                     remaining: float, mode: str) -> PgSession:
+    tls: TlsMode = "disable" if mode == "disable" else "require" if mode == "require" \
+        else "prefer"
+    return open_pg_session(ssh, host, database, password, remaining=remaining, tls=tls)
+
+
+ENGINES["postgresql"] = _open_for_engine
 
 __all__ = ["PgSession", "negotiate", "open_pg_session", "quote_pg", "scrubbed_pg",
            "tls_context"]

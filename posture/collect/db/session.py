@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import paramiko
@@ -48,6 +48,13 @@ _GENERIC = {
     2013: "lost the connection (read timed out or the server went away)",
     2006: "the server went away", 3159: "the server requires a TLS connection",
 }
+
+
+Opener = Callable[[object, "Host", "Database", "Secret | None", float, str], "DbSession"]
+ENGINES: dict[str, Opener] = {}
+"""Engines other than MariaDB/MySQL: name -> opener (ssh, host, database, password, remaining,
+TLS mode ``prefer``/``require``/``disable``); filled by their modules (see
+:mod:`posture.collect.db`, which imports them)."""
 
 
 def scrubbed(exc: BaseException, where: str) -> ProbeError:
@@ -217,11 +224,10 @@ def open_db_session(ssh: object, host: Host, database: Database, password: Secre
     the tunnel. ``plain`` forbids TLS (PyMySQL otherwise upgrades whenever the server offers
     it), to test whether the server accepts unencrypted sessions.
     """
-    if database.engine == "postgresql":
-        from posture.collect.db.pgsession import TlsMode, open_pg_session  # imports us
-
-        mode: TlsMode = "disable" if plain else "require" if ssl_context else "prefer"
-        return open_pg_session(ssh, host, database, password, remaining=remaining, tls=mode)
+    opener = ENGINES.get(database.engine)
+    if opener is not None:
+        mode = "disable" if plain else "require" if ssl_context else "prefer"
+        return opener(ssh, host, database, password, remaining, mode)
     if database.engine not in ("mariadb", "mysql"):
         raise ProbeError(FactStatus.ERROR, f"{database.name}: unknown engine "
                                            f"{database.engine!r}")
