@@ -215,10 +215,10 @@ def create_role(server: LabPostgres, role: str, password: str, databases: Sequen
     ``read_hba`` it may also read ``pg_hba_file_rules``. The password travels on stdin."""
     quoted = password.replace("'", "''")
     server.sql(f"CREATE ROLE {role} LOGIN PASSWORD '{quoted}';")
-    if read_hba:
-        server.sql(f"GRANT SELECT ON pg_hba_file_rules TO {role};"
-                   f"GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO {role};")
     for db in databases:
+        if read_hba:  # the view and its function exist in every database
+            server.sql(f"GRANT SELECT ON pg_hba_file_rules TO {role};"
+                       f"GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO {role};", database=db)
         server.sql(f"GRANT CONNECT ON DATABASE {db} TO {role};")
         server.sql(f"GRANT USAGE ON SCHEMA public TO {role};"
                    f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};", database=db)

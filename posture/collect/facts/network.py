@@ -120,6 +120,7 @@ for pid in $(pgrep -x 'postgres|postmaster' 2>/dev/null | head -n 50); do
   [ -r "$d/postmaster.pid" ] || continue
   found=1
   port=$(sed -n 4p "$d/postmaster.pid"); sockdir=$(sed -n 5p "$d/postmaster.pid")
+  case "$sockdir" in /*) ;; *) sockdir="$d/$sockdir";; esac
   echo "cluster $d"; echo "port $port"
   for f in "$d/postgresql.conf" "$d"/conf.d/*.conf "$d/postgresql.auto.conf"; do
     [ -r "$f" ] && grep -HnE '^[[:space:]]*(listen_addresses|port|hba_file|include_dir|include|include_if_exists|ssl|ssl_min_protocol_version)[[:space:]]*=' "$f" | head -n 40

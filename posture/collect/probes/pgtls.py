@@ -77,6 +77,8 @@ def file_rules(fact: Fact | None, port: int) -> tuple[list[dict[str, JSON]], str
         return list(cluster["rules"])[:MAX_RULES], "pg_hba_file_rules (superuser, over SSH)"
     rules = [_from_fields([str(f) for f in entry.get("fields", [])], entry.get("line", 0))
              for entry in cluster.get("hba", []) if len(entry.get("fields", [])) >= 4]
+    if not rules:  # nothing read is not "no rule": the caller reports it as unknown
+        return None
     source = f"{cluster.get('hba_file') or 'pg_hba.conf'} (read over SSH)"
     return rules[:MAX_RULES], source
 
