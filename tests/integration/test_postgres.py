@@ -43,6 +43,18 @@ from tests.labs.shop import Person, fictitious_people, real_looking_people
 
 pytestmark = pytest.mark.integration
 
+
+def _luhn_complete(head: str) -> str:
+    """``head`` plus the check digit that makes it Luhn-valid."""
+    total = 0
+    for i, digit in enumerate(reversed(head + "0"), start=1):
+        value = int(digit) * (2 if i % 2 == 0 else 1)
+        total += value // 10 + value % 10
+    return head + str((10 - total % 10) % 10)
+
+
+CARDS = (_luhn_complete("453914880343646"), _luhn_complete("549876543210123"))
+
 PLANTED = 7
 ROOT = Path(__file__).resolve().parents[2]
 HBA = (
@@ -82,6 +94,11 @@ def pg() -> Iterator[PgLab]:
         for n in range(PLANTED):  # spread through the table
             test.insert(n * 70 + 3, production[n * 111])
         create_pg_shop(tls, "shop_prod", production, pgcrypto=True)
+        tls.sql("INSERT INTO \"order\" (order_id, customer_id, comment) VALUES "
+                f"(1, 1, 'paid with {CARDS[0]}'), (2, 2, 'card {CARDS[1]} thanks'), "
+                "(3, 3, 'order 12345, deliver after 5'), (4, 4, 'no card here');"
+                "UPDATE oc_customer SET newsletter = 1 WHERE customer_id <= 5;",
+                database="shop_prod")
         create_pg_shop(tls, "shop_test", test, pgcrypto=True)
         create_pg_shop(tls, "shop_clean", fictitious_people(300, seed=3))
         password = secrets.token_urlsafe(16)
@@ -127,6 +144,12 @@ databases:
      scope: {{databases: [pg-test]}}, compare_with: pg-prod}}
   - {{id: td-clean, says: Test data is fictitious., type: test_data_fictitious,
      scope: {{databases: [pg-clean]}}, compare_with: pg-prod}}
+  - {{id: retention, type: retention, says: Data is kept one year.,
+     scope: {{databases: [pg-prod, pg-off]}}, expect: {{max_age_days: 365}}}}
+  - {{id: cards, type: no_card_data_stored, says: No card data on our servers.,
+     scope: {{databases: [pg-prod]}}}}
+  - {{id: newsletter, type: newsletter_opt_in, says: No newsletter unless asked.,
+     scope: {{databases: [pg-prod, pg-off]}}}}
 {tls_claims}""")
     return path
 
@@ -250,6 +273,23 @@ def test_nothing_is_not_supported_and_no_value_leaks(scan: Scan, pg: PgLab) -> N
     values = {v for p in pg.production for v in (p.email, p.telephone, p.iban, p.bsn)}
     lowered = text.lower()
     assert not [v for v in values if v.lower() in lowered]
+
+
+def test_shop_data_claims_on_postgresql(scan: Scan) -> None:
+    retention = scan.finding("data.retention@pg-prod")
+    assert retention["status"] == "fail", retention
+    assert retention["evidence"]["tables"]["customer"]["rows_older"] == 1000
+    cards = scan.finding("data.no_card_numbers@pg-prod")
+    assert cards["status"] == "fail", cards
+    assert cards["summary"].startswith("2 value(s) holding a Luhn-valid card number in 1 ")
+    assert cards["evidence"]["columns_with_card_numbers"][0]["column"] == "comment"
+    newsletter = scan.finding("data.newsletter_opt_in@pg-prod")
+    assert newsletter["status"] == "pass", newsletter
+    assert (newsletter["evidence"]["default"], newsletter["evidence"]["subscribers"]) == ("0", 5)
+    for check in ("data.retention", "data.newsletter_opt_in"):
+        other = scan.finding(f"{check}@pg-off")
+        assert other["status"] == "not_applicable", other
+        assert "in this PostgreSQL schema" in other["summary"]
 
 
 def test_listen_addresses_from_the_dropin(scan: Scan, pg: PgLab) -> None:
