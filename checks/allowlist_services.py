@@ -199,12 +199,18 @@ def postgres_service(value: Mapping[str, Any], port: int | None = None) -> Servi
     return service
 
 
-def database_service(mysql: Fact, postgres: Fact) -> Service | None:
-    """The database server found on the host (MariaDB/MySQL first), or None."""
-    if mysql.status is FactStatus.OK and isinstance(mysql.value, dict):
+def database_service(mysql: Fact, postgres: Fact,
+                     probes: list[dict[str, Any]] | None = None) -> Service | None:
+    """The database server of the host's inventory databases: PostgreSQL when the inventory
+    names a PostgreSQL database there (its port picks the cluster), else MariaDB/MySQL
+    first; None when neither was found."""
+    pg_ports = [int(p.get("port", 0)) for p in probes or []
+                if p.get("engine") == "postgresql" and str(p.get("port", "")).isdigit()]
+    found: Service | None = None
+    if pg_ports and postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
+        found = postgres_service(postgres.value, pg_ports[0])
+    if found is None and mysql.status is FactStatus.OK and isinstance(mysql.value, dict):
         found = mysql_service(mysql.value)
-        if found is not None:
-            return found
-    if postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
-        return postgres_service(postgres.value)
-    return None
+    if found is None and postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
+        found = postgres_service(postgres.value)
+    return found

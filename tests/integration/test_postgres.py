@@ -146,6 +146,8 @@ databases:
      scope: {{databases: [pg-clean]}}, compare_with: pg-prod}}
   - {{id: retention, type: retention, says: Data is kept one year.,
      scope: {{databases: [pg-prod, pg-off]}}, expect: {{max_age_days: 365}}}}
+  - {{id: allow, type: ip_allowlist, says: The database answers only our networks.,
+     scope: {{hosts: [lab]}}, expect: {{database: [127.0.0.0/8]}}}}
   - {{id: cards, type: no_card_data_stored, says: No card data on our servers.,
      scope: {{databases: [pg-prod]}}}}
   - {{id: newsletter, type: newsletter_opt_in, says: No newsletter unless asked.,
@@ -290,6 +292,20 @@ def test_shop_data_claims_on_postgresql(scan: Scan) -> None:
         other = scan.finding(f"{check}@pg-off")
         assert other["status"] == "not_applicable", other
         assert "in this PostgreSQL schema" in other["summary"]
+
+
+def test_allowlist_database_layers_name_postgresql(scan: Scan, pg: PgLab) -> None:
+    finding = scan.finding("allowlist.database@lab")
+    assert finding["status"] == "pass", finding  # listens on loopback only
+    assert finding["evidence"]["ports"] == [pg.tls.port]
+    layers = finding["evidence"]["layers"]
+    assert layers["listen"]["listen_addresses"] == "127.0.0.1"
+    assert layers["listen"]["from"].endswith("/conf.d/10-listen.conf:1")
+    assert layers["listen"]["read_from"] == "the server (pg_settings)"
+    assert "line 6: host 198.18.0.0/255.254.0.0 scram-sha-256" in \
+        layers["pg_hba rules"]["host_rules"]
+    assert f"from auditor (127.0.0.1) to port {pg.tls.port}: open, postgresql" in \
+        finding["evidence"]["probes"]
 
 
 def test_listen_addresses_from_the_dropin(scan: Scan, pg: PgLab) -> None:
