@@ -128,11 +128,20 @@ def _postgres_answer(sock: socket.socket) -> dict[str, JSON]:
     """Send PostgreSQL's TLS request; only a PostgreSQL server answers S or N."""
     try:
         sock.sendall(_SSL_REQUEST)
-        data = sock.recv(1)
+        data = sock.recv(64)
     except OSError:
         return {"answer": "silent"}
     if data in (b"S", b"N"):
-        return {"answer": "postgresql", "tls": "offered" if data == b"S" else "not-offered"}
+        # PostgreSQL then waits for the client; a server that keeps talking (an SSH banner
+        # starts with S too) is something else.
+        sock.settimeout(0.3)
+        try:
+            more = sock.recv(64)
+        except OSError:
+            more = b""
+        if not more:
+            return {"answer": "postgresql",
+                    "tls": "offered" if data == b"S" else "not-offered"}
     return {"answer": "other" if data else "silent"}
 
 
