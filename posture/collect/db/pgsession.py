@@ -173,7 +173,7 @@ class PgSession(DbSession):
     dialect = "postgresql"
 
     def __init__(self, name: str, conn: pg8000.dbapi.Connection, guard: _Guard,
-                 raw: socket.socket, statement_limit: float, tls_answer: str) -> None:
+                 statement_limit: float, tls_answer: str) -> None:
         # DbSession.__init__ is MySQL's; the attributes it sets are set here.
         self.engine = "postgresql"
         self.name = name
@@ -189,7 +189,7 @@ class PgSession(DbSession):
         self.refs: dict[str, str] = {}  # table name shown -> its quoted SQL reference
         self._pg = conn
         self._guard = guard
-        self._raw = raw
+        self._raw = guard.sock  # TLS wrapping detaches the plain socket: keep the live one
         self.server_version = ""
         rows = self.query("SHOW server_version")
         self.server_version = f"PostgreSQL {str(rows[0][0])[:60]}" if rows else "PostgreSQL"
@@ -253,8 +253,9 @@ def open_pg_session(ssh: object, host: Host, database: Database, password: Secre
     try:
         with _bounded(raw, connect_timeout + 2):
             sock, answer = negotiate(raw, tls, connect_timeout, database.name)
-            sock.settimeout(limit + 5)
-            guard = _Guard(sock)
+        sock.settimeout(limit + 5)
+        guard = _Guard(sock)
+        with _bounded(sock, connect_timeout + 2):  # the live socket: TLS detached ``raw``
             conn = pg8000.dbapi.Connection(
                 user=database.user, database=database.database or None,
                 password=password.reveal() if password else None,
@@ -262,12 +263,14 @@ def open_pg_session(ssh: object, host: Host, database: Database, password: Secre
                 tcp_keepalive=False)
         conn.autocommit = True
         guard.budget = LOGIN_BYTES
-        with _bounded(raw, limit + 5):
+        with _bounded(sock, limit + 5):
             _prepare(conn, limit)
-        return PgSession(database.name, conn, guard, raw, limit, answer)
+        return PgSession(database.name, conn, guard, limit, answer)
     except Exception as exc:  # noqa: BLE001 - scrubbed below, never echoed
-        with contextlib.suppress(OSError):
-            raw.close()
+        for opened in (raw, guard.sock if guard else None):
+            if opened is not None:
+                with contextlib.suppress(OSError):
+                    opened.close()
         raise scrubbed_pg(exc, database.name, guard) from None
 
 

@@ -126,7 +126,8 @@ for pid in $(pgrep -x 'postgres|postmaster' 2>/dev/null | head -n 50); do
     [ -r "$f" ] && grep -HnE '^[[:space:]]*(listen_addresses|port|hba_file|include_dir|include|include_if_exists|ssl|ssl_min_protocol_version)[[:space:]]*=' "$f" | head -n 40
   done
   [ -n "$psql" ] || continue
-  runuser -u "$(stat -c %U "$d")" -- "$psql" -X -At -F "$tab" -h "$sockdir" -p "$port" -d postgres \
+  runuser -u "$(stat -c %U "$d")" -- env PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=5000' \
+    timeout 15 "$psql" -X -At -F "$tab" -h "$sockdir" -p "$port" -d postgres \
     -c "SELECT 'set', name, setting, coalesce(sourcefile, ''), coalesce(sourceline::text, '') FROM pg_settings WHERE name IN ('listen_addresses', 'port', 'ssl', 'ssl_min_protocol_version', 'hba_file', 'config_file')" \
     -c "SELECT 'rule', line_number, type, array_to_string(database, ','), array_to_string(user_name, ','), coalesce(address, ''), coalesce(netmask, ''), coalesce(auth_method, ''), coalesce(error, '') FROM pg_hba_file_rules LIMIT 500" 2>&1 | head -n 600
 done
