@@ -353,3 +353,41 @@ def test_session_is_read_only_and_errors_are_scrubbed(pg: PgLab, lab_host: HostF
         assert denied.value.status is FactStatus.DENIED
         assert "SQLSTATE 28P01" in str(denied.value) and "pstwriter" not in str(denied.value)
     assert pg.tls.sql("SELECT COUNT(*) FROM oc_customer", database="shop_clean").strip() == "300"
+
+
+def test_mariadb_test_database_compared_with_postgresql_production(
+        pg: PgLab, lab_host: HostFactory, tmp_path: Path) -> None:
+    """Both engines normalise and hash alike: copies are found across engines."""
+    from posture.collect.db.overlap import compare
+    from tests.labs.mariadb import mariadb_unavailable_reason, start_mariadb
+    from tests.labs.shop import create_reader, create_shop
+
+    if mariadb_unavailable_reason():
+        pytest.skip(mariadb_unavailable_reason())
+    maria = start_mariadb(tmp_path / "mariadb")
+    try:
+        test = fictitious_people(200)
+        for n in range(PLANTED):
+            test.insert(n * 20 + 1, pg.production[n * 50 + 7])
+        create_shop(maria, "shop_test", test)
+        create_reader(maria, "pstmix", pg.password, ("shop_test",))
+        host = lab_host()
+        with SshSession.connect(host) as ssh:
+            mine = open_db_session(ssh, host, Database(
+                "maria-test", "lab", "mariadb", "shop_test", "pstmix", port=maria.port),
+                Secret(pg.password), remaining=60)
+            prod = open_db_session(ssh, host, Database(
+                "pg-prod", "lab", "postgresql", "shop_prod", "pstreq", port=pg.tls.port),
+                Secret(pg.password), remaining=60)
+            try:
+                result = compare(mine, prod)
+            finally:
+                mine.close()
+                prod.close()
+    finally:
+        maria.stop()
+    assert result["hash"] == "sha256"  # the strongest construction both can compute
+    kinds = result["kinds"]
+    assert isinstance(kinds, dict)
+    for kind in ("email", "phone", "iban", "bsn", "name_postcode"):
+        assert kinds[kind]["overlap"] == PLANTED, kind
