@@ -120,3 +120,16 @@ def test_reachability_probe_answer(fake_server: Callable[[Behaviour], int], repl
     with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
         sock.settimeout(3)
         assert _postgres_answer(sock) == expected
+
+
+def test_identifiers_from_the_target_are_quoted_once() -> None:
+    from posture.collect.db.pgsession import quote_pg
+    from posture.collect.probes.pgshopdb import _default, _luhn_sql
+
+    assert quote_pg('we"ird') == '"we""ird"'
+    with pytest.raises(ProbeError):
+        quote_pg("nul\x00")
+    sql = _luhn_sql(quote_pg("@table"), '"public"."t"')
+    assert '"@table"::text' in sql and sql.count('"public"."t"') == 1
+    assert [_default(v) for v in ("false", "'0'::smallint", "true", None, "1")] == \
+        ["0", "0", "1", None, "1"]
