@@ -133,3 +133,52 @@ def test_identifiers_from_the_target_are_quoted_once() -> None:
     assert '"@table"::text' in sql and sql.count('"public"."t"') == 1
     assert [_default(v) for v in ("false", "'0'::smallint", "true", None, "1")] == \
         ["0", "0", "1", None, "1"]
+
+
+def _message(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("!i", len(body) + 4) + body
+
+
+def _rows(values: list[bytes]) -> bytes:
+    header = _message(b"T", struct.pack("!h", 1) + b"v\x00" + struct.pack(
+        "!ihihih", 0, 0, 25, -1, -1, 0))
+    data = b"".join(_message(b"D", struct.pack("!hi", 1, len(v)) + v) for v in values)
+    return header + data + _message(b"C", b"SELECT 1\x00")
+
+
+def _minimal_server(big_rows: int) -> Behaviour:
+    """Enough of PostgreSQL's protocol for a login, SET/SHOW and one large SELECT."""
+    def serve(conn: socket.socket) -> None:
+        _read_startup(conn)
+        ready = _message(b"Z", b"I")
+        conn.sendall(_message(b"R", struct.pack("!i", 0)) + ready)
+        stream = conn.makefile("rb")
+        while True:
+            kind = stream.read(1)
+            if kind in (b"", b"X"):
+                return
+            body = stream.read(struct.unpack("!i", stream.read(4))[0] - 4)
+            sql = body.rstrip(b"\x00").decode()
+            if sql.startswith("SHOW"):
+                conn.sendall(_rows([b"on" if "read_only" in sql else b"15.0"]) + ready)
+            elif sql.startswith("SELECT"):
+                conn.sendall(_rows([b"x" * 1024] * big_rows) + ready)
+            else:
+                conn.sendall(_message(b"C", b"SET\x00") + ready)
+    return serve
+
+
+def test_a_statement_answer_beyond_the_byte_cap_is_an_error(
+        fake_server: Callable[[Behaviour], int], monkeypatch: pytest.MonkeyPatch) -> None:
+    import posture.collect.db.pgsession as pgsession
+
+    monkeypatch.setattr(pgsession, "STATEMENT_BYTES", 64 * 1024)
+    host = Host(name="h", address="127.0.0.1", ssh=SshSettings(user="u"), connection="local",
+                timeouts=Timeouts(connect=2, command=5, host=20))
+    database = Database("fake", "h", "postgresql", "shop", "app", port=fake_server(
+        _minimal_server(200)))
+    session = open_pg_session(None, host, database, Secret("pw"), remaining=10)
+    assert session.server_version == "PostgreSQL 15.0"
+    with pytest.raises(ProbeError) as failed:
+        session.query("SELECT v FROM t")
+    assert "the server sent more than 65536 bytes for one statement" in str(failed.value)

@@ -15,7 +15,6 @@ fixed description.
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import socket
 import ssl
@@ -72,8 +71,8 @@ class _Stream:
         data: bytes = self._file.read(size)
         self._guard.budget -= len(data)
         if self._guard.budget < 0:
-            raise self._guard.trip("a statement returned more than "
-                                   f"{STATEMENT_BYTES >> 20} MiB")
+            raise self._guard.trip(f"the server sent more than {self._guard.limit} bytes "
+                                   f"for one {self._guard.what}")
         return data
 
     def write(self, data: bytes) -> int:
@@ -92,14 +91,20 @@ class _Guard:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.budget = LOGIN_BYTES
+        self.budget = self.limit = LOGIN_BYTES
+        self.what = "login"
         self.tripped = ""
+
+    def allow(self, limit: int, what: str) -> None:
+        """Start a new byte budget (a login, one statement)."""
+        self.budget = self.limit = limit
+        self.what = what
 
     def trip(self, why: str) -> _Limit:
         self.tripped = why
         return _Limit(why)
 
-    def makefile(self, mode: str = "rwb") -> io.RawIOBase | _Stream:
+    def makefile(self, mode: str = "rwb") -> _Stream:
         return _Stream(self)
 
     def close(self) -> None:
@@ -197,7 +202,7 @@ class PgSession(DbSession):
     def query(self, sql: str, args: Sequence[object] = (), *,
               max_rows: int = 10000) -> list[tuple[object, ...]]:
         """Run one statement (``%s`` placeholders) and return at most ``max_rows`` rows."""
-        self._guard.budget = STATEMENT_BYTES
+        self._guard.allow(STATEMENT_BYTES, "statement")
         cursor = self._pg.cursor()
         try:
             with _bounded(self._raw, self.statement_limit + 5):
@@ -262,7 +267,7 @@ def open_pg_session(ssh: object, host: Host, database: Database, password: Secre
                 ssl_context=False, sock=guard, application_name="posture",
                 tcp_keepalive=False)
         conn.autocommit = True
-        guard.budget = LOGIN_BYTES
+        guard.allow(LOGIN_BYTES, "session set-up")
         with _bounded(sock, limit + 5):
             _prepare(conn, limit)
         return PgSession(database.name, conn, guard, limit, answer)
