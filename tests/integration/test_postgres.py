@@ -63,6 +63,7 @@ HBA = (
     "host all pstopt 127.0.0.1/32 scram-sha-256",
     "hostssl all pstwide 127.0.0.1/32 scram-sha-256",
     "host all pstwide 198.18.0.0/15 scram-sha-256",
+    "hostnossl all pstnossl 127.0.0.1/32 scram-sha-256",
 )
 
 
@@ -103,7 +104,7 @@ def pg() -> Iterator[PgLab]:
         create_pg_shop(tls, "shop_clean", fictitious_people(300, seed=3))
         password = secrets.token_urlsafe(16)
         dbs = ("shop_prod", "shop_test", "shop_clean")
-        for role in ("pstreq", "pstopt", "pstwide"):
+        for role in ("pstreq", "pstopt", "pstwide", "pstnossl"):
             create_role(tls, role, password, dbs, read_hba=True)
         create_role(tls, "pstnoview", password, dbs, read_hba=False)
         create_role(off, "pstoff", password, ("postgres",), read_hba=True)
@@ -124,11 +125,12 @@ def _inventory(path: Path, sshd: LabSshd, users: LabUsers, lab: PgLab) -> Path:
         ("pg-opt", lab.tls.port, "shop_test", "pstopt", "test"),
         ("pg-noview", lab.tls.port, "shop_test", "pstnoview", "test"),
         ("pg-wide", lab.tls.port, "shop_test", "pstwide", "test"),
+        ("pg-nossl", lab.tls.port, "shop_test", "pstnossl", "test"),
         ("pg-off", lab.off.port, "postgres", "pstoff", "test")))
     tls_claims = "".join(f"""\
   - {{id: tls-{name}, says: The database link is encrypted., type: tls_all_links,
      scope: {{databases: [{name}]}}}}
-""" for name in ("pg-test", "pg-opt", "pg-noview", "pg-wide", "pg-off"))
+""" for name in ("pg-test", "pg-opt", "pg-noview", "pg-wide", "pg-off", "pg-nossl"))
     path.write_text(f"""\
 version: 1
 organisation: PostgreSQL lab
@@ -220,6 +222,13 @@ def test_plain_rule_for_another_network_fails_though_own_plain_was_refused(
     assert finding["status"] == "fail", finding
     assert "line 6: host all pstwide 198.18.0.0 255.254.0.0 scram-sha-256" in finding["summary"]
     assert finding["evidence"]["plain_session"] == "refused"
+
+
+def test_hostnossl_rule_fails_and_the_tls_session_is_refused(scan: Scan) -> None:
+    finding = scan.finding("db.tls_required@pg-nossl")
+    assert finding["status"] == "fail", finding
+    assert "line 7: hostnossl all pstnossl 127.0.0.1" in finding["summary"]
+    assert "SQLSTATE 28000" in finding["evidence"]["own_tls_session"]["error"]
 
 
 def test_role_without_view_uses_the_rules_read_over_ssh(scan: Scan) -> None:
@@ -346,6 +355,14 @@ def test_session_is_read_only_and_errors_are_scrubbed(pg: PgLab, lab_host: HostF
             assert "read-only" in str(refused.value) and "klant1" not in str(refused.value)
         finally:
             session.close()
+        nossl = Database("nossl", "lab", "postgresql", "shop_test", "pstnossl",
+                         port=pg.tls.port)
+        plain = open_db_session(ssh, host, nossl, Secret(pg.password), remaining=30)
+        try:  # TLS offered, no rule for it: the session falls back to plain, as libpq does
+            assert plain.query("SELECT ssl FROM pg_stat_ssl WHERE pid = "
+                               "pg_backend_pid()") == [(False,)]
+        finally:
+            plain.close()
         wrong = Database("bad", "lab", "postgresql", "shop_clean", "pstwriter",
                          port=pg.tls.port)
         with pytest.raises(ProbeError) as denied:

@@ -248,9 +248,20 @@ def open_pg_session(ssh: object, host: Host, database: Database, password: Secre
                     remaining: float, tls: TlsMode = "prefer") -> PgSession:
     """Tunnel to ``database`` through ``ssh`` and log in read-only. Raises ProbeError.
 
-    ``tls``: ``prefer`` (TLS when the server offers it, as libpq's default), ``require``
+    ``tls``: ``prefer`` (TLS when the server offers it; like libpq, a TLS login that no
+    pg_hba rule admits is tried once more without TLS, for ``hostnossl`` rules), ``require``
     (fail unless the server answers S) or ``disable`` (no TLS request at all).
     """
+    try:
+        return _open_pg(ssh, host, database, password, remaining, tls)
+    except ProbeError as exc:
+        if tls != "prefer" or "SQLSTATE 28000" not in str(exc) or "(TLS)" not in str(exc):
+            raise
+    return _open_pg(ssh, host, database, password, remaining, "disable")
+
+
+def _open_pg(ssh: object, host: Host, database: Database, password: Secret | None,
+             remaining: float, tls: TlsMode) -> PgSession:
     port = database.port or 5432
     connect_timeout, limit = _session_bounds(host, remaining)
     raw = _tunnel(ssh, host, port, connect_timeout, database.name)
@@ -276,7 +287,10 @@ def open_pg_session(ssh: object, host: Host, database: Database, password: Secre
             if opened is not None:
                 with contextlib.suppress(OSError):
                     opened.close()
-        raise scrubbed_pg(exc, database.name, guard) from None
+        error = scrubbed_pg(exc, database.name, guard)
+        if guard is not None and isinstance(guard.sock, ssl.SSLSocket):
+            error = ProbeError(error.status, f"{error} (TLS)")
+        raise error from None
 
 
 def _open_for_engine(ssh: object, host: Host, database: Database, password: Secret | None,
