@@ -225,6 +225,13 @@ def collect_endpoint(endpoint: Endpoint, keys: set[str], inventory: Inventory,
                      duration_s=round(time.monotonic() - started, 3))
 
 
+def database_host_facts(dbs: Iterable[tuple[Database, Iterable[str]]]) -> set[str]:
+    """Host facts that the planned probes of these databases read (``Probe.host_facts``):
+    they are gathered in the host's batch with its other facts."""
+    return {fact for db, db_keys in dbs for key in db_keys if key in PROBES
+            for engine, fact in PROBES[key].host_facts if engine == db.engine}
+
+
 def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
     db_plan = plan.get("database", {})
     work: list[_HostWork] = []
@@ -232,9 +239,7 @@ def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
         dbs = [(d, set(db_plan[d.name])) for d in inventory.databases
                if d.host == host.name and db_plan.get(d.name)]
         keys = set(plan.get("host", {}).get(host.name, set()))
-        # Database probes that read host facts (Probe.host_facts) get them from this batch.
-        keys |= {fact for db, db_keys in dbs for key in db_keys if key in PROBES
-                 for engine, fact in PROBES[key].host_facts if engine == db.engine}
+        keys |= database_host_facts(dbs)
         if keys or dbs:
             work.append(_HostWork(host, keys, dbs))
     return work

@@ -84,3 +84,13 @@ def test_version_verdicts() -> None:
     hidden = value(variables={"ssl": "on"})
     assert version(hidden).status.value == "error"
     assert version(value(variables={"ssl": "off"})).status.value == "not_applicable"
+
+
+def test_postgresql_tls_probe_plans_the_host_fact_only_for_postgresql() -> None:
+    from posture.collect.collector import database_host_facts
+    from posture.inventory.model import Database
+
+    pg = Database("p", "h", "postgresql", "shop", "ro")
+    maria = Database("m", "h", "mariadb", "shop", "ro")
+    assert database_host_facts([(pg, {"db.tls"})]) == {"db.postgres_access"}
+    assert database_host_facts([(maria, {"db.tls"}), (pg, {"db.pii_scan"})]) == set()
