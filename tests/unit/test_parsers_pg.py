@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.allowlist_services import postgres_service
+from checks.pghba import plain_rules
 from posture.collect.facts.parsers_net import parse_postgres_access
 from posture.collect.probes.pgtls import file_rules
 from posture.models import Fact, FactStatus
@@ -32,6 +33,9 @@ port 5433
 {D}/postgresql.conf:1:listen_addresses = 'localhost'
 {D}/conf.d/10-listen.conf:1:listen_addresses = '10.1.2.3'
 {D}/postgresql.auto.conf:3:listen_addresses = '*'
+hba {D}/pg_hba.conf:1:local all postgres peer
+hba {D}/pg_hba.conf:2:hostssl all all 10.0.0.0/8 scram-sha-256
+hba {D}/pg_hba.conf:3:host shop app 192.168.1.0 255.255.255.0 md5
 psql: error: connection to server on socket "/srv/pg/sock/.s.PGSQL.5433" failed
 files
 """
@@ -77,7 +81,15 @@ def test_rules_over_ssh_only_when_something_was_read() -> None:
     fact = Fact("db.postgres_access", FactStatus.OK, parse_postgres_access(RUNNING))
     found = file_rules(fact, 5433)
     assert found is not None and found[1] == "pg_hba_file_rules (superuser, over SSH)"
-    assert file_rules(Fact("db.postgres_access", FactStatus.OK,
-                           parse_postgres_access(BROKEN)), 5433) is None
+    from_file = file_rules(Fact("db.postgres_access", FactStatus.OK,
+                                parse_postgres_access(BROKEN)), 5433)
+    assert from_file is not None and from_file[1] == f"{D}/pg_hba.conf (read over SSH)"
+    third = from_file[0][2]
+    assert (third["type"], third["address"], third["netmask"], third["method"]) == (
+        "host", "192.168.1.0", "255.255.255.0", "md5")
+    assert plain_rules(from_file[0], "app", "shop") == [
+        "line 3: host shop app 192.168.1.0 255.255.255.0 md5"]
+    nothing = parse_postgres_access(f"cluster {D}\nport 5433\npsql: error: no\nfiles\n")
+    assert file_rules(Fact("db.postgres_access", FactStatus.OK, nothing), 5433) is None
     assert file_rules(fact, 6000) is None
     assert file_rules(Fact("db.postgres_access", FactStatus.DENIED), 5433) is None

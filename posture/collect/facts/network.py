@@ -122,9 +122,15 @@ for pid in $(pgrep -x 'postgres|postmaster' 2>/dev/null | head -n 50); do
   port=$(sed -n 4p "$d/postmaster.pid"); sockdir=$(sed -n 5p "$d/postmaster.pid")
   case "$sockdir" in /*) ;; *) sockdir="$d/$sockdir";; esac
   echo "cluster $d"; echo "port $port"
-  for f in "$d/postgresql.conf" "$d"/conf.d/*.conf "$d/postgresql.auto.conf"; do
+  conf=$(tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^config_file=//p' | tail -n 1)
+  [ -n "$conf" ] || conf="$d/postgresql.conf"
+  for f in "$conf" "${conf%/*}"/conf.d/*.conf "$d/postgresql.auto.conf"; do
     [ -r "$f" ] && grep -HnE '^[[:space:]]*(listen_addresses|port|hba_file|include_dir|include|include_if_exists|ssl|ssl_min_protocol_version)[[:space:]]*=' "$f" | head -n 40
   done
+  hba=$(tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^hba_file=//p' | tail -n 1)
+  [ -n "$hba" ] || hba=$(sed -n "s/^[[:space:]]*hba_file[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" "$conf" 2>/dev/null | tail -n 1)
+  [ -n "$hba" ] || hba="$d/pg_hba.conf"
+  [ -r "$hba" ] && grep -HnvE '^[[:space:]]*(#|$)' "$hba" | head -n 500 | sed 's/^/hba /'
   [ -n "$psql" ] || continue
   runuser -u "$(stat -c %U "$d")" -- env PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=5000' \
     timeout 15 "$psql" -X -At -F "$tab" -h "$sockdir" -p "$port" -d postgres \

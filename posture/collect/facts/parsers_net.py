@@ -229,7 +229,8 @@ def parse_postgres_access(text: str) -> JSON:
     its superuser reads them), its configuration lines, and Debian's cluster files.
 
     A running cluster starts at ``cluster <data dir>``; ``set``/``rule`` rows come from the
-    server; ``file:line:text`` lines are its configuration (postgresql.conf, conf.d, then
+    server; ``hba file:line:text`` are its pg_hba file's lines; ``file:line:text`` lines are
+    its configuration (postgresql.conf, conf.d, then
     postgresql.auto.conf, so the last one wins when the server could not be asked); any
     other line is the client's error. After ``files``, grep lines of /etc/postgresql.
     """
@@ -250,6 +251,12 @@ def parse_postgres_access(text: str) -> JSON:
             current["port"] = _clip(raw[5:].strip(), 10)
         elif current is not None and raw.startswith(("set\t", "rule\t")):
             _pg_row(current, raw)
+        elif current is not None and raw.startswith("hba "):
+            for entry in grep_lines(raw[4:], 1):
+                current["hba_file"] = entry["file"]
+                if len(current["hba"]) < 500:
+                    current["hba"].append({"line": entry["line"], "fields": [
+                        _clip(w, 100) for w in entry["text"].split()[:8]]})
         elif current is not None:
             found = grep_lines(raw, 1)
             if not found:
