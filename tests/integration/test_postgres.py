@@ -408,3 +408,31 @@ def test_mariadb_test_database_compared_with_postgresql_production(
     assert isinstance(kinds, dict)
     for kind in ("email", "phone", "iban", "bsn", "name_postcode"):
         assert kinds[kind]["overlap"] == PLANTED, kind
+
+
+def test_cluster_whose_superuser_cannot_log_in_is_read_from_its_files(
+        pg: PgLab, scan: Scan) -> None:
+    """The host fact's fallback: no peer login, so the pg_hba file decides (runs last: the
+    lab can no longer talk to this cluster afterwards)."""
+    import signal
+
+    from posture.collect.facts import network
+    from posture.collect.facts.parsers_net import parse_postgres_access
+    from posture.collect.probes.pgtls import file_rules
+    from posture.models import Fact
+
+    assert scan.code in (0, 1)  # the scan used this cluster before it changes
+    (pg.off.data / "pg_hba.conf").write_text("host all pstoff 127.0.0.1/32 scram-sha-256\n")
+    os.kill(pg.off.pid, signal.SIGHUP)
+    for _ in range(50):  # the postmaster re-reads pg_hba.conf on SIGHUP
+        done = subprocess.run(["bash", "-c", network._POSTGRES_ACCESS], capture_output=True,
+                              text=True, timeout=60, check=False)
+        value = parse_postgres_access(done.stdout)
+        cluster = next(c for c in value["clusters"] if c.get("port") == str(pg.off.port))
+        if not cluster["from_server"]:
+            break
+    assert cluster["from_server"] is False and cluster["client_error"]
+    assert cluster["settings"]["ssl"] == "off"
+    found = file_rules(Fact("db.postgres_access", FactStatus.OK, value), pg.off.port)
+    assert found is not None and found[1].endswith("/pg_hba.conf (read over SSH)")
+    assert [(r["type"], r["user"]) for r in found[0]] == [("host", ["pstoff"])]
