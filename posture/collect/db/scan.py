@@ -77,7 +77,8 @@ def pg_table_columns(session: DbSession) -> dict[str, list[tuple[str, str]]]:
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
         "AND NOT a.attisdropped JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-        "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', "
+        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "AND n.nspname NOT IN ('pg_catalog', "
         "'information_schema') AND n.nspname !~ '^pg_' "
         "ORDER BY n.nspname, c.relname, a.attnum",
         max_rows=50000)
