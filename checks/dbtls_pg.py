@@ -32,7 +32,8 @@ def required(value: Mapping[str, Any], wording: str) -> Outcome:
                 "plain_reason": value.get("plain_reason"), "hba_source": hba.get("source"),
                 "hba_error": hba.get("error") or hba.get("view_error"),
                 "rules_admitting_without_tls": capped(list(admitting or [])),
-                "rules_with_errors": capped(list(unreadable(rules or [])))}
+                "rules_with_errors": capped(list(unreadable(rules or []))),
+                "sessions": value.get("sessions")}
     if str(variables.get("ssl", "")).lower() != "on" or value.get("tls_offered") is False:
         return Outcome(Status.FAIL, "The PostgreSQL server does not offer TLS (ssl="
                        f"{variables.get('ssl')}; it answered N to posture's TLS request): its "

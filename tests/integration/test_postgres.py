@@ -137,7 +137,7 @@ organisation: PostgreSQL lab
 defaults:
   ssh: {{user: {users.auditor}, key_file: {users.key}, known_hosts: {sshd.known_hosts},
          ssh_config: /dev/null, sudo: true}}
-  timeouts: {{connect: 3, command: 30, host: 90}}
+  timeouts: {{connect: 10, command: 30, host: 120}}
 hosts:
   - {{name: lab, address: {sshd.address}, ssh: {{port: {sshd.port}}}}}
 databases:
@@ -196,11 +196,12 @@ def scan(tmp_path_factory: pytest.TempPathFactory, pg: PgLab, lab_sshd: LabSshd,
 
 def test_hostssl_only_passes_with_own_tls_and_refused_plain(scan: Scan) -> None:
     finding = scan.finding("db.tls_required@pg-test")
-    assert finding["status"] == "pass", finding
+    assert finding["status"] == "pass", (finding["summary"], finding["evidence"])
     evidence = finding["evidence"]
-    assert evidence["plain_session"] == "refused"
+    assert evidence["plain_session"] == "refused", evidence["plain_reason"]
     assert evidence["hba_source"] == "pg_hba_file_rules"
     assert evidence["own_tls_session"]["version"] in ("TLSv1.2", "TLSv1.3")
+    assert evidence["sessions"]["tls"] >= 1  # posture's own TLS session at least
     version = scan.finding("db.tls_version@pg-test")
     assert version["status"] == "pass", version  # superuser-only setting: read over SSH
     assert version["evidence"]["ssl_min_protocol_version"] == "TLSv1.2"
@@ -233,7 +234,7 @@ def test_hostnossl_rule_fails_and_the_tls_session_is_refused(scan: Scan) -> None
 
 def test_role_without_view_uses_the_rules_read_over_ssh(scan: Scan) -> None:
     finding = scan.finding("db.tls_required@pg-noview")
-    assert finding["status"] == "pass", finding
+    assert finding["status"] == "pass", (finding["summary"], finding["evidence"])
     assert finding["evidence"]["hba_source"] == "pg_hba_file_rules (superuser, over SSH)"
     assert "permission denied" in str(finding["evidence"]["hba_error"])
     version = scan.finding("db.tls_version@pg-noview")

@@ -10,7 +10,8 @@ else from the host fact ``db.postgres_access`` (read over SSH in the host's batc
 Value: {"engine": "postgresql", "user", "database", "variables": {"ssl",
 "ssl_min_protocol_version"?, "version"}, "tls_session": {"version", "cipher"} | {"error"},
 "tls_offered": bool | null, "plain_session": "accepted" | "refused" | "error",
-"plain_reason", "roles": [role the user belongs to], "hba": {"source", "rules": [{"line",
+"plain_reason", "roles": [role the user belongs to], "sessions": {"tls", "plain",
+"hidden"} | null (TCP client sessions), "hba": {"source", "rules": [{"line",
 "type", "database": [..], "user": [..], "address", "netmask", "method", "error"}]} |
 {"source": null, "error"}}.
 """
@@ -114,6 +115,21 @@ def _roles(session: PgSession) -> list[str]:
     return [_clip(r[0], 80) for r in rows]
 
 
+def _sessions(session: PgSession) -> dict[str, int] | None:
+    """TLS state of the server's TCP client sessions (others' are hidden without
+    pg_read_all_stats: counted apart); None when not visible at all."""
+    try:
+        rows = session.query(
+            "SELECT count(*) FILTER (WHERE a.client_port > 0 AND s.ssl), "
+            "count(*) FILTER (WHERE a.client_port > 0 AND NOT s.ssl), "
+            "count(*) FILTER (WHERE a.client_port IS NULL) FROM pg_stat_activity a "
+            "JOIN pg_stat_ssl s ON s.pid = a.pid WHERE a.backend_type = 'client backend'")
+    except ProbeError:
+        return None
+    tls, plain, hidden = (int(str(v or 0)) for v in rows[0])
+    return {"tls": tls, "plain": plain, "hidden": hidden}
+
+
 def _plain(ctx: ProbeContext) -> tuple[str, str, PgSession | None]:
     try:
         session = _open(ctx, "disable")
@@ -153,6 +169,7 @@ def pg_db_tls(ctx: ProbeContext) -> JSON:
             variables["ssl_min_protocol_version_source"] = "host configuration (over SSH)"
     out["variables"] = variables
     out["roles"] = _roles(session)
+    out["sessions"] = _sessions(session)
     try:
         out["hba"] = {"source": "pg_hba_file_rules", "rules": view_rules(session)}
     except ProbeError as exc:
