@@ -64,8 +64,8 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
     start = _start(ctx, "database")
     if isinstance(start, Outcome):
         return start
-    service = database_service(mysql, postgres)
     probes = probe_entries(ctx.fact("net.reach"), "database")
+    service = database_service(mysql, postgres, probes)
     if service is None:
         if any(r.get("state") == "open" for p in probes for r in p.get("results", [])):
             return Outcome(Status.ERROR, "could not determine: a database port answers but "

@@ -133,39 +133,84 @@ def mysql_service(value: Mapping[str, Any]) -> Service | None:
     return service
 
 
-def postgres_service(value: Mapping[str, Any]) -> Service | None:
-    """PostgreSQL: listen_addresses and the host lines of pg_hba.conf."""
-    clusters = value.get("clusters") or []
+def _pg_cluster(clusters: list[dict[str, Any]], port: int | None) -> dict[str, Any]:
+    """The cluster on ``port`` (any running one when no port is given), else the first."""
+    running = [c for c in clusters if c.get("port")]
+    if port is not None:
+        running = [c for c in running if str(c.get("port")) == str(port)] or running
+    return (running or clusters)[0]
+
+
+def _hba_entries(cluster: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(type, address, description) of the TCP rules: the server's parsed rules when it was
+    asked, else the file's lines."""
+    out: list[tuple[str, str, str]] = []
+    for rule in cluster.get("rules") or []:
+        if rule.get("error") or rule.get("type") == "local":
+            continue
+        address = str(rule.get("address", ""))
+        if rule.get("netmask"):
+            address = f"{address}/{rule['netmask']}"
+        out.append((str(rule.get("type")), address if rule.get("method") != "reject"
+                    else "", f"line {rule.get('line')}: {rule.get('type')} {address} "
+                                 f"{rule.get('method')}"))
+    if cluster.get("rules"):
+        return out
+    for entry in cluster.get("hba", []):
+        fields = [str(f) for f in entry.get("fields", [])]
+        if len(fields) < 5 or not fields[0].startswith("host"):
+            continue
+        out.append((fields[0], "" if "reject" in fields else fields[3],
+                    f"line {entry.get('line')}: {' '.join(fields)}"))
+    return out
+
+
+def postgres_service(value: Mapping[str, Any], port: int | None = None) -> Service | None:
+    """PostgreSQL: listen_addresses as the server has it (with its file and line) and the
+    address rules of pg_hba."""
+    clusters = [c for c in value.get("clusters") or [] if isinstance(c, dict)]
     if not clusters:
         return None
-    cluster = clusters[0]
-    settings = cluster.get("settings", {})
-    listen = listen_layer(str(settings.get("listen_addresses", "localhost")).split(","),
-                          f"{cluster.get('folder', '')}/postgresql.conf")
-    port = str(settings.get("port", "5432"))
-    sources, lines = IpSet(), []
-    for entry in cluster.get("hba", []):
-        fields = entry.get("fields", [])
-        if len(fields) < 5 or not str(fields[0]).startswith("host") or fields[-1] == "reject":
+    cluster = _pg_cluster(clusters, port)
+    settings, sources = cluster.get("settings", {}), cluster.get("sources", {})
+    listen_value = str(settings.get("listen_addresses", "localhost"))
+    origin = sources.get("listen_addresses") or "built-in default (localhost)"
+    listen = listen_layer(listen_value.split(","), f"listen_addresses from {origin}")
+    listen.evidence.update({"listen_addresses": listen_value, "source": origin,
+                            "read_from": "the server (pg_settings)" if cluster.get(
+                                "from_server") else "configuration files"})
+    port_text = str(settings.get("port") or cluster.get("port") or "5432")
+    sources_set, lines = IpSet(), []
+    for _kind, address, text in _hba_entries(cluster):
+        lines.append(text)
+        if not address:
             continue
-        hosts = wildcard_hosts(str(fields[3])) or IpSet.everything()
-        sources = sources.union(hosts)
-        lines.append(f"line {entry.get('line')}: {' '.join(fields)}")
-    hba = Layer("pg_hba.conf", sources, {"host_lines": lines[:30]})
-    service = Service("database", [int(port)] if port.isdigit() else [5432],
+        hosts = wildcard_hosts(address if address != "all" else "%") or IpSet.everything()
+        sources_set = sources_set.union(hosts)
+    hba = Layer("pg_hba rules", sources_set, {"host_rules": lines[:30]})
+    service = Service("database", [int(port_text)] if port_text.isdigit() else [5432],
                       _families(listen), [listen, hba])
-    if sources.is_world():
-        service.warnings.append("pg_hba.conf admits any address: only the other layers keep "
+    if cluster.get("client_error") and not cluster.get("from_server"):
+        service.notes.append("the server's own settings could not be read "
+                             f"({str(cluster['client_error'])[:120]}); read from its files")
+    if sources_set.is_world():
+        service.warnings.append("pg_hba admits any address: only the other layers keep "
                                 "the allowlist")
     return service
 
 
-def database_service(mysql: Fact, postgres: Fact) -> Service | None:
-    """The database server found on the host (MariaDB/MySQL first), or None."""
-    if mysql.status is FactStatus.OK and isinstance(mysql.value, dict):
+def database_service(mysql: Fact, postgres: Fact,
+                     probes: list[dict[str, Any]] | None = None) -> Service | None:
+    """The database server of the host's inventory databases: PostgreSQL when the inventory
+    names a PostgreSQL database there (its port picks the cluster), else MariaDB/MySQL
+    first; None when neither was found."""
+    pg_ports = [int(p.get("port", 0)) for p in probes or []
+                if p.get("engine") == "postgresql" and str(p.get("port", "")).isdigit()]
+    found: Service | None = None
+    if pg_ports and postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
+        found = postgres_service(postgres.value, pg_ports[0])
+    if found is None and mysql.status is FactStatus.OK and isinstance(mysql.value, dict):
         found = mysql_service(mysql.value)
-        if found is not None:
-            return found
-    if postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
-        return postgres_service(postgres.value)
-    return None
+    if found is None and postgres.status is FactStatus.OK and isinstance(postgres.value, dict):
+        found = postgres_service(postgres.value)
+    return found

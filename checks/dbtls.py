@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks import dbtls_pg
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
 from posture.models import Severity, Status
 
@@ -30,6 +31,8 @@ def _required(ctx: CheckContext) -> Outcome:
     value = _value(ctx)
     if isinstance(value, Outcome):
         return value
+    if value.get("engine") == "postgresql":
+        return dbtls_pg.required(value, WORDING)
     variables = value.get("variables") or {}
     own = value.get("tls_session") or {}
     users = value.get("users")
@@ -59,6 +62,8 @@ def _version(ctx: CheckContext) -> Outcome:
     value = _value(ctx)
     if isinstance(value, Outcome):
         return value
+    if value.get("engine") == "postgresql":
+        return dbtls_pg.version(value)
     allowed = str((value.get("variables") or {}).get("tls_version", ""))
     own = (value.get("tls_session") or {}).get("version", "")
     evidence = {"tls_version": allowed, "own_session": own}

@@ -9,10 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, int_param, missing
+from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, int_param
+from checks.base import missing as _missing
 from posture.models import Severity, Status
 
 _GDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+
+
+def missing(ctx: CheckContext, key: str) -> Outcome | None:
+    """The fact's problem, or ``not_applicable`` when the probe found no table it applies to
+    (a PostgreSQL schema without the application's tables or columns)."""
+    gone = _missing(ctx, key)
+    if gone:
+        return gone
+    value = ctx.fact(key).value
+    if isinstance(value, dict) and value.get("not_applicable"):
+        reason = str(value["not_applicable"])[:300]
+        return Outcome(Status.NOT_APPLICABLE, f"Not applicable: {reason}.", {"reason": reason})
+    return None
 
 
 def _retention(ctx: CheckContext) -> Outcome:

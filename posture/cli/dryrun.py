@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from posture.collect.collector import plan_batches
+from posture.collect.collector import database_host_facts, plan_batches
 from posture.collect.facts.registry import BY_KEY as SSH_FACTS
 from posture.collect.facts.registry import FactSpec
 from posture.collect.leastpriv import wrapper_command
@@ -79,6 +79,7 @@ def render_dry_run(inventory: Inventory, plan: Plan, *, allow_match_exec: bool =
         keys = set(plan.get("host", {}).get(host.name, set()))
         dbs = [d for d in inventory.databases
                if d.host == host.name and plan.get("database", {}).get(d.name)]
+        keys |= database_host_facts((d, plan["database"][d.name]) for d in dbs)
         if not keys and not dbs:
             continue
         item = host_plan(host, keys, allow_match_exec, inventory)

@@ -154,7 +154,8 @@ class _HostWork:
 
 
 def _probe_databases(work: _HostWork, session: Session | None, inventory: Inventory,
-                     environ: Mapping[str, str], reason: str) -> dict[str, HostFacts]:
+                     environ: Mapping[str, str], reason: str,
+                     host_facts: Mapping[str, Fact] | None = None) -> dict[str, HostFacts]:
     out: dict[str, HostFacts] = {}
     for database, keys in work.databases:
         started = time.monotonic()
@@ -165,6 +166,7 @@ def _probe_databases(work: _HostWork, session: Session | None, inventory: Invent
         ctx = ProbeContext(inventory, database.name, started + work.host.timeouts.host,
                            environ, host=work.host, database=database,
                            ssh=session if isinstance(session, SshSession) else None)
+        ctx.cache["host_facts"] = dict(host_facts or {})
         facts = run_probes(keys, ctx)
         reachable = any(f.ok for f in facts.values())
         errors = tuple(sorted({f.reason for f in facts.values() if not f.ok}))[:5]
@@ -214,7 +216,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
                 if problem:
                     problems.append(problem)
         facts.update(run_after_ssh(work.keys, probe_ctx, facts, run_probes))
-        dbs = _probe_databases(work, session, inventory, environ, "")
+        dbs = _probe_databases(work, session, inventory, environ, "", facts)
         result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,
                            round_trips=len(jobs), connections=session.connections,
                            duration_s=round(time.monotonic() - started, 3))
@@ -242,6 +244,13 @@ def collect_endpoint(endpoint: Endpoint, keys: set[str], inventory: Inventory,
                      duration_s=round(time.monotonic() - started, 3))
 
 
+def database_host_facts(dbs: Iterable[tuple[Database, Iterable[str]]]) -> set[str]:
+    """Host facts that the planned probes of these databases read (``Probe.host_facts``):
+    they are gathered in the host's batch with its other facts."""
+    return {fact for db, db_keys in dbs for key in db_keys if key in PROBES
+            for engine, fact in PROBES[key].host_facts if engine == db.engine}
+
+
 def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
     db_plan = plan.get("database", {})
     work: list[_HostWork] = []
@@ -249,6 +258,7 @@ def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
         dbs = [(d, set(db_plan[d.name])) for d in inventory.databases
                if d.host == host.name and db_plan.get(d.name)]
         keys = set(plan.get("host", {}).get(host.name, set()))
+        keys |= database_host_facts(dbs)
         if keys or dbs:
             work.append(_HostWork(host, keys, dbs))
     return work

@@ -59,3 +59,7 @@ class Probe:
     # Host probes only: run after the SSH batches, which they read in ctx.cache["host_facts"]
     # (e.g. to confirm from the auditor a listener that the host reported).
     after_ssh: bool = False
+    # Database probes only: (engine, host fact key) pairs: for a database of that engine the
+    # host fact (an SSH batch key) is planned on the database's host, and the probe reads it
+    # in ctx.cache["host_facts"].
+    host_facts: tuple[tuple[str, str], ...] = ()

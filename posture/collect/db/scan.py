@@ -57,8 +57,50 @@ class Column:
         }
 
 
+# PostgreSQL type names (pg_type.typname) as the MySQL names the column rules use.
+PG_TYPES = {"varchar": "varchar", "bpchar": "char", "text": "text", "citext": "text",
+            "name": "varchar", "inet": "varchar", "cidr": "varchar", "int2": "int",
+            "int4": "int", "int8": "bigint", "numeric": "decimal", "date": "date",
+            "timestamp": "timestamp", "timestamptz": "timestamp"}
+
+
+def pg_table_columns(session: DbSession) -> dict[str, list[tuple[str, str]]]:
+    """PostgreSQL: ordinary and partitioned tables of every schema but the system ones.
+
+    A table of ``public`` is shown by its name, others as ``schema.table``; the session
+    keeps the quoted reference of each (``table_ref``).
+    """
+    from posture.collect.db.pgsession import PgSession, quote_pg  # registered engine module
+
+    rows = session.query(
+        "SELECT n.nspname, c.relname, a.attname, t.typname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+        "AND NOT a.attisdropped JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "AND n.nspname NOT IN ('pg_catalog', "
+        "'information_schema') AND n.nspname !~ '^pg_' "
+        "ORDER BY n.nspname, c.relname, a.attnum",
+        max_rows=50000)
+    tables: dict[str, list[tuple[str, str]]] = {}
+    refs: dict[str, str] = {}
+    for schema, table, column, type_name in rows:
+        if max(len(str(schema)), len(str(table)), len(str(column))) > MAX_NAME:
+            raise ProbeError(FactStatus.ERROR, f"{session.name}: the server listed a name "
+                                               f"longer than {MAX_NAME} characters")
+        shown = str(table) if schema == "public" else f"{schema}.{table}"
+        refs[shown] = f"{quote_pg(str(schema))}.{quote_pg(str(table))}"
+        tables.setdefault(shown, []).append(
+            (str(column), PG_TYPES.get(str(type_name), str(type_name)[:MAX_NAME])))
+    if isinstance(session, PgSession):
+        session.refs.update(refs)
+    return tables
+
+
 def table_columns(session: DbSession) -> dict[str, list[tuple[str, str]]]:
     """Table -> [(column, data type)] of the base tables of the session's database."""
+    if session.dialect == "postgresql":
+        return pg_table_columns(session)
     rows = session.query(
         "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE FROM information_schema.COLUMNS c "
         "JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA "
@@ -86,8 +128,13 @@ def candidates(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str, str |
 
 def _sample_table(session: DbSession, table: str,
                   picked: list[tuple[str, str, str | None]]) -> list[Column]:
-    fields = ", ".join(f"LEFT({quote_ident(c)}, {VALUE_CHARS})" for c, _t, _k in picked)
-    sql = f"SELECT {fields} FROM {quote_ident(table)} LIMIT {SAMPLE_ROWS}"  # noqa: S608
+    if session.dialect == "postgresql":
+        from posture.collect.db.pgsession import quote_pg
+
+        fields = ", ".join(f"LEFT({quote_pg(c)}::text, {VALUE_CHARS})" for c, _t, _k in picked)
+    else:
+        fields = ", ".join(f"LEFT({quote_ident(c)}, {VALUE_CHARS})" for c, _t, _k in picked)
+    sql = f"SELECT {fields} FROM {session.table_ref(table)} LIMIT {SAMPLE_ROWS}"  # noqa: S608
     rows = session.query(sql, max_rows=SAMPLE_ROWS)  # identifiers went through quote_ident
     found: list[Column] = []
     for index, (name, data_type, kind) in enumerate(picked):

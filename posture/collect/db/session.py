@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import paramiko
@@ -50,6 +50,13 @@ _GENERIC = {
 }
 
 
+Opener = Callable[[object, "Host", "Database", "Secret | None", float, str], "DbSession"]
+ENGINES: dict[str, Opener] = {}
+"""Engines other than MariaDB/MySQL: name -> opener (ssh, host, database, password, remaining,
+TLS mode ``prefer``/``require``/``disable``); filled by their modules (see
+:mod:`posture.collect.db`, which imports them)."""
+
+
 def scrubbed(exc: BaseException, where: str) -> ProbeError:
     """A ProbeError for ``exc`` that keeps only the error code and a fixed description."""
     code = exc.args[0] if isinstance(exc, pymysql.err.MySQLError) and exc.args else None
@@ -75,8 +82,11 @@ class DbSession:
     """A read-only database session through the host's SSH connection (paramiko direct-tcpip).
 
     Open with :func:`db_session` / :func:`db_session_for` inside probes, or
-    :func:`open_db_session` elsewhere.
+    :func:`open_db_session` elsewhere. PostgreSQL sessions are the subclass
+    :class:`posture.collect.db.pgsession.PgSession`; ``dialect`` tells the SQL apart.
     """
+
+    dialect = "mysql"
 
     def __init__(self, engine: str, name: str, conn: pymysql.connections.Connection[Any],
                  sock: socket.socket, statement_limit: float) -> None:
@@ -111,6 +121,10 @@ class DbSession:
         except Exception as exc:  # noqa: BLE001 - scrubbed below, never echoed
             _abandon(cursor)
             raise scrubbed(exc, self.name) from None
+
+    def table_ref(self, name: str) -> str:
+        """The SQL reference of a table of the session's database."""
+        return quote_ident(name)
 
     def close(self) -> None:
         """Close the session and its tunnel; safe to call again."""
@@ -210,9 +224,13 @@ def open_db_session(ssh: object, host: Host, database: Database, password: Secre
     the tunnel. ``plain`` forbids TLS (PyMySQL otherwise upgrades whenever the server offers
     it), to test whether the server accepts unencrypted sessions.
     """
+    opener = ENGINES.get(database.engine)
+    if opener is not None:
+        mode = "disable" if plain else "require" if ssl_context else "prefer"
+        return opener(ssh, host, database, password, remaining, mode)
     if database.engine not in ("mariadb", "mysql"):
-        raise ProbeError(FactStatus.ERROR, f"{database.name}: engine {database.engine!r} is "
-                                           "not supported by this version of posture")
+        raise ProbeError(FactStatus.ERROR, f"{database.name}: unknown engine "
+                                           f"{database.engine!r}")
     port = database.port or DEFAULT_PORTS[database.engine]
     connect_timeout, limit = _session_bounds(host, remaining)
     sock = _tunnel(ssh, host, port, connect_timeout, database.name)

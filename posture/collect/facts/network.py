@@ -124,8 +124,41 @@ set -- --no-defaults --user=root --batch --skip-column-names --connect-timeout=5
 true
 """
 
+# Running clusters first: a postmaster's working directory is its data directory, and
+# postmaster.pid there names its port and socket folder. Its owner (peer authentication on
+# the unix socket) reads the settings as the server has them (conf.d, include_dir and
+# postgresql.auto.conf included, with the file and line of each) and the pg_hba rules it
+# parses. The configuration files are listed too, for when psql cannot log in.
 _POSTGRES_ACCESS = r"""
 found=0
+psql=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
+[ -n "$psql" ] || psql=$(command -v psql || true)
+tab=$(printf '\t')
+for pid in $(pgrep -x 'postgres|postmaster' 2>/dev/null | head -n 50); do
+  parent=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null)
+  case "$(cat "/proc/$parent/comm" 2>/dev/null)" in postgres|postmaster) continue;; esac
+  d=$(readlink "/proc/$pid/cwd" 2>/dev/null) || continue
+  [ -r "$d/postmaster.pid" ] || continue
+  found=1
+  port=$(sed -n 4p "$d/postmaster.pid"); sockdir=$(sed -n 5p "$d/postmaster.pid")
+  case "$sockdir" in /*) ;; *) sockdir="$d/$sockdir";; esac
+  echo "cluster $d"; echo "port $port"
+  conf=$(tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^config_file=//p' | tail -n 1)
+  [ -n "$conf" ] || conf="$d/postgresql.conf"
+  for f in "$conf" "${conf%/*}"/conf.d/*.conf "$d/postgresql.auto.conf"; do
+    [ -r "$f" ] && grep -HnE '^[[:space:]]*(listen_addresses|port|hba_file|include_dir|include|include_if_exists|ssl|ssl_min_protocol_version)[[:space:]]*=' "$f" | head -n 40
+  done
+  hba=$(tr '\000' '\n' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^hba_file=//p' | tail -n 1)
+  [ -n "$hba" ] || hba=$(sed -n "s/^[[:space:]]*hba_file[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" "$conf" 2>/dev/null | tail -n 1)
+  [ -n "$hba" ] || hba="$d/pg_hba.conf"
+  [ -r "$hba" ] && grep -HnvE '^[[:space:]]*(#|$)' "$hba" | head -n 500 | sed 's/^/hba /'
+  [ -n "$psql" ] || continue
+  runuser -u "$(stat -c %U "$d")" -- env PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=5000' \
+    timeout 15 "$psql" -X -At -F "$tab" -h "$sockdir" -p "$port" -d postgres \
+    -c "SELECT 'set', name, setting, coalesce(sourcefile, ''), coalesce(sourceline::text, '') FROM pg_settings WHERE name IN ('listen_addresses', 'port', 'ssl', 'ssl_min_protocol_version', 'hba_file', 'config_file')" \
+    -c "SELECT 'rule', line_number, type, array_to_string(database, ','), array_to_string(user_name, ','), coalesce(address, ''), coalesce(netmask, ''), coalesce(auth_method, ''), coalesce(error, '') FROM pg_hba_file_rules LIMIT 500" 2>&1 | head -n 600
+done
+echo "files"
 for c in /etc/postgresql/*/*/postgresql.conf; do
   [ -r "$c" ] || continue; found=1; d=${c%/postgresql.conf}
   grep -HnE '^[[:space:]]*(listen_addresses|port|hba_file)[[:space:]]*=' "$c" | head -n 20
@@ -157,6 +190,8 @@ FACTS: tuple[FactSpec, ...] = (
                  '{"bind_address","skip_networking","port"}, "accounts": [{"user","host"}], '
                  '"client_error"}.'),
     FactSpec("db.postgres_access", _POSTGRES_ACCESS, p.parse_postgres_access, root=True,
-             doc='dict: {"clusters": [{"folder", "settings": {"listen_addresses","port"}, '
-                 '"hba": [{"line","fields"}]}]}.'),
+             doc='dict: {"clusters": [{"folder", "port"?, "settings": {"listen_addresses",'
+                 '"port","ssl",...}, "sources": {name: "file:line"}, "from_server": bool, '
+                 '"hba": [{"line","fields"}], "rules": [{"line","type","database","user",'
+                 '"address","netmask","method","error"}], "client_error"}]}.'),
 )

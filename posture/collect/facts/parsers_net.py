@@ -224,18 +224,81 @@ def parse_mysql_access(text: str) -> JSON:
     return out
 
 
+_PG_RULE_FIELDS = ("line", "type", "database", "user", "address", "netmask", "method", "error")
+
+
+def _pg_row(cluster: dict[str, Any], line: str) -> None:
+    parts = line.split("\t")
+    if parts[0] == "set" and len(parts) >= 5:
+        name = _clip(parts[1], 60)
+        cluster["settings"][name] = _clip(parts[2], 200)
+        cluster["from_server"] = True
+        cluster["sources"][name] = _clip(f"{parts[3]}:{parts[4]}", 300) if parts[3] \
+            else "built-in default or command line"
+    elif parts[0] == "rule" and len(parts) >= 9 and len(cluster["rules"]) < 500:
+        rule: dict[str, Any] = dict(zip(_PG_RULE_FIELDS, (_clip(v, 200) for v in parts[1:9]),
+                                        strict=True))
+        rule["line"] = int(rule["line"]) if rule["line"].isdecimal() else 0
+        rule["database"] = rule["database"].split(",")[:50]
+        rule["user"] = rule["user"].split(",")[:50]
+        cluster["rules"].append(rule)
+
+
 def parse_postgres_access(text: str) -> JSON:
-    """PostgreSQL clusters: listen_addresses, port and pg_hba.conf lines with file:line."""
+    """PostgreSQL clusters: effective settings and pg_hba rules of each running server (as
+    its superuser reads them), its configuration lines, and Debian's cluster files.
+
+    A running cluster starts at ``cluster <data dir>``; ``set``/``rule`` rows come from the
+    server; ``hba file:line:text`` are its pg_hba file's lines; ``file:line:text`` lines are
+    its configuration (postgresql.conf, conf.d, then
+    postgresql.auto.conf, so the last one wins when the server could not be asked); any
+    other line is the client's error. After ``files``, grep lines of /etc/postgresql.
+    """
     clusters: dict[str, dict[str, Any]] = {}
-    for entry in grep_lines(text):
-        folder = entry["file"].rsplit("/", 1)[0]
-        cluster = clusters.setdefault(folder, {"folder": folder, "settings": {}, "hba": []})
-        if entry["file"].endswith("postgresql.conf"):
-            key, _, value = entry["text"].partition("=")
+    current: dict[str, Any] | None = None
+
+    def new(folder: str) -> dict[str, Any]:
+        return clusters.setdefault(folder, {"folder": folder, "settings": {}, "sources": {},
+                                            "from_server": False, "hba": [], "rules": [],
+                                            "client_error": ""})
+
+    for raw in _lines(text):
+        if raw.startswith("cluster ") and len(clusters) < 10:
+            current = new(_clip(raw[8:], 300))
+        elif raw == "files":
+            current = None
+        elif current is not None and raw.startswith("port "):
+            current["port"] = _clip(raw[5:].strip(), 10)
+        elif current is not None and raw.startswith(("set\t", "rule\t")):
+            _pg_row(current, raw)
+        elif current is not None and raw.startswith("hba "):
+            for entry in grep_lines(raw[4:], 1):
+                current["hba_file"] = entry["file"]
+                if len(current["hba"]) < 500:
+                    current["hba"].append({"line": entry["line"], "fields": [
+                        _clip(w, 100) for w in entry["text"].split()[:8]]})
+        elif current is not None:
+            found = grep_lines(raw, 1)
+            if not found:
+                current["client_error"] = current["client_error"] or _clip(raw, 300)
+                continue
+            key, _, value = found[0]["text"].partition("=")
+            key = key.strip().lower()
             value = value.split("#", 1)[0].strip().strip("'\"")
-            cluster["settings"][key.strip().lower()] = _clip(value, 200)
-        elif len(cluster["hba"]) < 500:
-            words = entry["text"].split()
-            cluster["hba"].append({"line": entry["line"], "fields": [_clip(w, 100)
-                                                                     for w in words[:8]]})
+            if not current["from_server"]:
+                current["settings"][key] = _clip(value, 200)
+                current["sources"][key] = f"{found[0]['file']}:{found[0]['line']}"
+        else:
+            for entry in grep_lines(raw, 1):
+                cluster = new(entry["file"].rsplit("/", 1)[0])
+                if entry["file"].endswith("postgresql.conf"):
+                    key, _, value = entry["text"].partition("=")
+                    value = value.split("#", 1)[0].strip().strip("'\"")
+                    cluster["settings"][key.strip().lower()] = _clip(value, 200)
+                    cluster["sources"][key.strip().lower()] = \
+                        f"{entry['file']}:{entry['line']}"
+                elif len(cluster["hba"]) < 500:
+                    words = entry["text"].split()
+                    cluster["hba"].append({"line": entry["line"],
+                                           "fields": [_clip(w, 100) for w in words[:8]]})
     return {"clusters": list(clusters.values())[:10]}

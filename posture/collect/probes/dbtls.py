@@ -91,6 +91,10 @@ def _plain_attempt(ctx: ProbeContext) -> tuple[str, str]:
 
 
 def _db_tls(ctx: ProbeContext) -> JSON:
+    if ctx.database is not None and ctx.database.engine == "postgresql":
+        from posture.collect.probes.pgtls import pg_db_tls
+
+        return pg_db_tls(ctx)
     out: dict[str, Any] = {}
     try:
         session = _open(ctx, tls=True)
@@ -112,6 +116,8 @@ def _db_tls(ctx: ProbeContext) -> JSON:
 PROBES: tuple[Probe, ...] = (
     Probe("db.tls", "database", _db_tls,
           "Server TLS settings, per-account requirements and posture's own TLS and plain "
-          "sessions through the SSH tunnel."),
+          "sessions through the SSH tunnel; PostgreSQL: ssl, pg_hba rules, a TLS and a "
+          "plain connection (see posture.collect.probes.pgtls).",
+          host_facts=(("postgresql", "db.postgres_access"),)),
 )
 """The database probes of this family."""

@@ -3,10 +3,12 @@
 ``net.reach`` connects to every service port of the host (SSH, the host's databases, admin
 endpoints served from its address) from the auditor's own address and from each inventory
 vantage point (the probe binds that source address), and notes what answered: an SSH
-banner, a database greeting or refusal, an HTTP status. ``net.scan`` is a bounded concurrent
-connect scan of well-known TCP ports from the auditor's address. Both only ever connect to
-the host's inventory address, with short timeouts, and send nothing but an HTTP GET of an
-admin path named in the inventory.
+banner, a database greeting or refusal, an HTTP status. A PostgreSQL server speaks only when
+spoken to: the probe sends its 8-byte TLS request (``SSLRequest``) and a PostgreSQL server
+answers ``S`` or ``N``, so "open" there means a PostgreSQL server answered. ``net.scan`` is a
+bounded concurrent connect scan of well-known TCP ports from the auditor's address. Both only
+ever connect to the host's inventory address, with short timeouts, and send nothing but an
+HTTP GET of an admin path named in the inventory and PostgreSQL's TLS request.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ WELL_KNOWN = (21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 389, 443, 445, 46
               11211, 15672, 27017)
 MAX_SCAN_PORTS = 96
 _DB_PORTS = {"mariadb": 3306, "mysql": 3306, "postgresql": 5432}
+_SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
 
 
 def destination(host: Host) -> str:
@@ -104,6 +107,8 @@ def _greeting(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
     sock.settimeout(READ_TIMEOUT)
     if service["service"] == "admin":
         return _http_status(sock, service)
+    if service.get("engine") == "postgresql":
+        return _postgres_answer(sock)
     try:
         data = sock.recv(512)
     except OSError:
@@ -116,6 +121,27 @@ def _greeting(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
         code = int.from_bytes(data[5:7], "little")
         return {"answer": "host-not-allowed" if code == 1130 else "database-error",
                 "code": code}
+    return {"answer": "other" if data else "silent"}
+
+
+def _postgres_answer(sock: socket.socket) -> dict[str, JSON]:
+    """Send PostgreSQL's TLS request; only a PostgreSQL server answers S or N."""
+    try:
+        sock.sendall(_SSL_REQUEST)
+        data = sock.recv(64)
+    except OSError:
+        return {"answer": "silent"}
+    if data in (b"S", b"N"):
+        # PostgreSQL then waits for the client; a server that keeps talking (an SSH banner
+        # starts with S too) is something else.
+        sock.settimeout(0.3)
+        try:
+            more = sock.recv(64)
+        except OSError:
+            more = b""
+        if not more:
+            return {"answer": "postgresql",
+                    "tls": "offered" if data == b"S" else "not-offered"}
     return {"answer": "other" if data else "silent"}
 
 
@@ -195,7 +221,8 @@ PROBES: tuple[Probe, ...] = (
           doc='dict: {"address", "sources": [{"name","address"}], "services": [{"service": '
               '"ssh"|"database"|"admin", "name", "port", ("path"), "results": [{"source", '
               '"local", "state": "open"|"closed"|"filtered"|"source-unavailable", '
-              '"answer", ("http_status"|"code")}]}]}.'),
+              '"answer" ("postgresql" with "tls": "offered"|"not-offered" for PostgreSQL), '
+              '("http_status"|"code")}]}]}.'),
     Probe("net.scan", "host", run_scan,
           doc='dict: {"address", "ports_scanned", "open": [port]} from the auditor address.'),
 )

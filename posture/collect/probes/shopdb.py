@@ -4,7 +4,8 @@
 how many rows are older than each period the retention claims promise; ``db.card_numbers``
 Luhn-valid card numbers per text column, found and counted by the server (no value is ever
 fetched); ``db.newsletter`` the default of the subscription field and subscriber counts.
-Tables follow OpenCart's names (``expect.table_prefix``, default ``oc_``).
+Tables follow OpenCart's names (``expect.table_prefix``, default ``oc_``). PostgreSQL
+databases are read by :mod:`posture.collect.probes.pgshopdb`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def retention(ctx: ProbeContext) -> JSON:
     prefix = table_prefix(ctx, "retention")
     periods = sorted({int(str(e["max_age_days"])) for e in _claims(ctx, "retention")
                       if "max_age_days" in e})
+    if session.dialect == "postgresql":
+        from posture.collect.probes import pgshopdb
+
+        return pgshopdb.retention(session, prefix, periods)
     present = _tables(session)
     found = {name: _age(session, prefix + name, periods) for name in ("customer", "order")
              if prefix + name in present}
@@ -99,6 +104,10 @@ def _text_columns(session: DbSession) -> list[tuple[str, str]]:
 def card_numbers(ctx: ProbeContext) -> JSON:
     """Per text column: how many values hold a Luhn-valid card number (counts only)."""
     session = db_session(ctx)
+    if session.dialect == "postgresql":
+        from posture.collect.probes import pgshopdb
+
+        return pgshopdb.card_numbers(session, 0.8, ctx.remaining())
     columns = _text_columns(session)
     deadline = time.monotonic() + ctx.remaining() * 0.8
     hits: list[JSON] = []
@@ -119,6 +128,10 @@ def card_numbers(ctx: ProbeContext) -> JSON:
 def newsletter(ctx: ProbeContext) -> JSON:
     """The subscription field's default, subscriber counts, and any opt-in record column."""
     session = db_session(ctx)
+    if session.dialect == "postgresql":
+        from posture.collect.probes import pgshopdb
+
+        return pgshopdb.newsletter(session, table_prefix(ctx, "newsletter_opt_in"))
     table = table_prefix(ctx, "newsletter_opt_in") + "customer"
     cols = session.query("SELECT COLUMN_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS "
                          "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (table,),
