@@ -24,9 +24,11 @@ from checks import (
     testdata,
     tls,
     web,
+    webserver,
 )
 from checks import grade as tls_grade
 from checks import http as http_checks
+from checks import nginx as nginx_checks
 from checks.base import Check
 from posture.models import CLAIM_TYPES as ALL_CLAIM_TYPES
 
@@ -48,6 +50,7 @@ IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = (
     "newsletter_opt_in",
     "application_version",
     "attestation",
+    "web_server_version",
 )
 """Claim types that at least one check in the catalogue serves today."""
 
@@ -59,6 +62,8 @@ CATALOGUE: tuple[Check, ...] = (
     apache.EOL,
     apache.VERSION_DISCLOSURE,
     apache.WORKERS_NOT_ROOT,
+    webserver.VERSION_MATCHES,
+    *nginx_checks.CHECKS,
     accounts.PASSWORD_AGE,
     accounts.MAX_DAYS_POLICY,
     accounts.PASSWORD_QUALITY,

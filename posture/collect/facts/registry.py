@@ -19,7 +19,7 @@ if [ -n "$cfg" ]; then sshd -T -f "$cfg"; else sshd -T; fi
 """
 
 _PACKAGES = r"""
-pat='^(apache2|apache2-bin|httpd|nginx|openssh-server|openssh-client|openssl|libssl[0-9.]+[a-z0-9]*|mariadb-server|mariadb-server-core|mariadb-server-[0-9.]+|mysql-server|mysql-server-[0-9.]+|mysql-server-core-[0-9.]+|mysql-community-server|postgresql-[0-9]+|php[0-9.]*|php[0-9.]*-(cli|fpm|common)|libapache2-mod-php[0-9.]*|vsftpd|proftpd-basic|proftpd|pure-ftpd|telnetd|inetutils-telnetd|telnet-server|openbsd-inetd|sudo)$'
+pat='^(apache2|apache2-bin|httpd|nginx|nginx-core|nginx-full|nginx-light|nginx-extras|openssh-server|openssh-client|openssl|libssl[0-9.]+[a-z0-9]*|mariadb-server|mariadb-server-core|mariadb-server-[0-9.]+|mysql-server|mysql-server-[0-9.]+|mysql-server-core-[0-9.]+|mysql-community-server|postgresql-[0-9]+|php[0-9.]*|php[0-9.]*-(cli|fpm|common)|libapache2-mod-php[0-9.]*|vsftpd|proftpd-basic|proftpd|pure-ftpd|telnetd|inetutils-telnetd|telnet-server|openbsd-inetd|sudo)$'
 if command -v dpkg-query >/dev/null 2>&1; then
   echo "manager dpkg"
   dpkg-query -W -f='${db:Status-Abbrev}\t${Package}\t${Version}\n' | awk -F'\t' -v p="$pat" '$1 ~ /^ii/ && $2 ~ p {print $2"\t"$3}'
@@ -112,8 +112,9 @@ def _families() -> tuple[FactSpec, ...]:
     # Families add their SSH facts in their own modules; imported late (they import FactSpec).
     from posture.collect.facts import app as catalog_app
     from posture.collect.facts import network as catalog_net
+    from posture.collect.facts import nginx as catalog_nginx
 
-    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS)
+    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS, *catalog_nginx.FACTS)
 
 
 CATALOG: tuple[FactSpec, ...] = _families()
