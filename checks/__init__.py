@@ -91,6 +91,7 @@ CATALOGUE: tuple[Check, ...] = (
     allowlist.SSH,
     allowlist.DATABASE,
     allowlist.ADMIN,
+    allowlist.INTEGRATIONS,
     allowlist.UNDECLARED,
 )
 """Every check, in the order reports list them."""

@@ -8,10 +8,10 @@ it up or contradict it. See docs/allowlists.md.
 
 from __future__ import annotations
 
-from checks.allowlist_apache import admin_layer
 from checks.allowlist_judge import declared, judge, probe_entries
 from checks.allowlist_layers import Firewall, fact_error, firewall
 from checks.allowlist_services import Service, database_service, ssh_service
+from checks.allowlist_web import WEB_FACTS, web_layer
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.ipranges import IpSet
 from posture.models import FactStatus, Severity, Status
@@ -75,33 +75,44 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
     return judge(ctx, "database", service, start[1], start[0], probes, _probe_note(ctx))
 
 
-def evaluate_admin(ctx: CheckContext) -> Outcome:
-    """Admin paths of the inventory's admin endpoints at this host: Apache access rules of
-    the path, firewall of the port, HTTP probes from every source."""
-    access = ctx.fact("apache.access")
-    if access.status not in (FactStatus.OK, FactStatus.MISSING):
-        return fact_error(ctx, "apache.access")
-    start = _start(ctx, "admin", "net.reach")
+def _evaluate_web(ctx: CheckContext, label: str, what: str) -> Outcome:
+    """Web endpoints of the inventory served from this host: the access rules of the web
+    server that answers their port and path (nginx or Apache), the firewall of the port,
+    HTTP probes from every source. The worst endpoint decides."""
+    start = _start(ctx, label, "net.reach")
     if isinstance(start, Outcome):
         return start
-    entries = probe_entries(ctx.fact("net.reach"), "admin")
+    entries = probe_entries(ctx.fact("net.reach"), label)
     if not entries:
-        return Outcome(Status.NOT_APPLICABLE, "No admin endpoint of the inventory is served "
+        return Outcome(Status.NOT_APPLICABLE, f"No {what} of the inventory is served "
                                               "from this host's address.")
-    access = ctx.fact("apache.access")
-    if access.status is not FactStatus.OK or not isinstance(access.value, dict):
-        return fact_error(ctx, "apache.access")
     worst: Outcome | None = None
-    rank = {Status.FAIL: 3, Status.WARN: 2, Status.PASS: 1}
+    rank = {Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.PASS: 1}
     for entry in entries:
-        layer = admin_layer(access.value, str(entry.get("path", "/")),
-                            int(entry.get("port", 443)))
-        service = Service("admin", [int(entry.get("port", 443))], (4, 6), [layer],
-                          evidence={"endpoint": str(entry.get("name", ""))})
-        outcome = judge(ctx, "admin", service, start[1], start[0], [entry], "")
+        port = int(entry.get("port", 443))
+        layer = web_layer(ctx, str(entry.get("path", "/")), port,
+                          str(entry.get("server_name") or ""))
+        if isinstance(layer, Outcome):
+            outcome = layer
+        else:
+            service = Service(label, [port], (4, 6), [layer],
+                              evidence={"endpoint": str(entry.get("name", ""))})
+            outcome = judge(ctx, label, service, start[1], start[0], [entry], "")
         if worst is None or rank.get(outcome.status, 0) > rank.get(worst.status, 0):
             worst = outcome
-    return worst or Outcome(Status.ERROR, "could not determine: no admin endpoint judged")
+    return worst or Outcome(Status.ERROR, f"could not determine: no {what} judged")
+
+
+def evaluate_admin(ctx: CheckContext) -> Outcome:
+    """Admin paths of the inventory's admin endpoints at this host."""
+    return _evaluate_web(ctx, "admin", "admin endpoint")
+
+
+def evaluate_integrations(ctx: CheckContext) -> Outcome:
+    """Integration endpoints (``kind: integration``) at this host, against
+    ``expect.integrations``: the statement's "links with other systems only from known,
+    linked IP numbers"."""
+    return _evaluate_web(ctx, "integrations", "integration endpoint")
 
 
 def evaluate_undeclared(ctx: CheckContext) -> Outcome:
@@ -113,7 +124,8 @@ def evaluate_undeclared(ctx: CheckContext) -> Outcome:
     known: set[int] = set()
     for entry in probe_entries(ctx.fact("net.reach"), "ssh") + \
             probe_entries(ctx.fact("net.reach"), "database") + \
-            probe_entries(ctx.fact("net.reach"), "admin"):
+            probe_entries(ctx.fact("net.reach"), "admin") + \
+            probe_entries(ctx.fact("net.reach"), "integrations"):
         if entry.get("service") in ctx.params:
             known.add(int(entry.get("port", 0)))
     opened = [int(p) for p in scan.get("open", [])]
@@ -151,10 +163,17 @@ DATABASE = Check(_meta("database", "The database is reachable only from the decl
                        "password guessing and server vulnerabilities."),
                  evaluate_database)
 ADMIN = Check(_meta("admin", "Admin paths answer only the declared networks",
-                    (*_FW, "apache.access", "net.reach"),
+                    (*_FW, *WEB_FACTS, "net.reach"),
                     "Administration interfaces are the most valuable target of a web shop; "
                     "the statement promises they answer known addresses only."),
               evaluate_admin)
+INTEGRATIONS = Check(_meta("integrations", "Integration endpoints answer only the declared "
+                                           "networks",
+                           (*_FW, *WEB_FACTS, "net.reach"),
+                           "Links with other systems (payment callbacks, ERP and stock feeds) "
+                           "are promised to answer only the known, linked IP numbers of those "
+                           "systems."),
+                     evaluate_integrations)
 UNDECLARED = Check(_meta("undeclared_services", "No undeclared service listens",
                          ("net.scan", "net.reach"),
                          "A listening service that the allowlist does not mention is reachable "
