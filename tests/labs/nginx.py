@@ -62,6 +62,8 @@ server {{
     location / {{ }}
     location /admin/ {{
 {admin_rules}    }}
+    location /feed/ {{
+{feed_rules}    }}
 }}
 """
 
@@ -160,18 +162,21 @@ def admin_rules(allowed: str | None) -> str:
 
 def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data",
                 wrong: bool = True, admin_allowed: str | None = "127.0.0.1",
+                feed_allowed: str | None = "127.0.0.1",
                 name: str = "lab.posture.test") -> LabNginx:
     """Start nginx with the right server (and the wrong one when ``wrong``); wait until
-    both listen. ``root`` must be traversable by ``user`` (workers read htdocs)."""
+    both listen. ``/admin/`` and ``/feed/`` (an integration) admit only ``admin_allowed``
+    and ``feed_allowed`` (None: anyone). ``root`` must be traversable by ``user``."""
     reason = nginx_unavailable_reason()
     if reason:
         raise LabNginxError(reason)
     root.mkdir(parents=True, exist_ok=True)
     (root / MARKER).write_text("created by tests/labs/nginx.py\n")
-    for sub in ("htdocs/admin", "sites-enabled", "tmp"):
+    for sub in ("htdocs/admin", "htdocs/feed", "sites-enabled", "tmp"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "htdocs" / "index.html").write_text("<!doctype html><title>lab</title><p>lab\n")
     (root / "htdocs" / "admin" / "index.html").write_text("admin\n")
+    (root / "htdocs" / "feed" / "index.html").write_text("feed\n")
     if not (root / "server.key").exists():
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                         "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj",
@@ -182,7 +187,7 @@ def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data
     wrong_port = _free_port(address) if wrong else None
     values = {"root": root, "address": address, "http_port": http_port, "name": name,
               "https_port": https_port, "wrong_port": wrong_port, "user": user,
-              "admin_rules": admin_rules(admin_allowed)}
+              "admin_rules": admin_rules(admin_allowed), "feed_rules": admin_rules(feed_allowed)}
     (root / "nginx.conf").write_text(_MAIN.format(**values))
     (root / "sites-enabled" / "right.conf").write_text(_RIGHT.format(**values))
     if wrong:
