@@ -15,7 +15,7 @@ from checks.base import CheckContext, Outcome
 from checks.nginx_model import config_of, masters
 from posture.models import FactStatus, Status
 
-WEB_FACTS = ("apache.access", "nginx.config")
+WEB_FACTS = ("apache.access", "nginx.config", "nginx.version")
 
 
 def _apache_listens(access: dict[str, Any], port: int) -> bool | None:
@@ -30,8 +30,10 @@ def web_layer(ctx: CheckContext, path: str, port: int, host: str) -> Layer | Out
     """The access layer of the web server that serves ``port`` (nginx, then Apache)."""
     problems: list[str] = []
     running = masters(ctx)
+    nginx_possible = False  # an nginx whose configuration could not be read may serve the port
     if isinstance(running, Outcome):
         problems.append(f"nginx: {running.summary}")
+        nginx_possible = ctx.fact("nginx.version").status is not FactStatus.MISSING
     else:
         for master in running:
             config = config_of(master)
@@ -45,9 +47,11 @@ def web_layer(ctx: CheckContext, path: str, port: int, host: str) -> Layer | Out
             problems.append(f"nginx: no server block listens on port {port}")
     access = ctx.fact("apache.access")
     if access.status is FactStatus.OK and isinstance(access.value, dict):
-        if _apache_listens(access.value, port) is not False:
+        listens = _apache_listens(access.value, port)
+        if listens or (listens is None and not nginx_possible):
             return allowlist_apache.admin_layer(access.value, path, port)
-        problems.append(f"Apache: no Listen on port {port}")
+        problems.append(f"Apache: no Listen on port {port}" if listens is False else
+                        "Apache printed no Listen line, and nginx may serve the port")
     elif access.status is not FactStatus.MISSING:
         problems.append(f"Apache: fact apache.access is {access.status.value} "
                         f"({access.reason[:120]})")
