@@ -54,6 +54,16 @@ def evaluate_ssh(ctx: CheckContext) -> Outcome:
                  probe_entries(ctx.fact("net.reach"), "ssh"), _probe_note(ctx))
 
 
+def server_software(ctx: CheckContext) -> list[str] | str:
+    """The database server products and versions of the host ("MariaDB 10.11.6"), or why
+    they are unknown: shown beside the verdict, not judged."""
+    fact = ctx.fact("db.server_version")
+    if not fact.ok or not isinstance(fact.value, dict):
+        return f"not read: db.server_version is {fact.status.value}"
+    return [f"{s.get('product') or 'unknown product'} {s.get('version') or '(no version)'} "
+            f"({s.get('binary')})" for s in fact.value.get("servers", [])][:10]
+
+
 def evaluate_database(ctx: CheckContext) -> Outcome:
     """Database: bind-address/skip-networking and account hosts, or listen_addresses and
     pg_hba.conf; firewall; probes of the host's databases."""
@@ -65,6 +75,8 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
     if isinstance(start, Outcome):
         return start
     service = database_service(mysql, postgres)
+    if service is not None:
+        service.evidence["server_software"] = server_software(ctx)
     probes = probe_entries(ctx.fact("net.reach"), "database")
     if service is None:
         if any(r.get("state") == "open" for p in probes for r in p.get("results", [])):
@@ -158,7 +170,8 @@ SSH = Check(_meta("ssh", "SSH is reachable only from the declared networks",
                   "sshd itself; the statement promises known source addresses only."),
             evaluate_ssh)
 DATABASE = Check(_meta("database", "The database is reachable only from the declared networks",
-                       (*_FW, "db.mysql_access", "db.postgres_access", "net.reach"),
+                       (*_FW, "db.mysql_access", "db.postgres_access", "net.reach",
+                        "db.server_version"),
                        "A database port reachable from anywhere exposes personal data to "
                        "password guessing and server vulnerabilities."),
                  evaluate_database)

@@ -111,10 +111,12 @@ _SYSTEM: tuple[FactSpec, ...] = (
 def _families() -> tuple[FactSpec, ...]:
     # Families add their SSH facts in their own modules; imported late (they import FactSpec).
     from posture.collect.facts import app as catalog_app
+    from posture.collect.facts import dbserver as catalog_dbserver
     from posture.collect.facts import network as catalog_net
     from posture.collect.facts import nginx as catalog_nginx
 
-    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS, *catalog_nginx.FACTS)
+    return (*_SYSTEM, *catalog_net.FACTS, *catalog_app.FACTS, *catalog_nginx.FACTS,
+            *catalog_dbserver.FACTS)
 
 
 CATALOG: tuple[FactSpec, ...] = _families()
