@@ -27,6 +27,16 @@ def _redirect(ctx: CheckContext) -> Outcome:
         return error
     plain = ctx.fact("http.plain").value
     evidence = {k: plain.get(k) for k in ("url", "listening", "status", "location")}
+    if plain.get("listening"):
+        evidence["answered"] = (f"port {plain.get('port')} for Host "
+                                f"{plain.get('host_header')}: {plain.get('status')}, Server "
+                                f"{plain.get('server') or '(none)'}")
+    if plain.get("same_resource") is False and plain.get("listening"):
+        return Outcome(Status.NOT_APPLICABLE, f"Port {plain.get('port')} answers "
+                       f"{plain.get('status')} for {plain.get('path')} without sending the "
+                       "client to this endpoint: another site answers there. Set the "
+                       "endpoint's http_port in the inventory to judge its plain HTTP.",
+                       evidence)
     if not plain.get("listening"):
         return Outcome(Status.PASS, f"Nothing listens for plain HTTP at {plain.get('url')}.",
                        evidence)

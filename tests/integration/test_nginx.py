@@ -15,13 +15,21 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+import checks
+from checks.base import CheckContext
 from posture.cli import main
+from posture.collect.collector import run_probes
+from posture.collect.probes.registry import ProbeContext
+from posture.inventory.model import Endpoint, Inventory
+from posture.models import Fact, Status
 from tests.conftest import LabUsers
 from tests.labs.base import Lab, LabSshd
 from tests.labs.netns import NetLab, netlab_unavailable_reason, start_netlab
@@ -196,6 +204,36 @@ def test_open_lab_with_root_workers_is_contradicted(tmp_path: Path, target: Targ
                for p in admin["evidence"]["contradicting_probes"])  # type: ignore[index]
     users = findings["nginx.workers_not_root"]["evidence"]["configured_user"]  # type: ignore[index]
     assert users[0]["user"] == "root" and "nginx.conf:1" in users[0]["at"]
+
+
+def _plain(t: Target, server: LabNginx, http_port: int | None) -> dict[str, Fact]:
+    endpoint = Endpoint(name="feed", url=f"https://lab.posture.test:{server.https_port}/feed/",
+                        kind="integration", connect_to=f"{t.net.target}:{server.https_port}",
+                        http_port=http_port)
+    inventory = Inventory(path="t.yml", sha256="0", organisation="t", hosts=(), claims=(),
+                          endpoints=(endpoint,))
+    ctx = ProbeContext(inventory, "feed", time.monotonic() + 20, {}, endpoint=endpoint)
+    return run_probes(["http.plain"], ctx)
+
+
+def test_plain_http_is_asked_for_the_endpoints_own_path_and_port(target: Target) -> None:
+    t = target
+    with _nginx(t, other_site=True) as server:
+        t.net.clear()
+        paired = _plain(t, server, server.http_port)
+        unpaired = _plain(t, server, None)
+    redirect = checks.by_id("http.redirect")
+    own = paired["http.plain"].value
+    assert (own["path"], own["port"], own["status"]) == ("/feed/", server.http_port, 301)
+    assert own["location"] == f"https://lab.posture.test:{server.https_port}/feed/"
+    outcome = redirect.evaluate(CheckContext("feed", paired, {}, datetime.now(UTC)))
+    assert outcome.status is Status.PASS, outcome
+    other = unpaired["http.plain"].value
+    assert (other["port"], other["status"], other["same_resource"]) == (80, 200, False)
+    outcome = redirect.evaluate(CheckContext("feed", unpaired, {}, datetime.now(UTC)))
+    assert outcome.status is Status.NOT_APPLICABLE, outcome
+    assert "another site answers" in outcome.summary
+    assert "Server nginx" in str(outcome.evidence["answered"])
 
 
 def test_web_server_version_judges_apache(tmp_path: Path, lab_sshd: LabSshd,

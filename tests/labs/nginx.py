@@ -80,6 +80,15 @@ server {{
 """
 
 
+_OTHER = """\
+server {{
+    listen {address}:80;
+    server_name other.posture.test;
+    location / {{ return 200 "another site\\n"; }}
+}}
+"""
+
+
 class LabNginxError(RuntimeError):
     """nginx could not be started."""
 
@@ -162,11 +171,12 @@ def admin_rules(allowed: str | None) -> str:
 
 def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data",
                 wrong: bool = True, admin_allowed: str | None = "127.0.0.1",
-                feed_allowed: str | None = "127.0.0.1",
+                feed_allowed: str | None = "127.0.0.1", other_site: bool = False,
                 name: str = "lab.posture.test") -> LabNginx:
     """Start nginx with the right server (and the wrong one when ``wrong``); wait until
     both listen. ``/admin/`` and ``/feed/`` (an integration) admit only ``admin_allowed``
-    and ``feed_allowed`` (None: anyone). ``root`` must be traversable by ``user``."""
+    and ``feed_allowed`` (None: anyone). ``other_site`` adds another site on port 80 (it
+    answers every path itself). ``root`` must be traversable by ``user``."""
     reason = nginx_unavailable_reason()
     if reason:
         raise LabNginxError(reason)
@@ -192,6 +202,8 @@ def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data
     (root / "sites-enabled" / "right.conf").write_text(_RIGHT.format(**values))
     if wrong:
         (root / "sites-enabled" / "wrong.conf").write_text(_WRONG.format(**values))
+    if other_site:
+        (root / "sites-enabled" / "other.conf").write_text(_OTHER.format(**values))
     log = root / "stderr.log"
     with log.open("wb") as err:
         proc = subprocess.Popen([NGINX, "-c", str(root / "nginx.conf")],
