@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from checks import (
     accounts,
+    adminplain,
     allowlist,
     apache,
     appconfig,
@@ -72,6 +73,7 @@ CATALOGUE: tuple[Check, ...] = (
     ssh.WEAK_ALGORITHMS,
     ssh.SFTP_SUBSYSTEM,
     services.PLAINTEXT_ADMIN,
+    adminplain.ADMIN_PLAIN_HTTP,
     testdata.FICTITIOUS_VALUES,
     testdata.NO_PRODUCTION_RECORDS,
     *tls.CHECKS,

@@ -8,6 +8,8 @@ it up or contradict it. See docs/allowlists.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from checks.allowlist_judge import declared, judge, probe_entries
 from checks.allowlist_layers import Firewall, fact_error, firewall
 from checks.allowlist_services import Service, database_service, ssh_service
@@ -95,9 +97,16 @@ def _evaluate_web(ctx: CheckContext, label: str, what: str) -> Outcome:
     if isinstance(start, Outcome):
         return start
     entries = probe_entries(ctx.fact("net.reach"), label)
+    unread = ""
+    if label == "admin":
+        found, unread = application_admin_paths(ctx)
+        entries += found
     if not entries:
-        return Outcome(Status.NOT_APPLICABLE, f"No {what} of the inventory is served "
-                                              "from this host's address.")
+        if unread:
+            return Outcome(Status.ERROR, f"could not determine: {unread}", {"unread": unread})
+        return Outcome(Status.NOT_APPLICABLE, f"No {what} of the inventory or the "
+                                              "application is served from this host's "
+                                              "address.")
     worst: Outcome | None = None
     rank = {Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.PASS: 1}
     for entry in entries:
@@ -108,11 +117,29 @@ def _evaluate_web(ctx: CheckContext, label: str, what: str) -> Outcome:
             outcome = layer
         else:
             service = Service(label, [port], (4, 6), [layer],
-                              evidence={"endpoint": str(entry.get("name", ""))})
+                              evidence={"endpoint": str(entry.get("name", "")),
+                                        "path_from": str(entry.get("source") or "inventory")})
             outcome = judge(ctx, label, service, start[1], start[0], [entry], "")
         if worst is None or rank.get(outcome.status, 0) > rank.get(worst.status, 0):
             worst = outcome
+    if worst is not None and unread and worst.status is not Status.FAIL:
+        return Outcome(Status.ERROR, f"could not determine: {unread}; the {what}s read "
+                       f"say: {worst.summary}", {**worst.evidence, "unread": unread})
     return worst or Outcome(Status.ERROR, f"could not determine: no {what} judged")
+
+
+def application_admin_paths(ctx: CheckContext) -> tuple[list[dict[str, Any]], str]:
+    """(the application's admin paths with their probes, why some could not be read)."""
+    fact = ctx.fact("web.admin_paths")
+    if fact.status is FactStatus.MISSING:
+        return [], ""
+    if not fact.ok or not isinstance(fact.value, dict):
+        return [], f"the application's admin paths were not probed (web.admin_paths is " \
+                   f"{fact.status.value}: {fact.reason[:200]})"
+    problem = fact.value.get("folders_problem")
+    entries = [e for e in fact.value.get("services", []) if isinstance(e, dict)]
+    return entries, (f"the application's admin folders were not read ({problem})"
+                     if problem else "")
 
 
 def evaluate_admin(ctx: CheckContext) -> Outcome:
@@ -176,7 +203,8 @@ DATABASE = Check(_meta("database", "The database is reachable only from the decl
                        "password guessing and server vulnerabilities."),
                  evaluate_database)
 ADMIN = Check(_meta("admin", "Admin paths answer only the declared networks",
-                    (*_FW, *WEB_FACTS, "net.reach"),
+                    (*_FW, *WEB_FACTS, "net.reach", "app.opencart_install",
+                     "web.admin_paths"),
                     "Administration interfaces are the most valuable target of a web shop; "
                     "the statement promises they answer known addresses only."),
               evaluate_admin)

@@ -88,15 +88,15 @@ def _nginx(t: Target, **options: object) -> Iterator[LabNginx]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _firewall(t: Target, web_port: int) -> None:
-    # The web port is open to everyone: only nginx's allow/deny protects /admin/ and /feed/.
+def _firewall(t: Target, server: LabNginx) -> None:
+    # The web ports are open to everyone: only nginx's allow/deny protects the admin paths.
     t.net.clear()
     t.net.load_nft(f"""table inet filter {{
   chain input {{
     type filter hook input priority 0; policy drop;
     ct state established,related accept
     iifname "lo" accept
-    tcp dport {web_port} accept
+    tcp dport {{ {server.https_port}, {server.http_port} }} accept
     ip saddr {t.net.allowed} tcp dport {t.sshd.port} accept
   }}
 }}
@@ -121,9 +121,14 @@ hosts:
     address: {t.net.target}
     ssh: {{port: {t.sshd.port}}}
 endpoints:
+  - name: shop
+    url: {base}/
+    kind: web
+    http_port: {server.http_port}
   - name: admin
     url: {base}/admin/
     kind: admin
+    http_port: {server.http_port}
   - name: feed
     url: {base}/feed/
     kind: integration
@@ -137,6 +142,10 @@ claims:
     says: Administration and links with other systems only from known IP addresses.
     type: ip_allowlist
     expect: {{ssh: [{allowed}], admin: [{allowed}], integrations: [{allowed}]}}
+    scope: {{hosts: [target]}}
+  - id: channels
+    says: Administration only over SFTP or HTTPS.
+    type: encrypted_admin_channels
     scope: {{hosts: [target]}}
 """)
     return path
@@ -156,20 +165,22 @@ def _scan(tmp_path: Path, t: Target, users: LabUsers, server: LabNginx
 
 def _judged(findings: dict[str, dict[str, object]]) -> dict[str, object]:
     names = ("web.server_version_matches", "nginx.version_disclosure",
-             "nginx.workers_not_root", "allowlist.admin", "allowlist.integrations")
+             "nginx.workers_not_root", "allowlist.admin", "allowlist.integrations",
+             "web.admin_plain_http")
     return {name: findings[name]["status"] for name in names}
 
 
 def test_planted_lab_is_judged_as_nginx(tmp_path: Path, target: Target,
                                         lab_users: LabUsers) -> None:
     t = target
-    with _nginx(t, admin_allowed=t.net.allowed, feed_allowed=t.net.allowed) as server:
-        _firewall(t, server.https_port)
+    with _nginx(t, admin_allowed=t.net.allowed, feed_allowed=t.net.allowed,
+                shop_admin="beheer", shop_allowed=t.net.allowed) as server:
+        _firewall(t, server)
         findings = _scan(tmp_path, t, lab_users, server)
     assert _judged(findings) == {
         "web.server_version_matches": "pass", "nginx.version_disclosure": "fail",
         "nginx.workers_not_root": "pass", "allowlist.admin": "pass",
-        "allowlist.integrations": "pass"}
+        "allowlist.integrations": "pass", "web.admin_plain_http": "pass"}
     disclosure = findings["nginx.version_disclosure"]
     assert "wrong.conf:4" in str(disclosure["summary"])
     assert "nginx 1." in str(findings["web.server_version_matches"]["summary"])
@@ -184,6 +195,13 @@ def test_planted_lab_is_judged_as_nginx(tmp_path: Path, target: Target,
     assert "right.conf" in layer["location"] and "/admin/" in layer["location"]
     assert any(t.net.outsider in p and "403" in p
                for p in admin["probes"])  # type: ignore[index]
+    plain = findings["web.admin_plain_http"]["evidence"]
+    assert plain["application_folders"] == ["beheer"]  # type: ignore[index]
+    assert sorted(plain["asked"]) == [  # type: ignore[index]
+        f"/admin/ on port {server.http_port} (inventory): HTTP 301 to "
+        f"https://lab.posture.test:{server.https_port}/admin/",
+        f"/beheer/ on port {server.http_port} (application): HTTP 301 to "
+        f"https://lab.posture.test:{server.https_port}/beheer/"]
     feed = findings["allowlist.integrations"]["evidence"]
     assert feed["layers"]["nginx access"]["allows"] == [f"{t.net.allowed}/32"]  # type: ignore[index]
 
@@ -191,15 +209,23 @@ def test_planted_lab_is_judged_as_nginx(tmp_path: Path, target: Target,
 def test_open_lab_with_root_workers_is_contradicted(tmp_path: Path, target: Target,
                                                     lab_users: LabUsers) -> None:
     t = target
-    with _nginx(t, user="root", wrong=False, admin_allowed=None, feed_allowed=None) as server:
-        _firewall(t, server.https_port)
+    with _nginx(t, user="root", wrong=False, admin_allowed=t.net.allowed, feed_allowed=None,
+                shop_admin="beheer", plain_redirect=False) as server:
+        _firewall(t, server)
         findings = _scan(tmp_path, t, lab_users, server)
     assert _judged(findings) == {
         "web.server_version_matches": "pass", "nginx.version_disclosure": "pass",
         "nginx.workers_not_root": "fail", "allowlist.admin": "fail",
-        "allowlist.integrations": "fail"}
+        "allowlist.integrations": "fail", "web.admin_plain_http": "fail"}
+    # /admin/ of the inventory is protected: the renamed folder the shop revealed is not
     admin = findings["allowlist.admin"]
     assert "open to the world" in str(admin["summary"])
+    assert "beheer" in str(admin["evidence"]["endpoint"])  # type: ignore[index]
+    assert admin["evidence"]["path_from"] == "application"  # type: ignore[index]
+    plain = findings["web.admin_plain_http"]
+    assert "answer over plain HTTP" in str(plain["summary"])
+    assert f"/beheer/ on port {server.http_port} (application): HTTP 200" in \
+        plain["evidence"]["asked"]  # type: ignore[index]
     assert any(t.net.outsider in p and "200" in p
                for p in admin["evidence"]["contradicting_probes"])  # type: ignore[index]
     users = findings["nginx.workers_not_root"]["evidence"]["configured_user"]  # type: ignore[index]

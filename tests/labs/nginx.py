@@ -48,7 +48,7 @@ _RIGHT = """\
 server {{
     listen {address}:{http_port};
     server_name {name};
-    return 301 https://{name}:{https_port}$request_uri;
+{plain_body}
 }}
 server {{
     listen {address}:{https_port} ssl;
@@ -64,7 +64,7 @@ server {{
 {admin_rules}    }}
     location /feed/ {{
 {feed_rules}    }}
-}}
+{shop_location}}}
 """
 
 _WRONG = """\
@@ -162,6 +162,19 @@ def _wait(address: str, port: int, proc: subprocess.Popen[bytes], log: Path) -> 
     raise LabNginxError(f"nginx did not listen on {address}:{port} within 15 s")
 
 
+def plant_opencart(htdocs: Path, admin: str, version: str = "3.0.3.8") -> None:
+    """An OpenCart tree as posture finds it: startup file, version, a renamed admin folder."""
+    (htdocs / "system").mkdir(parents=True, exist_ok=True)
+    (htdocs / "system" / "startup.php").write_text("<?php // lab\n")
+    (htdocs / "index.php").write_text(f"<?php\ndefine('VERSION', '{version}');\n")
+    folder = htdocs / admin
+    (folder / "controller" / "common").mkdir(parents=True, exist_ok=True)
+    (folder / "controller" / "common" / "login.php").write_text("<?php // lab\n")
+    (folder / "config.php").write_text("<?php\ndefine('HTTPS_SERVER', 'https://lab.posture.test/"
+                                       f"{admin}/');\n")
+    (folder / "index.html").write_text("shop admin\n")
+
+
 def admin_rules(allowed: str | None) -> str:
     """The admin location's access rules: only ``allowed`` (None: no rule at all)."""
     if allowed is None:
@@ -172,11 +185,15 @@ def admin_rules(allowed: str | None) -> str:
 def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data",
                 wrong: bool = True, admin_allowed: str | None = "127.0.0.1",
                 feed_allowed: str | None = "127.0.0.1", other_site: bool = False,
-                name: str = "lab.posture.test") -> LabNginx:
+                shop_admin: str | None = None, shop_allowed: str | None = None,
+                plain_redirect: bool = True, name: str = "lab.posture.test") -> LabNginx:
     """Start nginx with the right server (and the wrong one when ``wrong``); wait until
     both listen. ``/admin/`` and ``/feed/`` (an integration) admit only ``admin_allowed``
     and ``feed_allowed`` (None: anyone). ``other_site`` adds another site on port 80 (it
-    answers every path itself). ``root`` must be traversable by ``user``."""
+    answers every path itself). ``shop_admin`` plants an OpenCart tree whose admin folder
+    has that (renamed) name, admitting only ``shop_allowed`` (None: anyone). Plain HTTP
+    redirects to https, or serves the site in clear when ``plain_redirect`` is false.
+    ``root`` must be traversable by ``user``."""
     reason = nginx_unavailable_reason()
     if reason:
         raise LabNginxError(reason)
@@ -197,7 +214,13 @@ def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data
     wrong_port = _free_port(address) if wrong else None
     values = {"root": root, "address": address, "http_port": http_port, "name": name,
               "https_port": https_port, "wrong_port": wrong_port, "user": user,
-              "admin_rules": admin_rules(admin_allowed), "feed_rules": admin_rules(feed_allowed)}
+              "admin_rules": admin_rules(admin_allowed), "feed_rules": admin_rules(feed_allowed),
+              "plain_body": (f"    return 301 https://{name}:{https_port}$request_uri;"
+                             if plain_redirect else f"    root {root}/htdocs;"),
+              "shop_location": (f"    location /{shop_admin}/ {{\n{admin_rules(shop_allowed)}"
+                                "    }\n" if shop_admin else "")}
+    if shop_admin:
+        plant_opencart(root / "htdocs", shop_admin)
     (root / "nginx.conf").write_text(_MAIN.format(**values))
     (root / "sites-enabled" / "right.conf").write_text(_RIGHT.format(**values))
     if wrong:
