@@ -165,7 +165,10 @@ def test_everything_allowlisted_is_verified(tmp_path: Path, target: Target,
     verdict, findings = _scan(tmp_path, target, lab_users)
     assert {k: findings[k]["status"] for k in findings} == {
         "allowlist.ssh": "pass", "allowlist.database": "pass", "allowlist.admin": "pass",
-        "allowlist.undeclared_services": "pass"}, findings
+        "allowlist.integrations": "not_applicable", "allowlist.undeclared_services": "pass"}, \
+        findings
+    assert any(s.startswith("MariaDB 10.") for s in  # the server software beside the verdict
+               findings["allowlist.database"]["evidence"]["server_software"])
     assert verdict == "verified"
     probes = findings["allowlist.database"]["evidence"]["probes"]
     assert any(target.net.outsider in p and "filtered" in p for p in probes)
