@@ -147,6 +147,10 @@ claims:
     says: Administration only over SFTP or HTTPS.
     type: encrypted_admin_channels
     scope: {{hosts: [target]}}
+  - id: links
+    says: Every connection is encrypted with current TLS.
+    type: tls_all_links
+    scope: {{hosts: [target]}}
 """)
     return path
 
@@ -166,7 +170,7 @@ def _scan(tmp_path: Path, t: Target, users: LabUsers, server: LabNginx
 def _judged(findings: dict[str, dict[str, object]]) -> dict[str, object]:
     names = ("web.server_version_matches", "nginx.version_disclosure",
              "nginx.workers_not_root", "allowlist.admin", "allowlist.integrations",
-             "web.admin_plain_http")
+             "web.admin_plain_http", "nginx.tls_config")
     return {name: findings[name]["status"] for name in names}
 
 
@@ -180,7 +184,9 @@ def test_planted_lab_is_judged_as_nginx(tmp_path: Path, target: Target,
     assert _judged(findings) == {
         "web.server_version_matches": "pass", "nginx.version_disclosure": "fail",
         "nginx.workers_not_root": "pass", "allowlist.admin": "pass",
-        "allowlist.integrations": "pass", "web.admin_plain_http": "pass"}
+        "allowlist.integrations": "pass", "web.admin_plain_http": "pass",
+        "nginx.tls_config": "fail"}
+    assert "wrong.conf:7" in str(findings["nginx.tls_config"]["summary"])
     disclosure = findings["nginx.version_disclosure"]
     assert "wrong.conf:4" in str(disclosure["summary"])
     assert "nginx 1." in str(findings["web.server_version_matches"]["summary"])
@@ -216,7 +222,8 @@ def test_open_lab_with_root_workers_is_contradicted(tmp_path: Path, target: Targ
     assert _judged(findings) == {
         "web.server_version_matches": "pass", "nginx.version_disclosure": "pass",
         "nginx.workers_not_root": "fail", "allowlist.admin": "fail",
-        "allowlist.integrations": "fail", "web.admin_plain_http": "fail"}
+        "allowlist.integrations": "fail", "web.admin_plain_http": "fail",
+        "nginx.tls_config": "pass"}
     # /admin/ of the inventory is protected: the renamed folder the shop revealed is not
     admin = findings["allowlist.admin"]
     assert "open to the world" in str(admin["summary"])

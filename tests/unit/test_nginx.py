@@ -272,3 +272,39 @@ def test_admin_check_on_nginx_uses_the_serving_server() -> None:
     assert out.evidence["layers"]["nginx access"]["server"].startswith(
         "server api.shop.example.test")
     assert allowlist.evaluate_admin(context(facts, declared)).status is Status.NOT_APPLICABLE
+
+
+def test_hostile_nesting_is_an_error_not_a_crash() -> None:
+    deep = ("# configuration file /etc/nginx/nginx.conf:\nhttp {\n" + "location / {\n" * 5000
+            + "}\n" * 5000 + "}\n")
+    config = parse_dump(deep)
+    assert config["errors"] and config["servers"] == []
+    master = {"pid": 1, "version": "1.22.1", "dump_rc": 0, "config": config}
+    from checks.nginx_model import config_of
+
+    assert config_of(master).status is Status.ERROR  # type: ignore[union-attr]
+
+
+def test_tls_config_per_server() -> None:
+    from checks.nginx_tls import TLS_CONFIG
+
+    lab = TLS_CONFIG.evaluate(_ctx(_fact("lab-right-wrong.txt")))
+    assert lab.status is Status.FAIL
+    assert "TLSv1 (ssl_protocols at /srv/lab/sites-enabled/wrong.conf:7" in lab.summary
+    assert lab.evidence["without_hsts"] == ["wrong.lab.posture.test at "
+                                            "/srv/lab/sites-enabled/wrong.conf:1"]
+    # a local add_header (Cache-Control) drops the inherited HSTS header
+    shop = TLS_CONFIG.evaluate(_ctx(_fact("shop-admin.txt")))
+    assert shop.status is Status.WARN and "api.shop.example.test" in shop.summary
+    hsts = shop.evidence["servers"][0]["hsts"]
+    assert hsts == {"value": "max-age=63072000", "at": "/etc/nginx/conf.d/hsts.conf:1",
+                    "always": True}
+    debian = TLS_CONFIG.evaluate(_ctx(_fact("debian12-default.txt")))
+    assert debian.status is Status.NOT_APPLICABLE
+
+
+def test_tls_default_protocols_follow_the_version() -> None:
+    from checks.nginx_tls import _default_protocols
+
+    assert "TLSv1" in _default_protocols("1.22.1")
+    assert _default_protocols("1.23.4") == ["TLSv1.2", "TLSv1.3"]

@@ -128,7 +128,7 @@ class _Walker:
                 level["access"].append({"rule": name, "args": args, "at": where})
             elif name in TRACKED:
                 level["directives"].setdefault(name, []).append({"args": args, "at": where})
-            elif name in CONDITIONAL and "block" in stmt:
+            elif name in CONDITIONAL and "block" in stmt and depth < MAX_DEPTH:
                 inner = self.level(stmt["block"], where_file, where, name, depth + 1)
                 level["conditional"].append({"kind": name, "args": args, "at": where,
                                              "directives": inner["directives"],
@@ -159,8 +159,13 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
         for index, (path, content) in enumerate(sections):
             local = Path(folder) / f"f{index}.conf"
             local.write_text(content, encoding="utf-8", errors="replace")
-            payload = crossplane.parse(str(local), single=True, check_ctx=False,
-                                       check_args=False, catch_errors=True)
+            try:
+                payload = crossplane.parse(str(local), single=True, check_ctx=False,
+                                           check_args=False, catch_errors=True)
+            except (RecursionError, MemoryError, ValueError, OSError) as exc:
+                # Hostile nesting or bytes: this file is not judged, and the error says so.
+                payload = {"config": [], "errors": [{"line": None,
+                                                     "error": f"not parsed ({type(exc).__name__})"}]}
             config = payload["config"][0] if payload.get("config") else {}
             trees.setdefault(path, config.get("parsed") or [])
             errors.extend(f"{path}:{e.get('line')}: {_clip(str(e.get('error')))}"
