@@ -164,8 +164,8 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
                                            check_args=False, catch_errors=True)
             except (RecursionError, MemoryError, ValueError, OSError) as exc:
                 # Hostile nesting or bytes: this file is not judged, and the error says so.
-                payload = {"config": [], "errors": [{"line": None,
-                                                     "error": f"not parsed ({type(exc).__name__})"}]}
+                why = f"not parsed ({type(exc).__name__})"
+                payload = {"config": [], "errors": [{"line": None, "error": why}]}
             config = payload["config"][0] if payload.get("config") else {}
             trees.setdefault(path, config.get("parsed") or [])
             errors.extend(f"{path}:{e.get('line')}: {_clip(str(e.get('error')))}"
