@@ -25,6 +25,7 @@ STARTS_WORDS = 6
 SCOPES: dict[str, dict[str, list[str]]] = {
     "os_version": {"hosts": ["shop-server"]},
     "apache_version": {"hosts": ["shop-server"]},
+    "web_server_version": {"hosts": ["shop-server"]},
     "password_rotation": {"hosts": ["shop-server"]},
     "encrypted_admin_channels": {"hosts": ["shop-server"]},
     "application_version": {"hosts": ["shop-server"]},
