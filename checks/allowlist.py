@@ -164,7 +164,8 @@ def evaluate_undeclared(ctx: CheckContext) -> Outcome:
     for entry in probe_entries(ctx.fact("net.reach"), "ssh") + \
             probe_entries(ctx.fact("net.reach"), "database") + \
             probe_entries(ctx.fact("net.reach"), "admin") + \
-            probe_entries(ctx.fact("net.reach"), "integrations"):
+            probe_entries(ctx.fact("net.reach"), "integrations") + \
+            application_admin_paths(ctx)[0]:
         if entry.get("service") in ctx.params:
             known.add(int(entry.get("port", 0)))
     opened = [int(p) for p in scan.get("open", [])]
@@ -216,7 +217,7 @@ INTEGRATIONS = Check(_meta("integrations", "Integration endpoints answer only th
                            "systems."),
                      evaluate_integrations)
 UNDECLARED = Check(_meta("undeclared_services", "No undeclared service listens",
-                         ("net.scan", "net.reach"),
+                         ("net.scan", "net.reach", "web.admin_paths"),
                          "A listening service that the allowlist does not mention is reachable "
                          "by sources nobody reviewed.", Severity.MEDIUM),
                    evaluate_undeclared)
