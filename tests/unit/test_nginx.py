@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from facts_samples import context, ok, parsed
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checks import allowlist, webserver
 from checks import nginx as nginx_checks
@@ -308,3 +311,49 @@ def test_tls_default_protocols_follow_the_version() -> None:
 
     assert "TLSv1" in _default_protocols("1.22.1")
     assert _default_protocols("1.23.4") == ["TLSv1.2", "TLSv1.3"]
+
+
+_NGX_TOKENS = st.sampled_from([
+    "server {", "location /admin/ {", "location ~* ^/a(", "location = /x {", "}", ";", " ",
+    "\n", "listen 443 ssl;", "listen [::]:80;", "listen unix:/x;", "listen 99999999999;",
+    "allow 10.0.0.0/8;", "deny all;", "allow nonsense;", "satisfy any;", "auth_basic x;",
+    "server_tokens on;", "server_tokens $x;", "ssl_protocols TLSv1;", "add_header A b;",
+    "include *;", "include ../../etc/passwd;", "if ($a) {", "return 403;", '"', "'", "#",
+    "\\", "{", "# configuration file /etc/nginx/b.conf:\n", "http {", "\x00", "\u202e"])
+_NGX_BODY = st.lists(st.one_of(_NGX_TOKENS, st.text(max_size=8)), max_size=80).map("".join)
+
+
+@settings(max_examples=200, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(_NGX_BODY)
+def test_any_dump_parses_or_errors_and_the_checks_never_crash(body: str) -> None:
+    from checks.nginx_tls import TLS_CONFIG
+
+    raw = ("master 7\nexe /usr/sbin/nginx\nargs x\nconf \nprefix \nversion nginx version: "
+           "nginx/1.22.1\nbegin m1\n# configuration file /etc/nginx/nginx.conf:\nhttp {\n"
+           f"{body}\n}}\nrc 0\nend m1\n")
+    try:
+        value = parse_config(raw)
+    except ParseError:
+        return
+    json.dumps(value)
+    fact = Fact("nginx.config", FactStatus.OK, value)
+    for check in (*nginx_checks.CHECKS, TLS_CONFIG):
+        assert check.evaluate(_ctx(fact)).status in set(Status)
+    config = value["masters"][0]["config"]
+    for port in (80, 443):
+        admin_layer(config, "/admin/x", port, "shop.test")
+
+
+def test_without_sudo_the_version_comes_from_nginx_v_and_the_config_is_an_error() -> None:
+    refused = Fact("nginx.config", FactStatus.DENIED, reason="sudo: a password is required")
+    version = ok("nginx.version", parse_version("binary /usr/sbin/nginx\n"
+                                                "nginx version: nginx/1.26.2\n"))
+    out = nginx_checks.EOL.evaluate(_ctx(refused, {}, version))
+    assert out.status is Status.FAIL  # stable 1.26 ended when 1.28 came out (2025-04-23)
+    assert out.evidence["actual"]["source"] == "/usr/sbin/nginx -v"
+    matches = webserver.VERSION_MATCHES.evaluate(_ctx(refused, {"product": "nginx",
+                                                               "version": "1.26"}, version))
+    assert matches.status is Status.PASS
+    assert nginx_checks.VERSION_DISCLOSURE.evaluate(_ctx(refused, {}, version)).status \
+        is Status.ERROR
