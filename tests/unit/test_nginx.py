@@ -357,3 +357,24 @@ def test_without_sudo_the_version_comes_from_nginx_v_and_the_config_is_an_error(
     assert matches.status is Status.PASS
     assert nginx_checks.VERSION_DISCLOSURE.evaluate(_ctx(refused, {}, version)).status \
         is Status.ERROR
+
+
+def test_shop_admin_folder_behind_nginx_allow_deny_counts_as_allowlisted() -> None:
+    from checks.shop import ADMIN
+
+    shop = {"shops": [{"root": "/srv/lab/htdocs", "version": "3.0.3.8", "served_by": ["nginx"],
+                       "apache_admin_ip_rules": 0,
+                       "admins": [{"name": "admin", "schemes": {"HTTPS_SERVER": "https"},
+                                   "htaccess_ip_rules": 0}]}]}
+    out = ADMIN.evaluate(_ctx(_fact("lab-right-wrong.txt"), {}, ok("app.opencart_install", shop)))
+    assert out.status is Status.PASS, out
+    assert out.evidence["admin_folders"][0]["nginx_rules"] == [
+        "/srv/lab/sites-enabled/right.conf:17"]
+    shop["shops"][0]["admins"][0]["name"] = "beheer2"  # renamed: passes without rules too
+    renamed = ADMIN.evaluate(_ctx(_fact("lab-right-wrong.txt"), {},
+                                  ok("app.opencart_install", shop)))
+    assert renamed.status is Status.PASS
+    shop["shops"][0]["admins"][0]["name"] = "admin"
+    debian = ADMIN.evaluate(_ctx(_fact("debian12-default.txt"), {},
+                                 ok("app.opencart_install", shop)))
+    assert debian.status is Status.FAIL  # nothing in the Debian default restricts /admin/
