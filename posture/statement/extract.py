@@ -69,11 +69,6 @@ def _apache_version(sentence: str, lang: str) -> dict[str, Any]:
     return {"version": match.group(1)} if match else {}
 
 
-def _nginx_version(sentence: str, lang: str) -> dict[str, Any]:
-    match = re.search(r"\bnginx[\s/]*(\d+\.\d+(?:\.\d+)?)", sentence, re.IGNORECASE)
-    return {"product": "nginx", "version": match.group(1)} if match else {}
-
-
 def _application(sentence: str, lang: str) -> dict[str, Any]:
     match = re.search(r"\bopencart\b[^0-9]{0,20}(\d+(?:\.\d+){1,3})?", sentence, re.IGNORECASE)
     if not match:
@@ -114,7 +109,6 @@ EXTRACTORS: Mapping[str, Extractor] = {
     "attested_period": _attested_period,
     "os_version": _os_version,
     "apache_version": _apache_version,
-    "nginx_version": _nginx_version,
     "application": _application,
     "processors": _processors,
     "processors_not_used": _processors_not_used,

@@ -125,12 +125,3 @@ def test_cli_import_writes_private_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert out.stat().st_mode & 0o777 == 0o600
     assert "0 unmatched" in capsys.readouterr().err
     assert main(["statement", "import", str(tmp_path / "none.txt"), "--lang", "nl"]) == 3
-
-
-def test_an_nginx_sentence_becomes_a_web_server_version_claim(tmp_path: Path) -> None:
-    source = tmp_path / "statement.txt"
-    source.write_text("Beveiliging\n\nOnze webwinkel draait op Debian 12 met nginx 1.22.1 als "
-                      "webserver.\n")
-    claims = _claims(source)
-    assert claims["nginx-version"]["type"] == "web_server_version"
-    assert claims["nginx-version"]["expect"] == {"product": "nginx", "version": "1.22.1"}
