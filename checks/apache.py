@@ -178,13 +178,14 @@ def _version_disclosure(ctx: CheckContext) -> Outcome:
     return Outcome(status, summary, evidence)
 
 
-def _is_apache(comm: object) -> bool:
+def is_apache(comm: object) -> bool:
+    """True for an Apache process name (apache2, httpd and their variants)."""
     name = str(comm)
     return name in ("apache2", "httpd") or name.startswith(("httpd.", "apache2."))
 
 
 def _workers_not_root(ctx: CheckContext) -> Outcome:
-    return workers_verdict(ctx, "Apache", _is_apache)
+    return workers_verdict(ctx, "Apache", is_apache)
 
 
 VERSION_MATCHES = Check(CheckMeta(

@@ -13,7 +13,7 @@ from checks import apache, nginx_model
 from checks.base import Check, CheckContext, CheckMeta, Outcome, param_error, text_param
 from checks.installed import Installed
 from checks.versions import Relation, relate
-from posture.models import Severity, Status
+from posture.models import FactStatus, Severity, Status
 
 PRODUCTS = {"apache": "Apache", "nginx": "nginx"}
 
@@ -21,6 +21,19 @@ PRODUCTS = {"apache": "Apache", "nginx": "nginx"}
 def found_servers(ctx: CheckContext) -> dict[str, Installed | Outcome | None]:
     """Each product's installation (None: absent; an outcome: could not tell)."""
     return {"apache": apache.installed(ctx), "nginx": nginx_model.installed(ctx)}
+
+
+def stopped(ctx: CheckContext, product: str) -> bool:
+    """True only when the facts show the product is installed but no process of it runs
+    (an unreadable process list decides nothing)."""
+    if product == "nginx":
+        running = nginx_model.masters(ctx)
+        return isinstance(running, list) and not running \
+            and ctx.fact("nginx.config").status is FactStatus.OK
+    procs = ctx.fact("proc.list")
+    if not procs.ok or not isinstance(procs.value, list):
+        return False
+    return not any(apache.is_apache(p.get("comm")) for p in procs.value if isinstance(p, dict))
 
 
 def others_found(found: dict[str, Installed | Outcome | None], product: str) -> str:
@@ -42,14 +55,21 @@ def _matches(ctx: CheckContext) -> Outcome:
     for name in wanted:
         if isinstance(found[name], Outcome):
             return found[name]  # type: ignore[return-value]
-    present = {name: v for name in wanted if isinstance(v := found[name], Installed)}
+    installed = {name: v for name in wanted if isinstance(v := found[name], Installed)}
+    idle = sorted(name for name in installed if stopped(ctx, name))
+    present = {name: v for name, v in installed.items() if name not in idle}
     evidence: dict[str, Any] = {"claimed": {"product": product, "version": claimed},
                                 "actual": {k: v.as_evidence() for k, v in present.items()}}
+    if idle:
+        evidence["installed_not_running"] = {k: installed[k].as_evidence() for k in idle}
     label = PRODUCTS.get(product, "a web server")
     if not present:
+        quiet = (f"; installed but not running: "
+                 f"{', '.join(f'{PRODUCTS[k]} {installed[k].version}' for k in idle)}"
+                 if idle else "")
         return Outcome(Status.FAIL, f"The statement claims {label} {claimed}, but no "
-                       f"{'web server' if product == 'any' else label} was found on the "
-                       f"host{others_found(found, product)}.", evidence)
+                       f"{'web server' if product == 'any' else label} runs on the "
+                       f"host{others_found(found, product)}{quiet}.", evidence)
     relations = {name: relate(claimed, inst.version) for name, inst in present.items()}
     evidence["relations"] = {k: v.value for k, v in relations.items()}
     for name, relation in relations.items():
@@ -75,5 +95,5 @@ VERSION_MATCHES = Check(CheckMeta(
     remediation="Correct the statement to the server and version the host runs, or install "
                 "the promised one.",
     references=("https://nginx.org/en/CHANGES", "https://httpd.apache.org/security_report.html"),
-    needs=("apache.version", "nginx.config", "nginx.version", "pkg.versions"),
+    needs=("apache.version", "nginx.config", "nginx.version", "pkg.versions", "proc.list"),
 ), _matches)

@@ -196,11 +196,24 @@ def test_web_server_version(params: dict[str, Any], status: Status) -> None:
 def test_web_server_version_any_matches_either_server() -> None:
     apache = ok("apache.version", {"server_version": "Apache/2.4.62 (Debian)",
                                    "version": "2.4.62", "built": ""})
+    # Apache installed, but only nginx runs: the claim is about the server that runs
     ctx = _ctx(_fact("shop-admin.txt"), {"product": "any", "version": "2.4"}, apache)
+    idle = webserver.VERSION_MATCHES.evaluate(ctx)
+    assert idle.status is Status.FAIL, idle.summary
+    assert "installed_not_running" in idle.evidence
+    running = ok("proc.list", [*PS_WWW, {"user": "root", "pid": 900, "ppid": 1,
+                                         "comm": "apache2"}])
+    ctx = _ctx(_fact("shop-admin.txt"), {"product": "any", "version": "2.4"}, apache, running)
     assert webserver.VERSION_MATCHES.evaluate(ctx).status is Status.PASS
     nothing = _ctx(Fact("nginx.config", FactStatus.MISSING), {"version": "1.24"})
     out = webserver.VERSION_MATCHES.evaluate(nothing)
-    assert out.status is Status.FAIL and "no web server was found" in out.summary
+    assert out.status is Status.FAIL and "no web server runs" in out.summary
+    stopped = _ctx(parsed("nginx.config", "installed /usr/sbin/nginx\n"),
+                   {"product": "nginx", "version": "1.22"},
+                   ok("nginx.version", {"binary": "/usr/sbin/nginx",
+                                        "server_version": "nginx/1.22.1", "version": "1.22.1"}))
+    out = webserver.VERSION_MATCHES.evaluate(stopped)
+    assert out.status is Status.FAIL and "installed but not running: nginx 1.22.1" in out.summary
 
 
 # ------------------------------------------------------------------- access of a path
