@@ -107,12 +107,14 @@ def _evaluate_web(ctx: CheckContext, label: str, what: str) -> Outcome:
         return Outcome(Status.NOT_APPLICABLE, f"No {what} of the inventory or the "
                                               "application is served from this host's "
                                               "address.")
+    reach = ctx.fact("net.reach").value
+    address = str(reach.get("address") or "") if isinstance(reach, dict) else ""
     worst: Outcome | None = None
     rank = {Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.PASS: 1}
     for entry in entries:
         port = int(entry.get("port", 443))
         layer = web_layer(ctx, str(entry.get("path", "/")), port,
-                          str(entry.get("server_name") or ""))
+                          str(entry.get("server_name") or ""), address)
         if isinstance(layer, Outcome):
             outcome = layer
         else:

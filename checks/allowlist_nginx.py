@@ -38,10 +38,22 @@ def _name_matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
-def choose_server(config: Mapping[str, Any], port: int, host: str) -> Level | None:
-    """The server block nginx picks for ``host`` on ``port`` (None: nothing listens)."""
-    candidates: list[Level] = [s for s in config.get("servers") or []
-                               if any(p == port for _, p, _ in listens(s))]
+_WILDCARD = ("*", "0.0.0.0", "::", "")  # noqa: S104 - reading a configuration, not binding
+
+
+def choose_server(config: Mapping[str, Any], port: int, host: str,
+                  address: str = "") -> Level | None:
+    """The server block nginx picks for ``host`` on ``port`` (None: nothing listens).
+
+    A ``listen`` on the destination ``address`` itself takes the connection before any
+    wildcard one on the same port, as the kernel hands it to that socket."""
+    servers = list(config.get("servers") or [])
+    exact: list[Level] = [s for s in servers if address and any(
+        p == port and a == address for a, p, _ in listens(s))]
+    candidates: list[Level] = exact or [s for s in servers if any(
+        p == port and a in _WILDCARD for a, p, _ in listens(s))]
+    if not candidates and not address:
+        candidates = [s for s in servers if any(p == port for _, p, _ in listens(s))]
     if not candidates:
         return None
     host = host.lower()
@@ -53,7 +65,7 @@ def choose_server(config: Mapping[str, Any], port: int, host: str) -> Level | No
             return server
     for server in candidates:
         if any(p == port and default for _, p, default in listens(server)):
-            return server
+            return server  # default_server of that address:port
     return candidates[0]
 
 
@@ -123,9 +135,11 @@ def _login(chain: Sequence[Level]) -> str:
     return ""
 
 
-def admin_layer(config: Mapping[str, Any], path: str, port: int, host: str) -> Layer | None:
-    """Who nginx admits to ``path`` on ``port`` for ``host``; None when no server listens."""
-    server = choose_server(config, port, host)
+def admin_layer(config: Mapping[str, Any], path: str, port: int, host: str,
+                address: str = "") -> Layer | None:
+    """Who nginx admits to ``path`` on ``port`` of ``address`` for ``host``; None when no
+    server listens there."""
+    server = choose_server(config, port, host, address)
     if server is None:
         return None
     notes: list[str] = []

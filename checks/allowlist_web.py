@@ -26,8 +26,10 @@ def _apache_listens(access: dict[str, Any], port: int) -> bool | None:
     return any(str(e.get("address", "")).rpartition(":")[2] == str(port) for e in entries)
 
 
-def web_layer(ctx: CheckContext, path: str, port: int, host: str) -> Layer | Outcome:
-    """The access layer of the web server that serves ``port`` (nginx, then Apache)."""
+def web_layer(ctx: CheckContext, path: str, port: int, host: str,
+              address: str = "") -> Layer | Outcome:
+    """The access layer of the web server that serves ``port`` of ``address`` (nginx,
+    then Apache)."""
     problems: list[str] = []
     running = masters(ctx)
     nginx_possible = False  # an nginx whose configuration could not be read may serve the port
@@ -39,7 +41,7 @@ def web_layer(ctx: CheckContext, path: str, port: int, host: str) -> Layer | Out
             config = config_of(master)
             if isinstance(config, Outcome):
                 return config  # it may be the server of this port: no verdict without it
-            layer = allowlist_nginx.admin_layer(config, path, port, host)
+            layer = allowlist_nginx.admin_layer(config, path, port, host, address)
             if layer is not None:
                 layer.evidence["master"] = master.get("pid")
                 return layer

@@ -391,3 +391,16 @@ def test_shop_admin_folder_behind_nginx_allow_deny_counts_as_allowlisted() -> No
     debian = ADMIN.evaluate(_ctx(_fact("debian12-default.txt"), {},
                                  ok("app.opencart_install", shop)))
     assert debian.status is Status.FAIL  # nothing in the Debian default restricts /admin/
+
+
+def test_a_listen_on_the_destination_address_wins_over_wildcards() -> None:
+    dump = ("# configuration file /etc/nginx/nginx.conf:\nhttp {\n"
+            " server { listen 443 ssl default_server; server_name a.test;\n"
+            "   location /admin/ { deny all; } }\n"
+            " server { listen 198.51.100.1:443 ssl; server_name b.test; }\n}\n")
+    config = parse_dump(dump)
+    on_it = admin_layer(config, "/admin/", 443, "a.test", "198.51.100.1")
+    assert on_it is not None and on_it.sources.is_world()  # b.test answers there, unguarded
+    elsewhere = admin_layer(config, "/admin/", 443, "a.test", "198.51.100.2")
+    assert elsewhere is not None and elsewhere.sources.empty
+    assert admin_layer(config, "/admin/", 8443, "a.test", "198.51.100.1") is None
