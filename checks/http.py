@@ -152,7 +152,8 @@ MIXED_CONTENT = Check(_meta(
 SERVER_DISCLOSURE = Check(_meta(
     "http.server_disclosure", "Response headers do not disclose software versions",
     Severity.LOW, "Version strings tell an attacker which known vulnerabilities to try.",
-    "Apache: 'ServerTokens Prod' and 'ServerSignature Off'; PHP: 'expose_php = Off'.",
+    "Apache: 'ServerTokens Prod' and 'ServerSignature Off'; nginx: 'server_tokens off'; "
+    "PHP: 'expose_php = Off'.",
     ("http.https",), ("tls_all_links",)), _disclosure)
 
 CHECKS = (REDIRECT, HSTS, COOKIES, MIXED_CONTENT, SERVER_DISCLOSURE)
