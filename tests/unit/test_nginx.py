@@ -404,3 +404,17 @@ def test_a_listen_on_the_destination_address_wins_over_wildcards() -> None:
     elsewhere = admin_layer(config, "/admin/", 443, "a.test", "198.51.100.2")
     assert elsewhere is not None and elsewhere.sources.empty
     assert admin_layer(config, "/admin/", 8443, "a.test", "198.51.100.1") is None
+
+
+def test_a_fake_section_header_inside_a_file_makes_the_dump_an_error() -> None:
+    dump = ("# configuration file /etc/nginx/nginx.conf:\nhttp {\n server_tokens off;\n"
+            " include /etc/nginx/sites/*;\n}\n\n# configuration file /etc/nginx/sites/a:\n"
+            "server { listen 80; }\n# configuration file /etc/nginx/hidden:\n"
+            "server { listen 81; server_tokens on; }\n\n")
+    config = parse_dump(dump)
+    assert any("/etc/nginx/hidden: in the dump but included by nothing" in e
+               for e in config["errors"])
+    master = {"pid": 1, "version": "1.22.1", "dump_rc": 0, "config": config}
+    from checks.nginx_model import config_of
+
+    assert config_of(master).status is Status.ERROR  # type: ignore[union-attr]

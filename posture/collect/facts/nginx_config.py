@@ -114,6 +114,22 @@ class _Walker:
                       and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, want,
                                                                        strict=True)))
 
+    def reachable(self, main: str) -> set[str]:
+        """Files reached from ``main`` by ``include`` in any context (blocks included)."""
+        seen = {main}
+        todo = [main]
+        while todo:
+            stack = list(self.trees.get(todo.pop(), []))
+            while stack:
+                stmt = stack.pop()
+                stack.extend(stmt.get("block") or [])
+                if stmt.get("directive") == "include" and stmt.get("args"):
+                    for name in self.included(str(stmt["args"][0])):
+                        if name not in seen:
+                            seen.add(name)
+                            todo.append(name)
+        return seen
+
     def level(self, stmts: list[dict[str, Any]], file: str, at: str, kind: str,
               depth: int = 0) -> Level:
         """One block's settings; nested locations recurse."""
@@ -172,6 +188,12 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
                           .replace(str(local), path) for e in payload.get("errors", [])[:20])
     main_file = names[0]
     walker = _Walker(trees, posixpath.dirname(conf or main_file))
+    # nginx dumps only files it read through includes: a section nothing includes comes from
+    # a "# configuration file" line inside a file, and the split cannot be trusted.
+    stray = [n for n in names if n not in walker.reachable(main_file)]
+    errors.extend(f"{_clip(n)}: in the dump but included by nothing (a '# configuration "
+                  "file' line inside a file?); the dump cannot be split reliably"
+                  for n in stray[:10])
     main = walker.level(trees[main_file], main_file, f"{main_file}:1", "main")
     http: Level | None = None
     servers: list[Level] = []
