@@ -69,6 +69,12 @@ def installed(ctx: CheckContext) -> Installed | Outcome | None:
 
 def config_of(master: Mapping[str, Any]) -> dict[str, Any] | Outcome:
     """The parsed configuration of one master, or why it cannot be judged."""
+    if master.get("skipped"):
+        return Outcome(Status.ERROR, f"could not determine: the process {master.get('pid')} "
+                       "that calls itself an nginx master was not examined (its binary is "
+                       f"not run as root by posture: {master.get('skipped')})",
+                       {"pid": master.get("pid"), "args": master.get("args"),
+                        "skipped": master.get("skipped")})
     config = master.get("config")
     version = str(master.get("version") or "")
     if not isinstance(config, dict) or not config.get("files"):

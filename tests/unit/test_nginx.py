@@ -418,3 +418,13 @@ def test_a_fake_section_header_inside_a_file_makes_the_dump_an_error() -> None:
     from checks.nginx_model import config_of
 
     assert config_of(master).status is Status.ERROR  # type: ignore[union-attr]
+
+
+def test_a_process_that_only_calls_itself_an_nginx_master_is_not_run() -> None:
+    # recorded: an unprivileged user's `exec -a "nginx: master process ..." sleep`
+    fact = _fact("fake-master.txt")
+    master = fact.value["masters"][0]
+    assert master["skipped"].startswith("process uid 65534")
+    assert master["binary"] == "/usr/bin/sleep" and "config" not in master
+    out = nginx_checks.VERSION_DISCLOSURE.evaluate(_ctx(fact))
+    assert out.status is Status.ERROR and "was not examined" in out.summary

@@ -2,7 +2,8 @@
 r"""Fact family ``nginx``: the running nginx as its own binary reads its configuration.
 
 For each nginx master process in the auditor's network namespace (the server that answers
-this host's address), the snippet runs ``/proc/PID/exe -T`` (the very binary that runs, even
+this host's address) that root runs from a binary only root can change, the snippet runs
+``/proc/PID/exe -T`` (the very binary that runs, even
 when the file on disk was replaced) with the ``-c``/``-p`` of its own command line, and
 ``-v`` for the version. ``-T`` prints every file the configuration includes, each after a
 ``# configuration file X:`` line; those sections are parsed on the AUDITOR with crossplane
@@ -38,10 +39,15 @@ for pid in $(ps -eo pid=,args= 2>/dev/null | awk '$2 == "nginx:" && $3 == "maste
   found=1
   ns=$(readlink "/proc/$pid/ns/net" 2>/dev/null)
   if [ -n "$self" ] && [ "$ns" != "$self" ]; then echo "other_namespace $pid"; continue; fi
-  args=$(tr '\000' ' ' < "/proc/$pid/cmdline" 2>/dev/null | head -c 1000)
+  args=$(tr '\000\n' '  ' < "/proc/$pid/cmdline" 2>/dev/null | head -c 1000)
+  uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
   echo "master $pid"
-  echo "exe $(readlink "/proc/$pid/exe" 2>/dev/null | head -c 300)"
+  echo "exe $(readlink "/proc/$pid/exe" 2>/dev/null | tr '\n' ' ' | head -c 300)"
   echo "args $args"
+  # Anyone can name a process "nginx: master": run its binary (as root, here) only when root
+  # already runs it and only root can change it.
+  trust=$(stat -L -c '%u %a' "/proc/$pid/exe" 2>/dev/null | awk -v u="$uid" '{m=$2; g=substr(m,length(m)-1,1); o=substr(m,length(m),1); print (u == "0" && $1 == "0" && g !~ /[2367]/ && o !~ /[2367]/) ? "ok" : "no"}')
+  if [ "$trust" != ok ]; then echo "skipped process uid ${uid:-?}; binary $(stat -L -c '%u %a' "/proc/$pid/exe" 2>&1 | head -c 100)"; continue; fi
   c=""; p=""; prev=""
   for w in ${args#*master process}; do
     [ "$prev" = "-c" ] && c=$w; [ "$prev" = "-p" ] && p=$w; prev=$w
@@ -107,7 +113,8 @@ def parse_config(text: str) -> JSON:
 
     A master (see :func:`posture.collect.facts.nginx_config.parse_dump` for ``config``):
     ``{"pid", "binary", "args", "conf", "prefix", "version", "server_version", "dump_rc",
-    "config": {...}}``. A dump without its closing nonce line (cut by a cap) is a
+    "config": {...}}``, or with ``skipped`` (why its binary was not run: a process that
+    only calls itself an nginx master, not run by root or with a binary others can write). A dump without its closing nonce line (cut by a cap) is a
     :class:`ParseError`: a partial configuration must never be judged as the whole one.
     """
     masters: list[dict[str, JSON]] = []
@@ -124,8 +131,10 @@ def parse_config(text: str) -> JSON:
         elif word == "master" and rest.strip().isdecimal() and len(masters) < MAX_MASTERS:
             masters.append({"pid": int(rest), "binary": "", "args": "", "conf": "",
                             "prefix": "", "version": None, "server_version": None})
+        elif masters and word == "skipped":
+            masters[-1]["skipped"] = _clip(rest, 200)
         elif masters and word in ("exe", "args", "conf", "prefix"):
-            masters[-1]["binary" if word == "exe" else word] = _clip(rest, 1000)
+            masters[-1]["binary" if word == "exe" else word] = _clip(rest.strip(), 1000)
         elif masters and word == "version":
             found = parse_version_line(rest)
             if found:
