@@ -23,7 +23,7 @@ self=$(readlink /proc/self/ns/net 2>/dev/null)
 # Web servers of this network namespace only: another namespace's server serves another address.
 mine() { [ -z "$self" ] || [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" = "$self" ]; }
 roots=$( { ps -eo pid=,args= 2>/dev/null | awk '$2 ~ /(apache2|httpd)$/ {r=""; for(i=3;i<NF;i++) if($i=="-d") r=$(i+1); print $1, r}' | while read -r pid r; do mine "$pid" && [ -n "$r" ] && echo "$r"; done; echo /etc/apache2; echo /etc/httpd; } | sort -u | head -n 30)
-nroots=$( { ps -eo pid=,args= 2>/dev/null | awk '$2 == "nginx:" && $3 == "master" {c=""; for(i=4;i<NF;i++) if($i=="-c") c=$(i+1); print $1, c}' | while read -r pid c; do mine "$pid" && [ -n "$c" ] && echo "${c%/*}"; done; echo /etc/nginx; } | sort -u | head -n 30)
+nroots=$( { ps -eo pid=,args= 2>/dev/null | awk '$2 == "nginx:" && $3 == "master" {c=""; for(i=4;i<NF;i++) if($i=="-c") c=$(i+1); print $1, c}' | while read -r pid c; do mine "$pid" && [ -n "$c" ] && [ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = 0 ] && echo "${c%/*}"; done; echo /etc/nginx; } | sort -u | head -n 30)
 docs=$( { for r in $roots; do [ -d "$r" ] && grep -rhoiE '^[[:space:]]*DocumentRoot[[:space:]]+"?[^"[:space:]]+' "$r" 2>/dev/null | awk '{gsub(/"/,"",$2); print $2}'; done; for r in $nroots; do [ -d "$r" ] && grep -rhoE '^[[:space:]]*root[[:space:]]+[^;[:space:]]+' "$r" 2>/dev/null | awk '{print $2}'; done; echo /var/www; echo /srv/www; echo /srv/http; } | sort -u | head -n 40)
 for d in $docs; do [ -d "$d" ] && find "$d" -maxdepth 4 -path '*/system/startup.php' -type f 2>/dev/null | head -n 5; done | sort -u | head -n 5 |
 while IFS= read -r s; do
