@@ -3,9 +3,8 @@ r"""Fact family ``nginx``: the running nginx as its own binary reads its configu
 
 For each nginx master process in the auditor's network namespace (the server that answers
 this host's address) that root runs from a binary only root can change, the snippet runs
-``/proc/PID/exe -T`` (the very binary that runs, even
-when the file on disk was replaced) with the ``-c``/``-p`` of its own command line, and
-``-v`` for the version. ``-T`` prints every file the configuration includes, each after a
+``/proc/PID/exe -T`` (the very binary that runs, even when the file on disk was replaced)
+with the ``-c``/``-p`` of its own command line, and ``-v`` for the version. ``-T`` prints every file the configuration includes, each after a
 ``# configuration file X:`` line; those sections are parsed on the AUDITOR with crossplane
 (:mod:`posture.collect.facts.nginx_config`), nothing is written on the target. A random
 nonce frames the dump so that a configuration file cannot fake its end.
