@@ -11,11 +11,13 @@ from collections.abc import Iterable
 
 from checks import (
     accounts,
+    adminplain,
     allowlist,
     apache,
     appconfig,
     attestation,
     dbtls,
+    nginx_tls,
     os_release,
     services,
     shop,
@@ -24,15 +26,16 @@ from checks import (
     testdata,
     tls,
     web,
+    webserver,
 )
 from checks import grade as tls_grade
 from checks import http as http_checks
+from checks import nginx as nginx_checks
 from checks.base import Check
 from posture.models import CLAIM_TYPES as ALL_CLAIM_TYPES
 
 CLAIM_TYPES: tuple[str, ...] = ALL_CLAIM_TYPES
 """Every claim type: the contract's (v1) first, then the statement ones."""
-
 
 
 CATALOGUE: tuple[Check, ...] = (
@@ -43,6 +46,8 @@ CATALOGUE: tuple[Check, ...] = (
     apache.EOL,
     apache.VERSION_DISCLOSURE,
     apache.WORKERS_NOT_ROOT,
+    webserver.VERSION_MATCHES,
+    *nginx_checks.CHECKS,
     accounts.PASSWORD_AGE,
     accounts.MAX_DAYS_POLICY,
     accounts.PASSWORD_QUALITY,
@@ -51,9 +56,11 @@ CATALOGUE: tuple[Check, ...] = (
     ssh.WEAK_ALGORITHMS,
     ssh.SFTP_SUBSYSTEM,
     services.PLAINTEXT_ADMIN,
+    adminplain.ADMIN_PLAIN_HTTP,
     testdata.FICTITIOUS_VALUES,
     testdata.NO_PRODUCTION_RECORDS,
     *tls.CHECKS,
+    nginx_tls.TLS_CONFIG,
     tls_grade.GRADE,
     *http_checks.CHECKS,
     web.COOKIES,
@@ -70,13 +77,14 @@ CATALOGUE: tuple[Check, ...] = (
     allowlist.SSH,
     allowlist.DATABASE,
     allowlist.ADMIN,
+    allowlist.INTEGRATIONS,
     allowlist.UNDECLARED,
 )
+"""Every check, in the order reports list them."""
 
 IMPLEMENTED_CLAIM_TYPES: tuple[str, ...] = tuple(
     t for t in CLAIM_TYPES if any(t in check.meta.claim_types for check in CATALOGUE))
 """Claim types that at least one check in the catalogue serves (derived, never copied)."""
-"""Every check, in the order reports list them."""
 
 ALL_NEEDS: frozenset[str] = frozenset(key for check in CATALOGUE for key in check.meta.needs)
 """Every fact key some check asks for (a test holds it against the collector's catalogue)."""

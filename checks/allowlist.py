@@ -8,10 +8,12 @@ it up or contradict it. See docs/allowlists.md.
 
 from __future__ import annotations
 
-from checks.allowlist_apache import admin_layer
+from typing import Any
+
 from checks.allowlist_judge import declared, judge, probe_entries
 from checks.allowlist_layers import Firewall, fact_error, firewall
 from checks.allowlist_services import Service, database_service, ssh_service
+from checks.allowlist_web import WEB_FACTS, web_layer
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.ipranges import IpSet
 from posture.models import FactStatus, Severity, Status
@@ -54,6 +56,16 @@ def evaluate_ssh(ctx: CheckContext) -> Outcome:
                  probe_entries(ctx.fact("net.reach"), "ssh"), _probe_note(ctx))
 
 
+def server_software(ctx: CheckContext) -> list[str] | str:
+    """The database server products and versions of the host ("MariaDB 10.11.6"), or why
+    they are unknown: shown beside the verdict, not judged."""
+    fact = ctx.fact("db.server_version")
+    if not fact.ok or not isinstance(fact.value, dict):
+        return f"not read: db.server_version is {fact.status.value}"
+    return [f"{s.get('product') or 'unknown product'} {s.get('version') or '(no version)'} "
+            f"({s.get('binary')})" for s in fact.value.get("servers", [])][:10]
+
+
 def evaluate_database(ctx: CheckContext) -> Outcome:
     """Database: bind-address/skip-networking and account hosts, or listen_addresses and
     pg_hba.conf; firewall; probes of the host's databases."""
@@ -66,6 +78,8 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
         return start
     probes = probe_entries(ctx.fact("net.reach"), "database")
     service = database_service(mysql, postgres, probes)
+    if service is not None:
+        service.evidence["server_software"] = server_software(ctx)
     if service is None:
         if any(r.get("state") == "open" for p in probes for r in p.get("results", [])):
             return Outcome(Status.ERROR, "could not determine: a database port answers but "
@@ -75,33 +89,71 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
     return judge(ctx, "database", service, start[1], start[0], probes, _probe_note(ctx))
 
 
-def evaluate_admin(ctx: CheckContext) -> Outcome:
-    """Admin paths of the inventory's admin endpoints at this host: Apache access rules of
-    the path, firewall of the port, HTTP probes from every source."""
-    access = ctx.fact("apache.access")
-    if access.status not in (FactStatus.OK, FactStatus.MISSING):
-        return fact_error(ctx, "apache.access")
-    start = _start(ctx, "admin", "net.reach")
+def _evaluate_web(ctx: CheckContext, label: str, what: str) -> Outcome:
+    """Web endpoints of the inventory served from this host: the access rules of the web
+    server that answers their port and path (nginx or Apache), the firewall of the port,
+    HTTP probes from every source. The worst endpoint decides."""
+    start = _start(ctx, label, "net.reach")
     if isinstance(start, Outcome):
         return start
-    entries = probe_entries(ctx.fact("net.reach"), "admin")
+    entries = probe_entries(ctx.fact("net.reach"), label)
+    unread = ""
+    if label == "admin":
+        found, unread = application_admin_paths(ctx)
+        entries += found
     if not entries:
-        return Outcome(Status.NOT_APPLICABLE, "No admin endpoint of the inventory is served "
-                                              "from this host's address.")
-    access = ctx.fact("apache.access")
-    if access.status is not FactStatus.OK or not isinstance(access.value, dict):
-        return fact_error(ctx, "apache.access")
+        if unread:
+            return Outcome(Status.ERROR, f"could not determine: {unread}", {"unread": unread})
+        return Outcome(Status.NOT_APPLICABLE, f"No {what} of the inventory or the "
+                                              "application is served from this host's "
+                                              "address.")
+    reach = ctx.fact("net.reach").value
+    address = str(reach.get("address") or "") if isinstance(reach, dict) else ""
     worst: Outcome | None = None
-    rank = {Status.FAIL: 3, Status.WARN: 2, Status.PASS: 1}
+    rank = {Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.PASS: 1}
     for entry in entries:
-        layer = admin_layer(access.value, str(entry.get("path", "/")),
-                            int(entry.get("port", 443)))
-        service = Service("admin", [int(entry.get("port", 443))], (4, 6), [layer],
-                          evidence={"endpoint": str(entry.get("name", ""))})
-        outcome = judge(ctx, "admin", service, start[1], start[0], [entry], "")
+        port = int(entry.get("port", 443))
+        layer = web_layer(ctx, str(entry.get("path", "/")), port,
+                          str(entry.get("server_name") or ""), address)
+        if isinstance(layer, Outcome):
+            outcome = layer
+        else:
+            service = Service(label, [port], (4, 6), [layer],
+                              evidence={"endpoint": str(entry.get("name", "")),
+                                        "path_from": str(entry.get("source") or "inventory")})
+            outcome = judge(ctx, label, service, start[1], start[0], [entry], "")
         if worst is None or rank.get(outcome.status, 0) > rank.get(worst.status, 0):
             worst = outcome
-    return worst or Outcome(Status.ERROR, "could not determine: no admin endpoint judged")
+    if worst is not None and unread and worst.status is not Status.FAIL:
+        return Outcome(Status.ERROR, f"could not determine: {unread}; the {what}s read "
+                       f"say: {worst.summary}", {**worst.evidence, "unread": unread})
+    return worst or Outcome(Status.ERROR, f"could not determine: no {what} judged")
+
+
+def application_admin_paths(ctx: CheckContext) -> tuple[list[dict[str, Any]], str]:
+    """(the application's admin paths with their probes, why some could not be read)."""
+    fact = ctx.fact("web.admin_paths")
+    if fact.status is FactStatus.MISSING:
+        return [], ""
+    if not fact.ok or not isinstance(fact.value, dict):
+        return [], f"the application's admin paths were not probed (web.admin_paths is " \
+                   f"{fact.status.value}: {fact.reason[:200]})"
+    problem = fact.value.get("folders_problem")
+    entries = [e for e in fact.value.get("services", []) if isinstance(e, dict)]
+    return entries, (f"the application's admin folders were not read ({problem})"
+                     if problem else "")
+
+
+def evaluate_admin(ctx: CheckContext) -> Outcome:
+    """Admin paths of the inventory's admin endpoints at this host."""
+    return _evaluate_web(ctx, "admin", "admin endpoint")
+
+
+def evaluate_integrations(ctx: CheckContext) -> Outcome:
+    """Integration endpoints (``kind: integration``) at this host, against
+    ``expect.integrations``: the statement's "links with other systems only from known,
+    linked IP numbers"."""
+    return _evaluate_web(ctx, "integrations", "integration endpoint")
 
 
 def evaluate_undeclared(ctx: CheckContext) -> Outcome:
@@ -113,7 +165,9 @@ def evaluate_undeclared(ctx: CheckContext) -> Outcome:
     known: set[int] = set()
     for entry in probe_entries(ctx.fact("net.reach"), "ssh") + \
             probe_entries(ctx.fact("net.reach"), "database") + \
-            probe_entries(ctx.fact("net.reach"), "admin"):
+            probe_entries(ctx.fact("net.reach"), "admin") + \
+            probe_entries(ctx.fact("net.reach"), "integrations") + \
+            application_admin_paths(ctx)[0]:
         if entry.get("service") in ctx.params:
             known.add(int(entry.get("port", 0)))
     opened = [int(p) for p in scan.get("open", [])]
@@ -146,17 +200,26 @@ SSH = Check(_meta("ssh", "SSH is reachable only from the declared networks",
                   "sshd itself; the statement promises known source addresses only."),
             evaluate_ssh)
 DATABASE = Check(_meta("database", "The database is reachable only from the declared networks",
-                       (*_FW, "db.mysql_access", "db.postgres_access", "net.reach"),
+                       (*_FW, "db.mysql_access", "db.postgres_access", "net.reach",
+                        "db.server_version"),
                        "A database port reachable from anywhere exposes personal data to "
                        "password guessing and server vulnerabilities."),
                  evaluate_database)
 ADMIN = Check(_meta("admin", "Admin paths answer only the declared networks",
-                    (*_FW, "apache.access", "net.reach"),
+                    (*_FW, *WEB_FACTS, "net.reach", "app.opencart_install",
+                     "web.admin_paths"),
                     "Administration interfaces are the most valuable target of a web shop; "
                     "the statement promises they answer known addresses only."),
               evaluate_admin)
+INTEGRATIONS = Check(_meta("integrations", "Integration endpoints answer only the declared "
+                                           "networks",
+                           (*_FW, *WEB_FACTS, "net.reach"),
+                           "Links with other systems (payment callbacks, ERP and stock feeds) "
+                           "are promised to answer only the known, linked IP numbers of those "
+                           "systems."),
+                     evaluate_integrations)
 UNDECLARED = Check(_meta("undeclared_services", "No undeclared service listens",
-                         ("net.scan", "net.reach"),
+                         ("net.scan", "net.reach", "web.admin_paths"),
                          "A listening service that the allowlist does not mention is reachable "
                          "by sources nobody reviewed.", Severity.MEDIUM),
                    evaluate_undeclared)

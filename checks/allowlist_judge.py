@@ -116,7 +116,8 @@ def _unreachable(declared_set: IpSet, effective: IpSet, networks: Sequence[str])
     return out
 
 
-LABELS = {"ssh": "SSH", "database": "The database", "admin": "The admin path"}
+LABELS = {"ssh": "SSH", "database": "The database", "admin": "The admin path",
+          "integrations": "The integration endpoint"}
 
 
 def judge(ctx: CheckContext, label: str, service: Service, fw: Firewall, allowed: IpSet,

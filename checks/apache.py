@@ -6,20 +6,20 @@ it because distributions back-port fixes without changing the upstream version n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from checks import eol
 from checks.base import (
     Check,
     CheckContext,
     CheckMeta,
     Outcome,
-    capped,
     missing,
     scan_date,
     text_param,
 )
+from checks.installed import Installed
+from checks.nginx_model import installed as nginx_installed
 from checks.versions import Relation, relate, upstream_version
+from checks.workers import workers_verdict
 from posture.models import FactStatus, Severity, Status
 
 _PACKAGES = ("apache2", "httpd", "apache2-bin")  # preference order when the binary is unseen
@@ -28,21 +28,6 @@ _REFERENCES = (
     "https://httpd.apache.org/security_report.html",
     "https://endoflife.date/apache",
 )
-
-
-@dataclass(frozen=True)
-class Installed:
-    """Apache as found on a host."""
-
-    version: str  # upstream version, e.g. "2.4.62"
-    source: str  # "apache2 -v" or "package apache2"
-    server_version: str = ""
-    packages: dict[str, str] = field(default_factory=dict)
-
-    def as_evidence(self) -> dict[str, object]:
-        """The installation for a finding."""
-        return {"version": self.version, "source": self.source,
-                "server_version": self.server_version or None, "packages": dict(self.packages)}
 
 
 def _packages(ctx: CheckContext) -> dict[str, str]:
@@ -81,8 +66,13 @@ def _version_matches(ctx: CheckContext) -> Outcome:
         return found
     if found is None:
         listing = ctx.fact("pkg.versions").status.value
+        other = nginx_installed(ctx)
+        hint = (f" nginx {other.version} runs there: a claim about it is written as "
+                "web_server_version with product nginx." if isinstance(other, Installed) else "")
         return Outcome(Status.FAIL, f"The statement claims Apache {claimed}, but no Apache was "
-                       "found on the host.", {"claimed": claimed, "package_list": listing})
+                       f"found on the host.{hint}", {"claimed": claimed, "package_list": listing,
+                                                     "other_web_server": other.as_evidence()
+                                                     if isinstance(other, Installed) else None})
     evidence = {"claimed": claimed, "actual": found.as_evidence()}
     relation = relate(claimed, found.version)
     if relation in (Relation.EQUAL, Relation.CLAIM_BROADER):
@@ -188,37 +178,14 @@ def _version_disclosure(ctx: CheckContext) -> Outcome:
     return Outcome(status, summary, evidence)
 
 
-def _is_apache(comm: object) -> bool:
+def is_apache(comm: object) -> bool:
+    """True for an Apache process name (apache2, httpd and their variants)."""
     name = str(comm)
     return name in ("apache2", "httpd") or name.startswith(("httpd.", "apache2."))
 
 
 def _workers_not_root(ctx: CheckContext) -> Outcome:
-    error = missing(ctx, "proc.list")
-    if error:
-        return error
-    procs = [p for p in ctx.fact("proc.list").value or [] if _is_apache(p.get("comm"))]
-    if not procs:
-        return Outcome(Status.NOT_APPLICABLE, "No Apache process is running on this host.")
-    pids = {p["pid"] for p in procs}
-    parents = [p for p in procs if p["ppid"] not in pids]
-    workers = [p for p in procs if p["ppid"] in pids]
-    root_workers = [p["pid"] for p in workers if str(p["user"]) in ("root", "0")]
-    users = sorted({str(p["user"]) for p in workers})
-    evidence = {"parents": capped([{"pid": p["pid"], "user": p["user"]} for p in parents]),
-                "workers": len(workers), "worker_users": users,
-                "root_workers": capped(root_workers)}
-    if root_workers:
-        return Outcome(Status.FAIL, f"{len(root_workers)} of {len(workers)} Apache worker "
-                       "processes run as root, so any request-handling flaw gives full control.",
-                       evidence)
-    if not workers:
-        if any(str(p["user"]) in ("root", "0") for p in parents):
-            return Outcome(Status.FAIL, "Apache runs as root with no worker processes, so root "
-                           "handles requests itself.", evidence)
-        return Outcome(Status.PASS, "Apache runs entirely without root privileges.", evidence)
-    return Outcome(Status.PASS, f"Apache worker processes ({len(workers)}) run as "
-                   f"{', '.join(users)}, not root.", evidence)
+    return workers_verdict(ctx, "Apache", is_apache)
 
 
 VERSION_MATCHES = Check(CheckMeta(
@@ -231,13 +198,13 @@ VERSION_MATCHES = Check(CheckMeta(
     remediation="Correct the statement to the version the server runs, or install the "
                 "promised version.",
     references=_REFERENCES,
-    needs=("apache.version", "pkg.versions"),
+    needs=("apache.version", "pkg.versions", "nginx.config", "nginx.version"),
 ), _version_matches)
 
 EOL = Check(CheckMeta(
     id="apache.eol",
     title="The installed Apache branch still receives security fixes",
-    claim_types=("apache_version",),
+    claim_types=("apache_version", "web_server_version"),
     severity=Severity.HIGH,
     rationale="Apache 2.2 and older get no upstream fixes; vulnerabilities found since stay open "
               "unless a still-supported distribution back-ports them.",
@@ -250,7 +217,7 @@ EOL = Check(CheckMeta(
 VERSION_DISCLOSURE = Check(CheckMeta(
     id="apache.version_disclosure",
     title="Apache does not advertise its version",
-    claim_types=("apache_version",),
+    claim_types=("apache_version", "web_server_version"),
     severity=Severity.LOW,
     rationale="Version banners let scanners match a server to known vulnerabilities without "
               "probing; hiding them costs nothing.",
@@ -264,7 +231,7 @@ VERSION_DISCLOSURE = Check(CheckMeta(
 WORKERS_NOT_ROOT = Check(CheckMeta(
     id="apache.workers_not_root",
     title="Apache worker processes do not run as root",
-    claim_types=("apache_version",),
+    claim_types=("apache_version", "web_server_version"),
     severity=Severity.HIGH,
     rationale="Only the parent process needs root (to bind ports 80/443); workers that handle "
               "requests as root turn any web flaw into a full compromise.",

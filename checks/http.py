@@ -27,6 +27,16 @@ def _redirect(ctx: CheckContext) -> Outcome:
         return error
     plain = ctx.fact("http.plain").value
     evidence = {k: plain.get(k) for k in ("url", "listening", "status", "location")}
+    if plain.get("listening"):
+        evidence["answered"] = (f"port {plain.get('port')} for Host "
+                                f"{plain.get('host_header')}: {plain.get('status')}, Server "
+                                f"{plain.get('server') or '(none)'}")
+    if plain.get("same_resource") is False and plain.get("listening"):
+        return Outcome(Status.NOT_APPLICABLE, f"Port {plain.get('port')} answers "
+                       f"{plain.get('status')} for {plain.get('path')} without sending the "
+                       "client to this endpoint: another site answers there. Set the "
+                       "endpoint's http_port in the inventory to judge its plain HTTP.",
+                       evidence)
     if not plain.get("listening"):
         return Outcome(Status.PASS, f"Nothing listens for plain HTTP at {plain.get('url')}.",
                        evidence)
@@ -142,7 +152,8 @@ MIXED_CONTENT = Check(_meta(
 SERVER_DISCLOSURE = Check(_meta(
     "http.server_disclosure", "Response headers do not disclose software versions",
     Severity.LOW, "Version strings tell an attacker which known vulnerabilities to try.",
-    "Apache: 'ServerTokens Prod' and 'ServerSignature Off'; PHP: 'expose_php = Off'.",
+    "Apache: 'ServerTokens Prod' and 'ServerSignature Off'; nginx: 'server_tokens off'; "
+    "PHP: 'expose_php = Off'.",
     ("http.https",), ("tls_all_links",)), _disclosure)
 
 CHECKS = (REDIRECT, HSTS, COOKIES, MIXED_CONTENT, SERVER_DISCLOSURE)

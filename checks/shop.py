@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
+from checks.allowlist_nginx import evaluate_rules, match_location
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
+from checks.nginx_model import config_of, inherited_list, masters
 from checks.versions import is_prefix as _is_prefix
 from posture.models import Severity, Status
 
@@ -114,19 +116,51 @@ SUPPORT = Check(CheckMeta(
     needs=(FACT,)), _support)
 
 
-def _admin_row(admin: dict[str, Any], apache_rules: int) -> dict[str, Any]:
+def _admin_row(admin: dict[str, Any], apache_rules: int,
+               nginx_rules: list[str] | None = None) -> dict[str, Any]:
     schemes = set(admin.get("schemes", {}).values())
-    return {"folder": admin.get("name"), "renamed": admin.get("name") != "admin",
-            "ip_rules": int(admin.get("htaccess_ip_rules", 0)) + apache_rules,
-            "tls": bool(schemes) and schemes <= {"https"}}
+    row = {"folder": admin.get("name"), "renamed": admin.get("name") != "admin",
+           "ip_rules": int(admin.get("htaccess_ip_rules", 0)) + apache_rules
+           + len(nginx_rules or []),
+           "tls": bool(schemes) and schemes <= {"https"}}
+    if nginx_rules:
+        row["nginx_rules"] = nginx_rules[:10]
+    return row
+
+
+def _nginx_rules(ctx: CheckContext, shop: dict[str, Any], folder: str) -> list[str] | Outcome:
+    """Where the running nginx restricts ``/folder/`` by address (servers naming the shop)."""
+    if "nginx" not in (shop.get("served_by") or []):
+        return []
+    running = masters(ctx)
+    if isinstance(running, Outcome):
+        return running
+    found: list[str] = []
+    for master in running:
+        config = config_of(master)
+        if isinstance(config, Outcome):
+            return config
+        for server in config.get("servers") or []:
+            notes: list[str] = []
+            chain = [config.get("http") or {}, server,
+                     *match_location(server.get("locations") or [], f"/{folder}/", notes)]
+            rules = inherited_list(chain, "access")
+            if rules and not evaluate_rules(rules, notes).is_world():
+                found.append(str(rules[0].get("at")))
+    return found
 
 
 def _admin(ctx: CheckContext) -> Outcome:
     shops = _shops(ctx)
     if isinstance(shops, Outcome):
         return shops
-    rows = [_admin_row(a, int(s.get("apache_admin_ip_rules", 0)))
-            for s in shops for a in s.get("admins", [])]
+    rows = []
+    for shop in shops:
+        for admin in shop.get("admins", []):
+            nginx = _nginx_rules(ctx, shop, str(admin.get("name")))
+            if isinstance(nginx, Outcome):
+                return nginx
+            rows.append(_admin_row(admin, int(shop.get("apache_admin_ip_rules", 0)), nginx))
     if not rows:
         return Outcome(Status.ERROR, "could not determine: no admin folder found", {})
     exposed = [r["folder"] for r in rows if not (r["renamed"] or r["ip_rules"])]
@@ -149,4 +183,4 @@ ADMIN = Check(CheckMeta(
               "renamed folder) and TLS keep administrator credentials out of reach.",
     remediation="Allow the admin folder from known addresses only (Require ip), rename it, "
                 "and set HTTPS_SERVER to an https URL.", references=_REFS,
-    needs=(FACT,)), _admin)
+    needs=(FACT, "nginx.config")), _admin)

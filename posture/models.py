@@ -31,8 +31,11 @@ STATEMENT_CLAIM_TYPES: tuple[str, ...] = (
     "newsletter_opt_in",
     "application_version",
     "attestation",
+    "web_server_version",
 )
-"""Claim types beyond the contract's seven, for whole-statement coverage."""
+"""Claim types beyond the contract's seven, for whole-statement coverage.
+``web_server_version`` generalises the contract's ``apache_version`` (which stays, as an
+alias for ``product: apache``)."""
 
 CLAIM_TYPES: tuple[str, ...] = (*CONTRACT_CLAIM_TYPES, *STATEMENT_CLAIM_TYPES)
 """Every claim type the inventory accepts, the contract's first."""

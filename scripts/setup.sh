@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
       apache2 openssl python3-venv ca-certificates mariadb-server mariadb-client
       vsftpd nftables iptables chromium testssl.sh debootstrap distro-info-data dash
-      postgresql-15 postgresql-client-15)
+      postgresql-15 postgresql-client-15 nginx)
 
 need=()
 for p in "${PKGS[@]}"; do
@@ -25,8 +25,8 @@ if [ "${#need[@]}" -gt 0 ]; then
     added_policy=1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   [ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
 

@@ -24,6 +24,7 @@ Ask = Callable[[str, str], str]  # (question, default) -> answer
 CLAIM_TEMPLATES: dict[str, tuple[str, str]] = {
     "os_version": ("Our servers run Debian 12.", '{distribution: debian, version: "12"}'),
     "apache_version": ("The web server is Apache 2.4.", '{version: "2.4"}'),
+    "web_server_version": ("The web server is nginx 1.22.", '{product: nginx, version: "1.22"}'),
     "password_rotation": ("Server passwords are changed every three months.",
                           "{max_age_days: 90}"),
     "encrypted_admin_channels": ("Administration happens over SSH/SFTP or HTTPS only.", ""),

@@ -4,10 +4,6 @@ An expectation nothing reads would be silently ignored and the claim could pass 
 ever being checked; validation therefore refuses every ``expect`` key not listed here, with
 the keys that are evaluated. When a check (or a probe that gathers facts for one) starts
 reading a new key, add it here in the same change, with a test that the key is judged.
-
-``integrations`` under ``ip_allowlist`` is deliberately absent: nothing evaluates the
-statement's integration allowlist yet, so a claim that lists one is refused rather than
-verified without it.
 """
 
 from __future__ import annotations
@@ -21,10 +17,11 @@ EVALUATED_EXPECT_KEYS: Mapping[str, tuple[str, ...]] = {
     "os_version": ("distribution", "version"),
     # checks/apache.py
     "apache_version": ("version",),
+    "web_server_version": ("product", "version"),
     # checks/accounts.py
     "password_rotation": ("max_age_days", "min_length", "accounts", "require_complexity"),
     # checks/allowlist.py: one key per service it judges
-    "ip_allowlist": ("ssh", "database", "admin"),
+    "ip_allowlist": ("ssh", "database", "admin", "integrations"),
     # checks/testdata.py
     "test_data_fictitious": ("max_real_share",),
     # checks/tls.py, grade.py, dbtls.py, appconfig.py, http.py take no parameters

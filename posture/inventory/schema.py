@@ -122,6 +122,10 @@ EXPECT_FIELDS: Mapping[str, Mapping[str, Field]] = {
         "version": _req(value(v.text)),
     },
     "apache_version": {"version": _req(value(v.text))},
+    "web_server_version": {
+        "product": Field(value(v.one_of("nginx", "apache", "any"))),
+        "version": _req(value(v.text)),
+    },
     "password_rotation": {
         "max_age_days": _req(value(v.positive_int)),
         "min_length": Field(value(v.positive_int)),

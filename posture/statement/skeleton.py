@@ -39,6 +39,7 @@ EXPECT_KEYS: dict[str, frozenset[str]] = {
 SCOPES: dict[str, dict[str, list[str]]] = {
     "os_version": {"hosts": ["shop-server"]},
     "apache_version": {"hosts": ["shop-server"]},
+    "web_server_version": {"hosts": ["shop-server"]},
     "password_rotation": {"hosts": ["shop-server"]},
     "encrypted_admin_channels": {"hosts": ["shop-server"]},
     "application_version": {"hosts": ["shop-server"]},

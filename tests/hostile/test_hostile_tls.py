@@ -85,17 +85,21 @@ class Lab:
     endpoints: dict[str, dict[str, Any]]
 
 
+_PATHS = {"evil": "/", "toloop": "/loopback", "tometa": "/meta", "tojs": "/js",
+          "tofile": "/file", "chain": "/loop/0", "bighdr": "/bigheader"}
+
+
 def _plain(location: bytes) -> HttpServer:
-    return HttpServer({"/": Answer(301, (b"Location: " + location, b"Server: " + _p(9)))})
+    # Plain HTTP is asked for the endpoint's own path: every path answers the same redirect.
+    answer = Answer(301, (b"Location: " + location, b"Server: " + _p(9)))
+    return HttpServer({path: answer for path in ("/", *_PATHS.values())})
 
 
 def _endpoints(lab_tls: HttpServer, good: HttpServer, plains: dict[str, HttpServer],
                junk: dict[str, Any]) -> dict[str, dict[str, Any]]:
     via = f"127.0.0.1:{lab_tls.port}"
-    paths = {"evil": "/", "toloop": "/loopback", "tometa": "/meta", "tojs": "/js",
-             "tofile": "/file", "chain": "/loop/0", "bighdr": "/bigheader"}
     eps = {name: {"url": f"https://{HOST}{path}", "connect_to": via,
-                  "http_port": plains[name].port} for name, path in paths.items()}
+                  "http_port": plains[name].port} for name, path in _PATHS.items()}
     for name, port in ((n, s.port) for n, s in junk.items()):
         eps[name] = {"url": f"https://{name}.pst.test/", "connect_to": f"127.0.0.1:{port}",
                      "http_port": port}
@@ -213,7 +217,7 @@ def test_redirects_are_recorded_and_never_followed(scan: Run, lab: Lab,
         assert facts[name]["facts"]["web.crawl"]["value"]["page_count"] <= PAGES, name
     assert len([p for p in asked if p.startswith("/loop/")]) <= PAGES * len(CRAWLED)
     for name, server in lab.plains.items():
-        assert [p for p, _ in server.requests] in ([], ["/"]), name
+        assert [p for p, _ in server.requests] in ([], [_PATHS.get(name, "/")]), name
     plain = {n: facts[n]["facts"]["http.plain"]["value"] for n in lab.plains}
     assert plain["tometa"]["location"] == META and plain["tojs"]["status"] == 301
     assert plain["tofile"]["location"] == "file:///etc/passwd"

@@ -32,6 +32,9 @@ LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
 <Location /admin>
     Require ip {allowed}
 </Location>
+<Location /feed>
+    Require ip {allowed}
+</Location>
 """
 
 
@@ -62,6 +65,8 @@ def _start_apache(net: NetLab) -> tuple[LabApache, Path]:
     (root / "conf-enabled" / "admin.conf").write_text(ADMIN_CONF.format(allowed=net.allowed))
     (root / "htdocs" / "admin").mkdir(parents=True)
     (root / "htdocs" / "admin" / "index.html").write_text("admin\n")
+    (root / "htdocs" / "feed").mkdir()
+    (root / "htdocs" / "feed" / "index.html").write_text("feed\n")
     return start_apache(root, address=net.target), root
 
 
@@ -165,7 +170,10 @@ def test_everything_allowlisted_is_verified(tmp_path: Path, target: Target,
     verdict, findings = _scan(tmp_path, target, lab_users)
     assert {k: findings[k]["status"] for k in findings} == {
         "allowlist.ssh": "pass", "allowlist.database": "pass", "allowlist.admin": "pass",
-        "allowlist.undeclared_services": "pass"}, findings
+        "allowlist.integrations": "not_applicable", "allowlist.undeclared_services": "pass"}, \
+        findings
+    assert any(s.startswith("MariaDB 10.") for s in  # the server software beside the verdict
+               findings["allowlist.database"]["evidence"]["server_software"])
     assert verdict == "verified"
     probes = findings["allowlist.database"]["evidence"]["probes"]
     assert any(target.net.outsider in p and "filtered" in p for p in probes)
@@ -254,3 +262,37 @@ table inet filter {{
     assert layers["apache access"]["allows"] == [f"{t.net.allowed}/32"]
     assert any(t.net.outsider in p and "403" in p for p in admin["evidence"]["probes"])
     assert verdict == "verified"
+
+
+def test_integration_endpoint_judged_by_apache_require_ip(tmp_path: Path, target: Target,
+                                                          lab_users: LabUsers) -> None:
+    # expect.integrations: the statement's "links with other systems only from known IPs"
+    t = target
+    t.net.clear()
+    t.net.load_nft(f"""table inet filter {{
+  chain input {{
+    type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    tcp dport {t.apache.http_port} accept
+    ip saddr {t.net.allowed} tcp dport {{ {t.sshd.port}, {t.db.port} }} accept
+  }}
+}}
+""")
+    _accounts(t, t.net.allowed)
+    inventory = _inventory(tmp_path / "inventory.yml", t, lab_users)
+    text = inventory.read_text().replace("""    kind: admin
+""", f"""    kind: admin
+  - name: feed
+    url: http://{t.net.target}:{t.apache.http_port}/feed/
+    kind: integration
+""").replace("admin: [", f"integrations: [{t.net.allowed}/32], admin: [")
+    inventory.write_text(text)
+    main(["scan", "-i", str(inventory), "-o", str(tmp_path / "out"), "--format", "json", "-q"])
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    feed = next(f for f in report["findings"] if f["check"] == "allowlist.integrations")
+    assert feed["status"] == "pass", feed
+    layers = feed["evidence"]["layers"]
+    assert "0.0.0.0/0" in layers["firewall"]["allows"]
+    assert layers["apache access"]["allows"] == [f"{t.net.allowed}/32"]
+    assert "<location /feed>" in layers["apache access"]["section"]
+    assert any(t.net.outsider in p and "403" in p for p in feed["evidence"]["probes"])

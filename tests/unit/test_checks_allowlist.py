@@ -60,6 +60,9 @@ def _ctx(params: dict[str, Any] = DECLARED, **facts: Any) -> CheckContext:
         "sshd.access": {"config": [], "tcp_wrappers": [], "libwrap": False},
         "db.mysql_access": MYSQL, "db.postgres_access": FactStatus.MISSING,
         "apache.access": APACHE, "net.reach": _reach(),
+        "nginx.config": FactStatus.MISSING, "nginx.version": FactStatus.MISSING,
+        "web.admin_paths": {"address": "198.51.100.1", "folders": [], "folders_problem": None,
+                            "services": [], "plain": [], "paths": []},
         "net.scan": {"address": "192.0.2.10", "ports_scanned": 49, "open": [22, 443, 3306]},
     }
     values.update({k.replace("__", "."): v for k, v in facts.items()})

@@ -128,10 +128,12 @@ def test_attestation_outcomes() -> None:
 def test_parse_opencart_keeps_structure_only() -> None:
     from posture.collect.facts.shop import parse_opencart
 
-    raw = ("shop\t/var/www/shop\napache_admin_ip_rules\t2\nversion\t3.0.3.8\nadmin\tbeheer\n"
+    raw = ("shop\t/var/www/shop\nserved_by\tnginx\nserved_by\tnginx\nserved_by\tiis\n"
+           "apache_admin_ip_rules\t2\nversion\t3.0.3.8\nadmin\tbeheer\n"
            "scheme\tHTTPS_SERVER\thttps\nhtaccess_ip_rules\t1\nadmin\tadmin\n")
     assert parse_opencart(raw) == {"shops": [{
         "root": "/var/www/shop", "version": "3.0.3.8", "apache_admin_ip_rules": 2,
+        "served_by": ["nginx"],
         "admins": [{"name": "beheer", "schemes": {"HTTPS_SERVER": "https"},
                     "htaccess_ip_rules": 1},
                    {"name": "admin", "schemes": {}, "htaccess_ip_rules": 0}]}]}

@@ -686,3 +686,18 @@ def test_waiver_checks() -> None:
         "inventory.yml:3: waivers[0].expires: expected a date (YYYY-MM-DD), got 'soon'",
         "inventory.yml:3: waivers[0]: missing required key 'reason'",
     ]
+
+
+def test_web_server_version_expect() -> None:
+    problems = errors("""
+        version: 1
+        claims:
+          - {id: a, says: s, type: web_server_version, expect: {product: nginx, version: "1.22"}}
+          - {id: b, says: s, type: web_server_version, expect: {version: "2.4"}}
+          - {id: c, says: s, type: web_server_version, expect: {product: iis, version: "10"}}
+          - {id: d, says: s, type: web_server_version, expect: {product: nginx}}
+    """)
+    assert len(problems) == 2
+    assert problems[0].startswith("inventory.yml:5: claims[2].expect.product: ")
+    assert "nginx" in problems[0] and "apache" in problems[0] and "any" in problems[0]
+    assert problems[1] == "inventory.yml:6: claims[3].expect: missing required key 'version'"

@@ -37,7 +37,25 @@ def _validate(tmp_path: Path, body: str, capsys: pytest.CaptureFixture[str]) -> 
 # --- expectations nothing evaluates ----------------------------------------------------------
 
 
-def test_integrations_under_ip_allowlist_are_refused_with_the_evaluated_keys(
+def test_an_unevaluated_ip_allowlist_key_is_refused_with_the_evaluated_keys(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _validate(tmp_path, """\
+        claims:
+          - id: allowlist
+            says: Links connect only from known IP numbers.
+            type: ip_allowlist
+            expect:
+              ssh: [198.51.100.7/32]
+              vpn: [198.51.100.8/32]
+            scope: {hosts: [web]}
+        """, capsys)
+    assert code == 3
+    line = HEAD.count("\n") + 7  # the line of "vpn:"
+    assert f"inv.yml:{line}: claims[0].expect: 'vpn' is not evaluated" in out
+    assert "the keys that are evaluated: ssh, database, admin, integrations" in out
+
+
+def test_integrations_under_ip_allowlist_are_evaluated_and_accepted(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _validate(tmp_path, """\
         claims:
@@ -49,10 +67,7 @@ def test_integrations_under_ip_allowlist_are_refused_with_the_evaluated_keys(
               integrations: [198.51.100.8/32]
             scope: {hosts: [web]}
         """, capsys)
-    assert code == 3
-    line = HEAD.count("\n") + 7  # the line of "integrations:"
-    assert f"inv.yml:{line}: claims[0].expect: 'integrations' is not evaluated" in out
-    assert "the keys that are evaluated: ssh, database, admin" in out
+    assert code == 0, out
 
 
 def test_a_key_of_a_parameterless_claim_type_is_refused(

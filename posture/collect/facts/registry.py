@@ -27,7 +27,7 @@ sshd "$@"
 # ${Status} ("install ok installed"), not ${db:Status-Abbrev}: dpkg before 1.16.2 (Ubuntu
 # 12.04) prints unknown fields as nothing, which would list no package at all.
 _PACKAGES = r"""
-pat='^(apache2|apache2-bin|httpd|nginx|openssh-server|openssh-client|openssl|libssl[0-9.]+[a-z0-9]*|mariadb-server|mariadb-server-core|mariadb-server-[0-9.]+|mysql-server|mysql-server-[0-9.]+|mysql-server-core-[0-9.]+|mysql-community-server|postgresql-[0-9]+|php[0-9.]*|php[0-9.]*-(cli|fpm|common)|libapache2-mod-php[0-9.]*|vsftpd|proftpd-basic|proftpd|pure-ftpd|telnetd|inetutils-telnetd|telnet-server|openbsd-inetd|sudo)$'
+pat='^(apache2|apache2-bin|httpd|nginx|nginx-core|nginx-full|nginx-light|nginx-extras|openssh-server|openssh-client|openssl|libssl[0-9.]+[a-z0-9]*|mariadb-server|mariadb-server-core|mariadb-server-[0-9.]+|mysql-server|mysql-server-[0-9.]+|mysql-server-core-[0-9.]+|mysql-community-server|postgresql-[0-9]+|php[0-9.]*|php[0-9.]*-(cli|fpm|common)|libapache2-mod-php[0-9.]*|vsftpd|proftpd-basic|proftpd|pure-ftpd|telnetd|inetutils-telnetd|telnet-server|openbsd-inetd|sudo)$'
 if command -v dpkg-query >/dev/null 2>&1; then
   echo "manager dpkg"
   dpkg-query -W -f='${Status}\t${Package}\t${Version}\n' | awk -F'\t' -v p="$pat" '$1 ~ / installed$/ && $2 ~ p {print $2"\t"$3}'
@@ -128,9 +128,10 @@ _SYSTEM: tuple[FactSpec, ...] = (
 
 def _families() -> tuple[FactSpec, ...]:
     # Families add their SSH facts in their own modules; imported late (they import FactSpec).
-    from posture.collect.facts import accounts, app, network, sshd_contexts
+    from posture.collect.facts import accounts, app, dbserver, network, nginx, sshd_contexts
 
-    return (*_SYSTEM, *accounts.FACTS, *network.FACTS, *app.FACTS, *sshd_contexts.FACTS)
+    return (*_SYSTEM, *accounts.FACTS, *network.FACTS, *app.FACTS, *sshd_contexts.FACTS,
+            *nginx.FACTS, *dbserver.FACTS)
 
 
 CATALOG: tuple[FactSpec, ...] = _families()

@@ -35,6 +35,8 @@ WELL_KNOWN = (21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 389, 443, 445, 46
 MAX_SCAN_PORTS = 96
 _DB_PORTS = {"mariadb": 3306, "mysql": 3306, "postgresql": 5432}
 _SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
+# Endpoint kind -> the allowlist service (the ``ip_allowlist`` expect key) that judges it.
+_WEB_SERVICES = {"admin": "admin", "integration": "integrations"}
 
 
 def destination(host: Host) -> str:
@@ -54,7 +56,8 @@ def _matches_host(target: str, host: Host, address: str) -> bool:
 
 
 def services(inventory: Inventory, host: Host, address: str) -> list[dict[str, Any]]:
-    """The ports to probe: SSH, the host's databases, admin endpoints at its address."""
+    """The ports to probe: SSH, the host's databases, admin and integration endpoints at
+    its address."""
     out: list[dict[str, Any]] = [{"service": "ssh", "name": host.name,
                                   "port": host.ssh.port or 22}]
     for db in inventory.databases:
@@ -62,7 +65,7 @@ def services(inventory: Inventory, host: Host, address: str) -> list[dict[str, A
             out.append({"service": "database", "name": db.name, "engine": db.engine,
                         "port": db.port or _DB_PORTS[db.engine]})
     for ep in inventory.endpoints:
-        if ep.kind != "admin":
+        if ep.kind not in _WEB_SERVICES:
             continue
         parts = urlsplit(ep.url)
         target, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https"
@@ -71,7 +74,7 @@ def services(inventory: Inventory, host: Host, address: str) -> list[dict[str, A
             target, _, port_text = ep.connect_to.rpartition(":")
             target, port = target.strip("[]"), int(port_text)
         if _matches_host(target, host, address):
-            out.append({"service": "admin", "name": ep.name, "port": port,
+            out.append({"service": _WEB_SERVICES[ep.kind], "name": ep.name, "port": port,
                         "path": parts.path or "/", "tls": parts.scheme == "https",
                         "server_name": parts.hostname or ""})
     return out
@@ -105,7 +108,7 @@ def _connect(address: str, port: int, source: str | None) -> tuple[socket.socket
 def _greeting(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
     """What the service said first (bounded, never stored verbatim beyond a short tag)."""
     sock.settimeout(READ_TIMEOUT)
-    if service["service"] == "admin":
+    if service["service"] in _WEB_SERVICES.values():
         return _http_status(sock, service)
     if service.get("engine") == "postgresql":
         return _postgres_answer(sock)
@@ -219,7 +222,8 @@ def run_scan(ctx: ProbeContext) -> JSON:
 PROBES: tuple[Probe, ...] = (
     Probe("net.reach", "host", run_reach,
           doc='dict: {"address", "sources": [{"name","address"}], "services": [{"service": '
-              '"ssh"|"database"|"admin", "name", "port", ("path"), "results": [{"source", '
+              '"ssh"|"database"|"admin"|"integrations", "name", "port", ("path"), '
+              '"results": [{"source", '
               '"local", "state": "open"|"closed"|"filtered"|"source-unavailable", '
               '"answer" ("postgresql" with "tls": "offered"|"not-offered" for PostgreSQL), '
               '("http_status"|"code")}]}]}.'),

@@ -25,11 +25,11 @@ __all__ = ["BY_KEY", "PROBES", "Probe", "ProbeContext", "ProbeError", "before_ss
 
 def _families() -> tuple[Probe, ...]:
     # Imported here so that this module's name is bound before the families load.
-    from posture.collect.probes import db, dbtls, net, plain, shopdb, web
+    from posture.collect.probes import adminpaths, db, dbtls, net, plain, shopdb, web
     from posture.collect.probes.tls import probe as tls
 
     return (*net.PROBES, *tls.PROBES, *db.PROBES, *web.PROBES,
-            *shopdb.PROBES, *plain.PROBES, *dbtls.PROBES)
+            *shopdb.PROBES, *plain.PROBES, *dbtls.PROBES, *adminpaths.PROBES)
 
 
 PROBES: tuple[Probe, ...] = _families()

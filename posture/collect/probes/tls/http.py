@@ -143,20 +143,44 @@ def _listening(req: Request) -> bool:
                              f"{exc.strerror or type(exc).__name__}") from exc
 
 
-def probe_plain(req: Request, https_host: str) -> dict[str, object]:
-    """The ``http.plain`` fact value: what plain HTTP answers, and where it redirects."""
+def _same_resource(location: str, served: str) -> bool:
+    """True when ``location`` sends the client to ``served`` (scheme, host, port, path)."""
+    to, at = urlsplit(location), urlsplit(served)
+    try:
+        to_port = to.port or (443 if to.scheme == "https" else 80)
+        at_port = at.port or (443 if at.scheme == "https" else 80)
+    except ValueError:
+        return False
+    return (to.scheme, (to.hostname or "").lower(), to_port, to.path or "/") == \
+        (at.scheme, (at.hostname or "").lower(), at_port, at.path or "/")
+
+
+def probe_plain(req: Request, https_host: str, served: str = "",
+                paired: bool = True) -> dict[str, object]:
+    """The ``http.plain`` fact value: what plain HTTP answers for the endpoint's own path,
+    and where it redirects. ``served`` is the endpoint's URL; ``paired`` says the plain port
+    belongs to it (the inventory's ``http_port``, or 80 beside https on 443). On any other
+    port the answer counts only when it redirects to ``served``: another site's page says
+    nothing about this endpoint (``same_resource``)."""
+    parts = urlsplit(req.url)
+    asked = {"url": _clean(req.url), "path": _clean(parts.path or "/", 300), "port": req.port,
+             "host_header": _clean(parts.hostname or "", 200)}
     if not _listening(req):
-        return {"url": _clean(req.url), "listening": False, "status": None, "location": None,
-                "redirect_scheme": None, "redirect_same_host": False}
+        return {**asked, "listening": False, "status": None, "location": None,
+                "redirect_scheme": None, "redirect_same_host": False, "same_resource": paired,
+                "server": None}
     resp, _body = _fetch(req)
     location = resp.headers.get("Location", "")
     target = urlsplit(location)
+    server = resp.headers.get("Server", "")
     return {
-        "url": _clean(req.url),
+        **asked,
         "listening": True,
         "status": resp.status_code,
         "location": _clean(location) or None,
         "redirect_scheme": target.scheme or None,
         "redirect_same_host": bool(target.hostname) and (target.hostname or "").lower()
         == https_host.lower(),
+        "same_resource": paired or bool(served and location and _same_resource(location, served)),
+        "server": _clean(server, 200) or None,
     }

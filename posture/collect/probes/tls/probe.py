@@ -16,8 +16,10 @@ Fact values (what checks may rely on):
   "signature", "san_dns", "san_ip", "self_signed", "sha256"}], "trusted", "verify_error",
   "hostname_match", "chain_order_ok", "extra_ca_file", "seconds"}.
 * ``http.https``: see :func:`posture.collect.probes.tls.http.probe_https`.
-* ``http.plain``: {"url", "listening", "status", "location", "redirect_scheme",
-  "redirect_same_host"} for ``http://host:http_port/`` (port 80 unless the inventory says).
+* ``http.plain``: {"url", "path", "port", "host_header", "listening", "status", "location",
+  "redirect_scheme", "redirect_same_host", "same_resource", "server"} for the endpoint's own
+  path on ``http://host:http_port`` (port 80 unless the inventory says; on 80 beside an https
+  port other than 443 the answer counts only when it redirects to the endpoint).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class _Where:
     address: str
     port: int
     http_port: int
+    path: str = "/"
+    paired: bool = True  # the plain port belongs to this endpoint (http_port, or 80 for 443)
 
 
 def _where(ctx: ProbeContext) -> _Where:
@@ -57,8 +61,10 @@ def _where(ctx: ProbeContext) -> _Where:
     if endpoint.connect_to:
         target, _, port_text = endpoint.connect_to.rpartition(":")
         address, port = target.strip("[]"), int(port_text)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    paired = endpoint.http_port is not None or parts.scheme != "https" or port == 443
     return _Where(endpoint.url, parts.scheme, host, address, port,
-                  endpoint.http_port or (80 if parts.scheme == "https" else port))
+                  endpoint.http_port or (80 if parts.scheme == "https" else port), path, paired)
 
 
 def _resolve(address: str) -> str:
@@ -82,14 +88,15 @@ def _parts(ctx: ProbeContext, where: _Where, ip: str) -> dict[str, Callable[[], 
     conn = _connect_s(ctx)
     target = versions.Target(ip, where.port, where.host or None, deadline, connect_s=conn)
     peer = handshake.Peer(ip, where.port, where.host, deadline, ca_file, conn)
-    plain_url = f"http://{where.host}:{where.http_port}/"
+    plain_url = f"http://{where.host}:{where.http_port}{where.path}"
     return {
         "tls.protocols": lambda: versions.probe_protocols(target),
         "tls.certificate": lambda: handshake.probe_handshake(peer),
         "http.https": lambda: tlshttp.probe_https(
             tlshttp.Request(where.url, ip, where.port, deadline, conn)),
         "http.plain": lambda: tlshttp.probe_plain(
-            tlshttp.Request(plain_url, ip, where.http_port, deadline, conn), where.host),
+            tlshttp.Request(plain_url, ip, where.http_port, deadline, conn), where.host,
+            where.url, where.paired),
     }
 
 
