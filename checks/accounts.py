@@ -23,7 +23,7 @@ from checks.base import (
     param_error,
     scan_date,
 )
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 
 _EPOCH = date(1970, 1, 1)
 _NO_LOGIN = ("nologin", "false", "sync", "halt", "shutdown")
@@ -160,9 +160,13 @@ def _password_age(ctx: CheckContext) -> Outcome:
                        f"empty password: {', '.join(found.empty[:5])}.", evidence,
                        Severity.CRITICAL)
     if stale:
-        return Outcome(Status.FAIL, f"{len(stale)} of {len(found.judged)} password accounts "
-                       f"have a password older than {max_age} days (oldest: "
-                       f"{stale[0]['account']}, {stale[0]['age_days']} days).", evidence)
+        return Outcome(Status.FAIL, msg("{n} of {total} password accounts has a password older "
+                                        "than {days} days (oldest: {account}, {age} days).",
+                                        "{n} of {total} password accounts have a password "
+                                        "older than {days} days (oldest: {account}, {age} "
+                                        "days).", n=len(stale), total=len(found.judged),
+                                        days=max_age, account=stale[0]["account"],
+                                        age=stale[0]["age_days"]), evidence)
     if unknown:
         return Outcome(Status.ERROR, "could not determine: the password age of "
                        f"{', '.join(unknown[:5])} is unknown (no last-change date).", evidence)
@@ -198,15 +202,22 @@ def _max_days_policy(ctx: CheckContext) -> Outcome:
                 len(offenders), **found.evidence()}
     problems = []
     if policy is None or not 0 < policy <= max_age:
-        problems.append(f"PASS_MAX_DAYS is {raw or 'unset'}, so new accounts are not forced to "
-                        f"change within {max_age} days")
+        problems.append(msg("PASS_MAX_DAYS is {value}, so new accounts are not forced to "
+                            "change within {days} days", value=raw or "unset", days=max_age))
     if offenders:
         first = offenders[0]
-        problems.append(f"{len(offenders)} password account(s) have a longer or no maximum age "
-                        f"(e.g. {first['account']}: {first['max_days']})")
+        problems.append(msg("{n} password account has a longer or no maximum age (e.g. "
+                            "{account}: {max_days})", "{n} password accounts have a longer or "
+                            "no maximum age (e.g. {account}: {max_days})", n=len(offenders),
+                            account=first["account"], max_days=first["max_days"]))
     if problems:
-        return Outcome(Status.FAIL, f"The ageing policy does not enforce the {max_age}-day "
-                       f"promise: {'; '.join(problems)}.", evidence)
+        if len(problems) == 2:
+            return Outcome(Status.FAIL, msg("The ageing policy does not enforce the {days}-day "
+                                            "promise: {first}; {second}.", days=max_age,
+                                            first=problems[0], second=problems[1]), evidence)
+        return Outcome(Status.FAIL, msg("The ageing policy does not enforce the {days}-day "
+                                        "promise: {problem}.", days=max_age,
+                                        problem=problems[0]), evidence)
     return Outcome(Status.PASS, f"PASS_MAX_DAYS ({policy}) and every password account's maximum "
                    f"age are within {max_age} days.", evidence)
 
@@ -300,15 +311,18 @@ def _password_quality(ctx: CheckContext) -> Outcome:
                 "claimed_min_length": min_length, "require_complexity": complexity,
                 "stacks": [{"file": r.file, "min_length": r.min_length, "classes": r.classes,
                             "basis": r.basis} for r in rules]}
-    shortest = f"Passwords may be as short as {weakest.min_length} characters ({weakest.basis})"
+    shortest = {"length": weakest.min_length, "basis": weakest.basis}
     if min_length and weakest.min_length < min_length:
-        return Outcome(Status.FAIL, f"{shortest}, below the promised {min_length}.", evidence)
+        return Outcome(Status.FAIL, msg("Passwords may be as short as {length} characters "
+                                        "({basis}), below the promised {promised}.",
+                                        promised=min_length, **shortest), evidence)
     if complexity and classes < 3:
         return Outcome(Status.FAIL, f"The statement promises complex passwords, but PAM requires "
                        f"only {classes} character class(es).", evidence)
     if weakest.min_length < 8:
-        return Outcome(Status.WARN, f"{shortest}, below the NIST SP 800-63B-4 minimum of 8 "
-                       "(15 for single-factor).", evidence)
+        return Outcome(Status.WARN, msg("Passwords may be as short as {length} characters "
+                                        "({basis}), below the NIST SP 800-63B-4 minimum of 8 "
+                                        "(15 for single-factor).", **shortest), evidence)
     advice = ("" if weakest.min_length >= 15 else
               "; NIST SP 800-63B-4 asks for 15 where the password is the only factor")
     return Outcome(Status.PASS, f"PAM requires passwords of at least {weakest.min_length} "

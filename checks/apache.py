@@ -20,7 +20,7 @@ from checks.base import (
     text_param,
 )
 from checks.versions import Relation, relate, upstream_version
-from posture.models import FactStatus, Severity, Status
+from posture.models import FactStatus, Severity, Status, msg
 
 _PACKAGES = ("apache2", "httpd", "apache2-bin")  # preference order when the binary is unseen
 _REFERENCES = (
@@ -81,19 +81,26 @@ def _version_matches(ctx: CheckContext) -> Outcome:
         return found
     if found is None:
         listing = ctx.fact("pkg.versions").status.value
-        return Outcome(Status.FAIL, f"The statement claims Apache {claimed}, but no Apache was "
-                       "found on the host.", {"claimed": claimed, "package_list": listing})
+        return Outcome(Status.FAIL, msg("The statement claims Apache {claimed}, but no Apache "
+                                        "was found on the host.", claimed=claimed),
+                       {"claimed": claimed, "package_list": listing})
     evidence = {"claimed": claimed, "actual": found.as_evidence()}
     relation = relate(claimed, found.version)
     if relation in (Relation.EQUAL, Relation.CLAIM_BROADER):
-        return Outcome(Status.PASS, f"The host runs Apache {found.version}, which matches the "
-                       f"claimed {claimed}.", evidence)
+        return Outcome(Status.PASS, msg("The host runs Apache {version}, which matches the "
+                                        "claimed {claimed}.", version=found.version,
+                                        claimed=claimed), evidence)
     if relation is Relation.DIFFERENT:
-        return Outcome(Status.FAIL, f"The host runs Apache {found.version}, not the claimed "
-                       f"{claimed}.", evidence)
-    return Outcome(Status.ERROR, f"could not determine: the host reports Apache "
-                   f"{found.version or 'without a version'}, which cannot confirm {claimed}.",
-                   evidence)
+        return Outcome(Status.FAIL, msg("The host runs Apache {version}, not the claimed "
+                                        "{claimed}.", version=found.version, claimed=claimed),
+                       evidence)
+    if not found.version:
+        return Outcome(Status.ERROR, msg("could not determine: the host reports Apache without "
+                                         "a version, which cannot confirm {claimed}.",
+                                         claimed=claimed), evidence)
+    return Outcome(Status.ERROR, msg("could not determine: the host reports Apache {version}, "
+                                     "which cannot confirm {claimed}.", version=found.version,
+                                     claimed=claimed), evidence)
 
 
 _PHASE_STATUS = {
@@ -131,25 +138,27 @@ def _eol(ctx: CheckContext) -> Outcome:
     if found.packages and status.phase is eol.SupportPhase.EOL:
         evidence["package_note"] = ("distribution packages may carry back-ported fixes, but only "
                                     "while the distribution release itself is supported")
-    summary = f"The host runs Apache {found.version}; branch {entry.cycle} {eol.predicate(status)}."
+    summary = msg("The host runs Apache {version}; branch {branch} {predicate}.",
+                  version=found.version, branch=entry.cycle, predicate=eol.predicate(status))
     return Outcome(_PHASE_STATUS[status.phase], summary, evidence)
 
 
 # ServerTokens values (lower-case) -> (status, what the Server header reveals).
 _TOKENS = {
-    "prod": (Status.PASS, "only the product name"),
-    "productonly": (Status.PASS, "only the product name"),
-    "major": (Status.WARN, "the major version"),
-    "minor": (Status.WARN, "the minor version"),
-    "min": (Status.WARN, "the full version number"),
-    "minimal": (Status.WARN, "the full version number"),
-    "os": (Status.WARN, "the full version and the operating system"),
-    "full": (Status.FAIL, "the full version, the operating system and the modules"),
+    "prod": (Status.PASS, msg("only the product name")),
+    "productonly": (Status.PASS, msg("only the product name")),
+    "major": (Status.WARN, msg("the major version")),
+    "minor": (Status.WARN, msg("the minor version")),
+    "min": (Status.WARN, msg("the full version number")),
+    "minimal": (Status.WARN, msg("the full version number")),
+    "os": (Status.WARN, msg("the full version and the operating system")),
+    "full": (Status.FAIL, msg("the full version, the operating system and the modules")),
 }
 _SIGNATURE = {
-    "off": (Status.PASS, "error pages carry no server signature"),
-    "on": (Status.WARN, "error pages repeat the Server header in a signature"),
-    "email": (Status.WARN, "error pages carry a signature with the administrator's address"),
+    "off": (Status.PASS, msg("error pages carry no server signature")),
+    "on": (Status.WARN, msg("error pages repeat the Server header in a signature")),
+    "email": (Status.WARN, msg("error pages carry a signature with the administrator's "
+                               "address")),
 }
 _RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
 
@@ -177,12 +186,18 @@ def _version_disclosure(ctx: CheckContext) -> Outcome:
     directives = list((fact.value or {}).get("directives") or [])
     tokens, tok_ev = _setting(_last(directives, "servertokens"), "Full")
     signature, sig_ev = _setting(_last(directives, "serversignature"), "Off")
-    tok_status, reveals = _TOKENS.get(tokens.lower(), (Status.WARN, "an unrecognised value"))
-    sig_status, sig_text = _SIGNATURE.get(signature.lower(), (Status.WARN, "unrecognised"))
+    tok_status, reveals = _TOKENS.get(tokens.lower(), (Status.WARN, msg("an unrecognised value")))
+    sig_status, sig_text = _SIGNATURE.get(signature.lower(), (Status.WARN, msg("unrecognised")))
     status = max(tok_status, sig_status, key=_RANK.__getitem__)
-    default = " (the default)" if tok_ev["value"] is None else ""
-    summary = (f"With ServerTokens {tokens}{default} the Server header reveals {reveals}, and "
-               f"with ServerSignature {signature} {sig_text}.")
+    if tok_ev["value"] is None:
+        summary = msg("With ServerTokens {tokens} (the default) the Server header reveals "
+                      "{reveals}, and with ServerSignature {signature} {signature_effect}.",
+                      tokens=tokens, reveals=reveals, signature=signature,
+                      signature_effect=sig_text)
+    else:
+        summary = msg("With ServerTokens {tokens} the Server header reveals {reveals}, and "
+                      "with ServerSignature {signature} {signature_effect}.", tokens=tokens,
+                      reveals=reveals, signature=signature, signature_effect=sig_text)
     evidence = {"servertokens": tok_ev, "serversignature": sig_ev,
                 "note": "the last directive found is taken as effective"}
     return Outcome(status, summary, evidence)
@@ -217,8 +232,8 @@ def _workers_not_root(ctx: CheckContext) -> Outcome:
             return Outcome(Status.FAIL, "Apache runs as root with no worker processes, so root "
                            "handles requests itself.", evidence)
         return Outcome(Status.PASS, "Apache runs entirely without root privileges.", evidence)
-    return Outcome(Status.PASS, f"Apache worker processes ({len(workers)}) run as "
-                   f"{', '.join(users)}, not root.", evidence)
+    return Outcome(Status.PASS, msg("Apache worker processes ({n}) run as {users}, not root.",
+                                    n=len(workers), users=", ".join(users)), evidence)
 
 
 VERSION_MATCHES = Check(CheckMeta(

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from checks.versions import is_prefix, parts
+from posture.models import Msg, msg
 
 _TABLE_FILE = ("data", "eol.json")
 
@@ -153,24 +154,27 @@ def support_status(entry: EolEntry, on: date) -> SupportStatus:
     return SupportStatus(phase, on, entry.support_end, entry.extended_end, entry.extended_name)
 
 
-def predicate(status: SupportStatus) -> str:
+def predicate(status: SupportStatus) -> Msg:
     """The status as a predicate: "has been unsupported since 2017-04-28 (...)"."""
     ends = _iso(status.support_end)
     if status.phase is SupportPhase.UNTRACKED:
-        return "has no published end-of-life date, so its distribution's support applies"
+        return msg("has no published end-of-life date, so its distribution's support applies")
     if status.phase is SupportPhase.SUPPORTED:
-        return f"is supported until {ends}" if ends else "is supported (no end date announced)"
+        return (msg("is supported until {date}", date=ends) if ends
+                else msg("is supported (no end date announced)"))
     if status.phase is SupportPhase.EXTENDED:
-        return (f"left standard support on {ends} and gets security fixes only through "
-                f"{status.extended_name} until {_iso(status.extended_end)}")
-    extra = (f" ({status.extended_name} ended {_iso(status.extended_end)})"
-             if status.extended_end else "")
-    return f"has been unsupported since {ends}{extra}"
+        return msg("left standard support on {date} and gets security fixes only through "
+                   "{programme} until {until}", date=ends, programme=status.extended_name,
+                   until=_iso(status.extended_end))
+    if status.extended_end:
+        return msg("has been unsupported since {date} ({programme} ended {until})", date=ends,
+                   programme=status.extended_name, until=_iso(status.extended_end))
+    return msg("has been unsupported since {date}", date=ends)
 
 
 def describe(entry: EolEntry, status: SupportStatus) -> str:
     """One plain-English clause: "Ubuntu 12.04 has been unsupported since 2017-04-28"."""
-    return f"{entry.name} {predicate(status)}"
+    return msg("{product} {predicate}", product=entry.name, predicate=predicate(status))
 
 
 def entry_evidence(entry: EolEntry) -> dict[str, Any]:

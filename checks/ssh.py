@@ -9,7 +9,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 
 _REFERENCES = (
     "https://infosec.mozilla.org/guidelines/openssh",
@@ -52,12 +52,12 @@ def _config(ctx: CheckContext) -> dict[str, list[str]] | Outcome:
         return error
     value = ctx.fact("sshd.config").value
     return value if isinstance(value, dict) else Outcome(
-        Status.ERROR, "could not determine: the sshd configuration has an unexpected shape")
+        Status.ERROR, msg("could not determine: the sshd configuration has an unexpected shape"))
 
 
 def _absent(key: str) -> Outcome:
-    return Outcome(Status.ERROR, f"could not determine: sshd -T printed no {key} line",
-                   {"option": key})
+    return Outcome(Status.ERROR, msg("could not determine: sshd -T printed no {key} line",
+                                     key=key), {"option": key})
 
 
 def _keys_required(config: dict[str, list[str]]) -> bool:
@@ -83,27 +83,28 @@ def _password_authentication(ctx: CheckContext) -> Outcome:
     evidence = {"passwordauthentication": pw_auth, "kbdinteractiveauthentication": kbd,
                 "usepam": use_pam, "authenticationmethods": option(config, "authenticationmethods")}
     if keys_required:
-        return Outcome(Status.PASS, "Every SSH login requires a public key "
-                       "(AuthenticationMethods), so a password alone is never enough.", evidence)
+        return Outcome(Status.PASS, msg("Every SSH login requires a public key "
+                       "(AuthenticationMethods), so a password alone is never enough."), evidence)
     if pw_auth == "yes":
-        return Outcome(Status.FAIL, "SSH accepts password logins, which can be guessed; allow "
-                       "keys only.", evidence)
+        return Outcome(Status.FAIL, msg("SSH accepts password logins, which can be guessed; "
+                                        "allow keys only."), evidence)
     if kbd == "yes" and use_pam in ("yes", "1"):  # OpenSSH before 6.x printed 1
-        return Outcome(Status.WARN, "SSH password authentication is off, but keyboard-interactive "
-                       "login through PAM can still ask for a password.", evidence)
-    return Outcome(Status.PASS, "SSH does not accept password logins.", evidence)
+        return Outcome(Status.WARN, msg("SSH password authentication is off, but "
+                       "keyboard-interactive login through PAM can still ask for a password."),
+                       evidence)
+    return Outcome(Status.PASS, msg("SSH does not accept password logins."), evidence)
 
 
 _ROOT = {
-    "no": (Status.PASS, "SSH refuses logins as root."),
-    "prohibit-password": (Status.WARN, "SSH allows root to log in with a key; log in as a "
-                                       "named user and escalate instead."),
-    "without-password": (Status.WARN, "SSH allows root to log in with a key; log in as a named "
-                                      "user and escalate instead."),
-    "forced-commands-only": (Status.WARN, "SSH allows root to log in with keys restricted to "
-                                          "forced commands."),
-    "yes": (Status.FAIL, "SSH allows root to log in directly, with a password if passwords "
-                         "are accepted."),
+    "no": (Status.PASS, msg("SSH refuses logins as root.")),
+    "prohibit-password": (Status.WARN, msg("SSH allows root to log in with a key; log in as a "
+                                           "named user and escalate instead.")),
+    "without-password": (Status.WARN, msg("SSH allows root to log in with a key; log in as a "
+                                          "named user and escalate instead.")),
+    "forced-commands-only": (Status.WARN, msg("SSH allows root to log in with keys restricted "
+                                              "to forced commands.")),
+    "yes": (Status.FAIL, msg("SSH allows root to log in directly, with a password if "
+                             "passwords are accepted.")),
 }
 
 
@@ -115,8 +116,9 @@ def _root_login(ctx: CheckContext) -> Outcome:
     if value is None:
         return _absent("permitrootlogin")
     if value not in _ROOT:
-        return Outcome(Status.ERROR, f"could not determine: unrecognised PermitRootLogin "
-                       f"value {value!r}", {"permitrootlogin": value})
+        return Outcome(Status.ERROR, msg("could not determine: unrecognised PermitRootLogin "
+                                         "value {value}", value=repr(value)),
+                       {"permitrootlogin": value})
     status, summary = _ROOT[value]
     return Outcome(status, summary, {"permitrootlogin": value,
                                      "passwordauthentication":
@@ -149,20 +151,25 @@ def _weak_algorithms(ctx: CheckContext) -> Outcome:
     evidence = {"weak": weak, "sha1_legacy": legacy, "not_reported": unreported}
     if weak:
         names = sorted({a for group in weak.values() for a in group})
-        more = f" and {len(names) - 6} more" if len(names) > 6 else ""
-        return Outcome(Status.FAIL, f"SSH offers {len(names)} weak algorithm(s): "
-                       f"{', '.join(names[:6])}{more}.", evidence)
+        shown = ", ".join(names[:6])
+        if len(names) > 6:
+            return Outcome(Status.FAIL, msg("SSH offers {n} weak algorithms: {names} and {more} "
+                                            "more.", n=len(names), names=shown,
+                                            more=len(names) - 6), evidence)
+        return Outcome(Status.FAIL, msg("SSH offers {n} weak algorithm: {names}.",
+                                        "SSH offers {n} weak algorithms: {names}.",
+                                        n=len(names), names=shown), evidence)
     missing_required = [c for c in _REQUIRED if c in unreported]
     if missing_required:
-        return Outcome(Status.ERROR, "could not determine: sshd -T did not list "
-                       f"{', '.join(missing_required)} (older OpenSSH prints only configured "
-                       "values).", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: sshd -T did not list {names} "
+                                         "(older OpenSSH prints only configured values).",
+                                         names=", ".join(missing_required)), evidence)
     if legacy:
         names = sorted({a for group in legacy.values() for a in group})
-        return Outcome(Status.WARN, f"SSH still offers SHA-1 based algorithms: "
-                       f"{', '.join(names)}.", evidence)
-    return Outcome(Status.PASS, "SSH offers only current ciphers, MACs, key exchanges and key "
-                   "types.", evidence)
+        return Outcome(Status.WARN, msg("SSH still offers SHA-1 based algorithms: {names}.",
+                                        names=", ".join(names)), evidence)
+    return Outcome(Status.PASS, msg("SSH offers only current ciphers, MACs, key exchanges and "
+                                    "key types."), evidence)
 
 
 def _sftp_subsystem(ctx: CheckContext) -> Outcome:
@@ -173,9 +180,10 @@ def _sftp_subsystem(ctx: CheckContext) -> Outcome:
     sftp = [e for e in entries if e.split(maxsplit=1)[:1] == ["sftp"]]
     evidence = {"subsystems": entries}
     if sftp:
-        return Outcome(Status.PASS, f"The SSH server offers SFTP ({sftp[0]}).", evidence)
-    return Outcome(Status.FAIL, "The statement promises SFTP but the SSH server offers no SFTP "
-                   "subsystem.", evidence)
+        return Outcome(Status.PASS, msg("The SSH server offers SFTP ({entry}).", entry=sftp[0]),
+                       evidence)
+    return Outcome(Status.FAIL, msg("The statement promises SFTP but the SSH server offers no "
+                                    "SFTP subsystem."), evidence)
 
 
 PASSWORD_AUTHENTICATION = Check(CheckMeta(

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing, param_error
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 
 CLAIM = ("test_data_fictitious",)
 JUDGED_ENVIRONMENTS = ("test", "staging")
@@ -29,7 +29,10 @@ def _unusable(ctx: CheckContext, key: str) -> Outcome | None:
     """An ``error`` when the fact is not usable, else ``not_applicable`` outside test."""
     problem = missing(ctx, key)
     if problem is not None:  # one sentence, like every other summary
-        return Outcome(problem.status, problem.summary.rstrip(".") + ".", problem.evidence)
+        summary = problem.summary
+        if not summary.endswith("."):
+            summary = msg("{sentence}.", sentence=summary)
+        return Outcome(problem.status, summary, problem.evidence)
     env = str(ctx.fact(key).value.get("environment", ""))
     if env not in JUDGED_ENVIRONMENTS:
         return Outcome(Status.NOT_APPLICABLE,

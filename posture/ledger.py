@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from posture.inventory.model import LedgerEntry
-from posture.models import ClaimResult, LedgerRow, LedgerVerdict, Verdict
+from posture.models import ClaimResult, LedgerRow, LedgerVerdict, Verdict, msg
 
 ATTESTATION = "attestation"
 
@@ -23,7 +23,8 @@ def _row_for_claims(entry: LedgerEntry, results: Sequence[ClaimResult],
     claims = entry.claims
     if missing:
         return LedgerRow(entry.sentence, entry.section, LedgerVerdict.INCONCLUSIVE, claims,
-                         f"not judged in this run: {', '.join(missing)}", entry.starts)
+                         msg("not judged in this run: {claims}", claims=", ".join(missing)),
+                         entry.starts, entry.text)
     verdicts = {r.verdict for r in results}
     if Verdict.CONTRADICTED in verdicts:
         verdict, reason = LedgerVerdict.CONTRADICTED, ""
@@ -34,7 +35,8 @@ def _row_for_claims(entry: LedgerEntry, results: Sequence[ClaimResult],
         verdict, reason = LedgerVerdict.ATTESTED, ""
     else:
         verdict, reason = LedgerVerdict.VERIFIED, ""
-    return LedgerRow(entry.sentence, entry.section, verdict, claims, reason, entry.starts)
+    return LedgerRow(entry.sentence, entry.section, verdict, claims, reason, entry.starts,
+                     entry.text)
 
 
 def judge_ledger(entries: Iterable[LedgerEntry],
@@ -46,7 +48,7 @@ def judge_ledger(entries: Iterable[LedgerEntry],
         if not entry.claims:
             rows.append(LedgerRow(entry.sentence, entry.section,
                                   LedgerVerdict.NOT_VERIFIABLE_REMOTELY, (),
-                                  entry.not_verifiable, entry.starts))
+                                  entry.not_verifiable, entry.starts, entry.text))
             continue
         results = [judged[c] for c in entry.claims if c in judged]
         missing = [c for c in entry.claims if c not in judged]
@@ -64,7 +66,8 @@ def ledger_counts(rows: Iterable[LedgerRow]) -> dict[str, int]:
 def row_to_jsonable(row: LedgerRow) -> dict[str, Any]:
     """One entry of ``ledger`` in ``report.json``."""
     return {"sentence": row.sentence, "section": row.section, "verdict": row.verdict.value,
-            "claims": list(row.claims), "reason": row.reason, "starts": row.starts}
+            "claims": list(row.claims), "reason": row.reason, "starts": row.starts,
+            **({"text": row.text} if row.text else {})}
 
 
 def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:
@@ -74,4 +77,5 @@ def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:
         raise TypeError("claims: expected a list of strings")
     return LedgerRow(str(item["sentence"]), str(item.get("section", "")),
                      LedgerVerdict(item["verdict"]), tuple(claims),
-                     str(item.get("reason", "")), str(item.get("starts", "")))
+                     str(item.get("reason", "")), str(item.get("starts", "")),
+                     str(item.get("text", "")))

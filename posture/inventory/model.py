@@ -124,6 +124,7 @@ class LedgerEntry:
     claims: tuple[str, ...] = ()
     not_verifiable: str = ""
     starts: str = ""
+    text: str = ""  # the sentence itself, when the importer may keep it (not private)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ LEDGER_FIELDS = {
     "claims": Field(list_of(value(v.claim_id))),
     "not_verifiable": Field(value(v.paragraph)),
     "starts": Field(value(v.text)),
+    "text": Field(value(v.paragraph)),
 }
 
 
@@ -64,7 +65,7 @@ def ledger_entry(rec: Mapping[str, Any]) -> LedgerEntry:
     return LedgerEntry(sentence=rec["sentence"], section=rec.get("section", ""),
                        claims=tuple(rec.get("claims", ())),
                        not_verifiable=rec.get("not_verifiable", ""),
-                       starts=rec.get("starts", ""))
+                       starts=rec.get("starts", ""), text=rec.get("text", ""))
 
 
 def check_ledger(doc: Rec, ctx: Ctx) -> None:

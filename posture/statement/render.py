@@ -59,6 +59,8 @@ def _ledger(line: LedgerLine) -> dict[str, Any]:
         out["not_verifiable"] = line.reason
     if line.starts:
         out["starts"] = line.starts
+    if line.text:
+        out["text"] = line.text
     return out
 
 

@@ -71,6 +71,7 @@ class LedgerLine:
     reason: str = ""
     rule: str = ""
     starts: str = ""  # the first words, for finding it again; empty for private sentences
+    text: str = ""  # the whole sentence (bounded) for the report; empty for private sentences
 
 
 @dataclass
@@ -128,6 +129,10 @@ def _merge(claims: list[DraftClaim], spec: ClaimSpec, params: dict[str, Any],
     return ident
 
 
+TEXT_LIMIT = 600
+"""Longest sentence kept in the inventory's ledger (the report quotes it)."""
+
+
 def starts(sentence: Sentence, match: Match) -> str:
     """The sentence's first words, with addresses and numbers masked; '' if private."""
     if match.private:
@@ -152,5 +157,5 @@ def build(sentences: Sequence[Sentence], rules: Sequence[Rule], lang: str) -> Sk
             sentence.id, sentence.section, tuple(ids),
             "" if ids else (reason_rule.not_verifiable if reason_rule else NO_RULE),
             ",".join(r.id for r, _ in match.claims) or (reason_rule.id if reason_rule else ""),
-            starts(sentence, match)))
+            starts(sentence, match), "" if match.private else sentence.text[:TEXT_LIMIT]))
     return skeleton
