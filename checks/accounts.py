@@ -311,7 +311,7 @@ def _password_quality(ctx: CheckContext) -> Outcome:
                 "claimed_min_length": min_length, "require_complexity": complexity,
                 "stacks": [{"file": r.file, "min_length": r.min_length, "classes": r.classes,
                             "basis": r.basis} for r in rules]}
-    shortest = {"length": weakest.min_length, "basis": weakest.basis}
+    shortest: dict[str, JSON] = {"length": weakest.min_length, "basis": weakest.basis}
     if min_length and weakest.min_length < min_length:
         return Outcome(Status.FAIL, msg("Passwords may be as short as {length} characters "
                                         "({basis}), below the promised {promised}.",

@@ -16,8 +16,8 @@ from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, Wa
 from posture.render import SEVERITY_ORDER, claims_by_finding, finding_sort_key
 from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
 from posture.render.context import ReportHistory
-from posture.render.i18n import catalog_text
 from posture.render.evidence import evidence_rows
+from posture.render.i18n import catalog_text
 from posture.render.json_report import summary_counts
 from posture.render.ledger_view import claim_sentences, ledger_view
 from posture.render.messages import message_html
