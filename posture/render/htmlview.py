@@ -27,7 +27,7 @@ from posture.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
 
 FIELD_LIMIT = 4000
 COMMAND_LIMIT = 6000
-FOUND_SHOWN = 3
+FOUND_SHOWN = 2
 """Finding summaries shown per claim on the owner's page; the rest is in the admin part."""
 
 
@@ -149,8 +149,8 @@ def _first_step(claim: ClaimResult, findings: list[Finding], lang: str) -> tuple
     warns = [f for f in by_severity if f.status is Status.WARN]
     if fails:
         return "fix", _remedy(fails[0], lang)
-    if errors:
-        return "access", message_html(errors[0].summary, lang)
+    if errors:  # the summaries above already say what is missing
+        return "access", ""
     if claim.verdict is Verdict.NOT_VERIFIABLE:
         return "scope", message_html(claim.reason, lang)
     if warns:
@@ -178,6 +178,8 @@ def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
     kind, step = _first_step(claim, found, lang)
     counts = {s.value: sum(f.status is s for f in found) for s in Status}
     distinct = _found(claim, found, lang, anchors)
+    # Only errors: one example is enough to say what is missing; the details list the rest.
+    shown = 1 if kind == "access" else FOUND_SHOWN
     return {
         "anchor": anchor,
         "id": _t(claim.id, 200),
@@ -191,8 +193,8 @@ def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
         "share": f"{claim_share(claim, by_id) * 100:.0f}",
         "bar": bar_width(claim_share(claim, by_id)),
         "counts": counts,
-        "found": distinct[:FOUND_SHOWN],
-        "more": max(len(distinct) - FOUND_SHOWN, 0),
+        "found": distinct[:shown],
+        "more": max(len(distinct) - shown, 0),
         "first_finding": next((i["anchor"] for i in distinct), ""),
         "step_kind": kind,
         "step": step,
