@@ -43,7 +43,8 @@ def write_private(path: Path, data: bytes) -> None:
 
 def prepare_outdir(outdir: str | Path) -> Path:
     """Create the output folder (0700) if needed; refuse a path that is a file."""
-    names = [*FILENAMES.values(), *(f"report.{lang}.html" for lang in SUPPORTED_LANGUAGES)]
+    names = [*FILENAMES.values(), *(f"report.{lang}.{ext}" for lang in SUPPORTED_LANGUAGES
+                                    for ext in ("html", "pdf"))]
     path = check_output_dir(outdir, names)  # links, strangers' folders, '..' (outpaths.py)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
@@ -64,17 +65,24 @@ def write_reports(result: ScanResult, outdir: Path, formats: Sequence[Format],
     """Render every format into ``outdir``; return the files written.
 
     ``lang`` may list several languages (``en,nl``): ``report.html`` is in the first, and
-    each other language gets ``report.<lang>.html``.
+    each other language gets ``report.<lang>.html`` (and ``report.<lang>.pdf``). A PDF that
+    cannot be rendered here is a usage error before anything is written.
     """
     written: list[Path] = []
     languages = parse_languages(lang)
+    if Format.PDF in formats:
+        from posture.render.pdf import pdf_available
+
+        missing = pdf_available()
+        if missing:
+            raise UsageError(f"--format pdf: {missing}")
     for fmt in formats:
         target = outdir / FILENAMES[fmt]
         write_private(target, render(result, fmt, lang=languages[0], history=history))
         written.append(target)
-        if fmt is Format.HTML:
+        if fmt in (Format.HTML, Format.PDF):
             for other in languages[1:]:
-                extra = outdir / f"report.{other}.html"
+                extra = outdir / f"report.{other}.{fmt.value}"
                 write_private(extra, render(result, fmt, lang=other, history=history))
                 written.append(extra)
     return written

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
       apache2 openssl python3-venv ca-certificates mariadb-server mariadb-client
-      vsftpd nftables iptables chromium testssl.sh)
+      vsftpd nftables iptables chromium testssl.sh
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)  # the last three: --format pdf
 
 need=()
 for p in "${PKGS[@]}"; do

@@ -34,6 +34,7 @@ class Format(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
+    PDF = "pdf"
 
 
 FILENAMES: Mapping[Format, str] = {
@@ -41,6 +42,7 @@ FILENAMES: Mapping[Format, str] = {
     Format.JSON: "report.json",
     Format.SARIF: "report.sarif",
     Format.JUNIT: "report.junit.xml",
+    Format.PDF: "report.pdf",
 }
 """File name of each format inside the output folder."""
 
@@ -68,7 +70,8 @@ SEVERITY_ORDER: Mapping[Severity, int] = {
 
 def render(result: ScanResult, fmt: Format, *, lang: str = "en",
            history: ReportHistory | None = None) -> bytes:
-    """Render ``result`` as ``fmt``, UTF-8 encoded. ``lang`` and ``history`` affect HTML only.
+    """Render ``result`` as ``fmt`` (text UTF-8 encoded); ``lang`` and ``history`` affect HTML
+    and PDF only.
 
     ``fmt`` may also be the format's string value; an unknown one raises :class:`ValueError`.
     """
@@ -89,6 +92,10 @@ def render(result: ScanResult, fmt: Format, *, lang: str = "en",
         from posture.render.junit import render_junit
 
         return render_junit(result)
+    if fmt is Format.PDF:
+        from posture.render.pdf import render_pdf
+
+        return render_pdf(result, lang=lang, history=history)
     raise ValueError(f"unknown report format: {fmt!r}")
 
 

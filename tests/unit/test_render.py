@@ -47,11 +47,11 @@ def result(request: pytest.FixtureRequest) -> ScanResult:
 
 
 def test_formats_and_file_names() -> None:
-    assert {f.value for f in Format} == {"html", "json", "sarif", "junit"}
+    assert {f.value for f in Format} == {"html", "json", "sarif", "junit", "pdf"}
     assert FILENAMES[Format.JUNIT] == "report.junit.xml" and len(FILENAMES) == len(Format)
     assert render(mixed_result(), "json") == render(mixed_result(), Format.JSON)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        render(mixed_result(), "pdf")  # type: ignore[arg-type]
+        render(mixed_result(), "docx")  # type: ignore[arg-type]
 
 
 # --- JSON -------------------------------------------------------------------------------------
