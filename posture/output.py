@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from posture.errors import UsageError
 from posture.models import ScanResult
-from posture.outpaths import check_output_dir
+from posture.outpaths import check_output_dir, sudo_owner
 from posture.render import FILENAMES, SUPPORTED_LANGUAGES, Format, render
 
 if TYPE_CHECKING:
@@ -33,20 +33,39 @@ def parse_formats(text: str) -> list[Format]:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only (created 0600, never widened)."""
+    """Write ``data`` to ``path`` readable by the owner only (created 0600, never widened).
+
+    Under sudo the file is given to the invoking user (:func:`sudo_owner`), still 0600, so
+    the person who asked for the report can open it and nobody else can.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
                  0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-    os.chmod(path, 0o600)
+        owner = sudo_owner()
+        if owner is not None:
+            os.fchown(handle.fileno(), *owner)  # on the open file: no race with a symlink
+        os.fchmod(handle.fileno(), 0o600)
 
 
 def prepare_outdir(outdir: str | Path) -> Path:
-    """Create the output folder (0700) if needed; refuse a path that is a file."""
+    """Create the output folder (0700) if needed; refuse a path that is a file.
+
+    A folder created here under sudo belongs to the invoking user (0700); an existing folder
+    keeps its owner.
+    """
     names = [*FILENAMES.values(), *(f"report.{lang}.{ext}" for lang in SUPPORTED_LANGUAGES
                                     for ext in ("html", "pdf"))]
     path = check_output_dir(outdir, names)  # links, strangers' folders, '..' (outpaths.py)
+    created = not path.exists()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    owner = sudo_owner()
+    if created and owner is not None:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            os.fchown(fd, *owner)
+        finally:
+            os.close(fd)
     return path
 
 
