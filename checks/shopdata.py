@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, int_param, missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 _GDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
 
@@ -31,9 +31,11 @@ def _retention(ctx: CheckContext) -> Outcome:
         for name, t in tables.items()}}
     if over:
         worst = max(t["oldest_age_days"] for t in over.values())
-        return Outcome(Status.FAIL, f"Rows older than the promised {days} days in "
-                                    f"{', '.join(sorted(over))} (oldest {worst} days).", evidence)
-    return Outcome(Status.PASS, f"No customer or order row is older than {days} days.", evidence)
+        return Outcome(Status.FAIL, msg("Rows older than the promised {days} days in {tables} "
+                                        "(oldest {oldest} days).", days=days,
+                                        tables=", ".join(sorted(over)), oldest=worst), evidence)
+    return Outcome(Status.PASS, msg("No customer or order row is older than {days} days.",
+                                    days=days), evidence)
 
 
 RETENTION = Check(CheckMeta(
@@ -58,13 +60,16 @@ def _cards(ctx: CheckContext) -> Outcome:
     evidence = {"columns": value.get("columns"), "columns_scanned": value.get("columns_scanned"),
                 "columns_with_card_numbers": capped(hits), "rows": rows}
     if hits:
-        return Outcome(Status.FAIL, f"{rows} value(s) holding a Luhn-valid card number in "
-                                    f"{len(hits)} column(s).", evidence)
+        where = msg("in {n} column", "in {n} columns", n=len(hits))
+        return Outcome(Status.FAIL, msg("{n} value holding a Luhn-valid card number {where}.",
+                                        "{n} values holding a Luhn-valid card number {where}.",
+                                        n=rows, where=where), evidence)
     if not value.get("complete"):
-        return Outcome(Status.ERROR, "could not determine: not every text column was scanned "
-                                     "in time", evidence)
-    return Outcome(Status.PASS, f"No card number in {value.get('columns_scanned')} text "
-                                "column(s).", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: not every text column was "
+                                         "scanned in time"), evidence)
+    scanned = int(value.get("columns_scanned") or 0)
+    return Outcome(Status.PASS, msg("No card number in {n} text column.",
+                                    "No card number in {n} text columns.", n=scanned), evidence)
 
 
 NO_CARD_DATA = Check(CheckMeta(

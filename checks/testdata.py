@@ -74,21 +74,34 @@ def evaluate_values(ctx: CheckContext) -> Outcome:
         "personal_data_columns": len(columns), "decisive_columns": len(decisive),
         "columns": capped([dict(c) for c in columns])}
     if over:
-        return Outcome(Status.FAIL, f"{len(over)} column(s) hold real-looking personal data: "
-                       + "; ".join(_label(c) for c in over[:3]) + ".", evidence)
-    if under:
-        return Outcome(Status.WARN, f"A few real-looking values, within max_real_share "
-                       f"{limit:.1%}: " + "; ".join(_label(c) for c in under[:3]) + ".", evidence)
-    if scan.get("truncated"):
-        return Outcome(Status.WARN, "No real-looking values in the part scanned, but the scan "
-                       "stopped early (time or table limit).", evidence)
-    if columns and not decisive:
-        return Outcome(Status.WARN, f"{len(columns)} personal-data column(s) without a decisive "
-                       "rule (names, addresses): only the production comparison judges them.",
+        listed = "; ".join(_label(c) for c in over[:3])
+        if len(over) > 3:
+            return Outcome(Status.FAIL, msg("{n} columns hold real-looking personal data; the "
+                                            "first 3: {columns}.", n=len(over),
+                                            columns=listed), evidence)
+        return Outcome(Status.FAIL, msg("{n} column holds real-looking personal data: "
+                                        "{columns}.", "{n} columns hold real-looking personal "
+                                        "data: {columns}.", n=len(over), columns=listed),
                        evidence)
-    return Outcome(Status.PASS, f"{len(decisive)} personal-data column(s) hold only fictitious "
-                   f"or invalid values ({scan.get('tables_scanned', 0)} tables scanned).",
-                   evidence)
+    if under:
+        return Outcome(Status.WARN, msg("A few real-looking values, within max_real_share "
+                                        "{limit}: {columns}.", limit=f"{limit:.1%}",
+                                        columns="; ".join(_label(c) for c in under[:3])),
+                       evidence)
+    if scan.get("truncated"):
+        return Outcome(Status.WARN, msg("No real-looking values in the part scanned, but the "
+                                        "scan stopped early (time or table limit)."), evidence)
+    if columns and not decisive:
+        return Outcome(Status.WARN, msg("{n} personal-data column without a decisive rule "
+                                        "(names, addresses): only the production comparison "
+                                        "judges it.", "{n} personal-data columns without a "
+                                        "decisive rule (names, addresses): only the production "
+                                        "comparison judges them.", n=len(columns)), evidence)
+    return Outcome(Status.PASS, msg("{n} personal-data column holds only fictitious or invalid "
+                                    "values ({tables} tables scanned).", "{n} personal-data "
+                                    "columns hold only fictitious or invalid values ({tables} "
+                                    "tables scanned).", n=len(decisive),
+                                    tables=scan.get("tables_scanned", 0)), evidence)
 
 
 def _overlaps(comparison: Mapping[str, Any]) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing, param_error
 from checks.webdata import CATEGORIES, classify_cookie, processor, processor_for_host, processors
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 CRAWL = "web.crawl"
 _REFS = ("https://eur-lex.europa.eu/eli/dir/2002/58/oj (ePrivacy, art. 5(3))",
@@ -155,11 +155,16 @@ def _third_parties(ctx: CheckContext) -> Outcome:
                 "undeclared": [s["host"] for s in undeclared][:50],
                 "declared_not_seen": absent, "crawl_complete": bool(crawl.get("complete"))}
     if undeclared:
-        return Outcome(Status.FAIL, f"{len(undeclared)} third part(y/ies) loaded but not named "
-                                    f"(or named as not used): "
-                                    f"{', '.join(s['host'] for s in undeclared[:8])}.", evidence)
-    return Outcome(Status.PASS, f"{len(seen)} third-party host(s) loaded, all named in the "
-                                f"statement; {len(absent)} named but not seen.", evidence)
+        hosts = ", ".join(s["host"] for s in undeclared[:8])
+        return Outcome(Status.FAIL, msg("{n} third party loaded but not named (or named as not "
+                                        "used): {hosts}.", "{n} third parties loaded but not "
+                                        "named (or named as not used): {hosts}.",
+                                        n=len(undeclared), hosts=hosts), evidence)
+    unseen = msg("{n} named but not seen", "{n} named but not seen", n=len(absent))
+    return Outcome(Status.PASS, msg("{n} third-party host loaded, named in the statement; "
+                                    "{unseen}.", "{n} third-party hosts loaded, all named in "
+                                    "the statement; {unseen}.", n=len(seen), unseen=unseen),
+                   evidence)
 
 
 THIRD_PARTIES = Check(CheckMeta(
