@@ -319,3 +319,12 @@ def msg(singular: str, plural: str = "", /, *, n: int | None = None, **params: A
     ``posture/`` into the catalog.
     """
     return Msg(singular, plural, n, params)
+
+
+def joined(parts: list[str]) -> str:
+    """``parts`` joined with ``"; "``, as one message when they are messages (each translated)."""
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return msg("{first}; {rest}", first=parts[0], rest=joined(parts[1:]))
