@@ -156,8 +156,11 @@ def _password_age(ctx: CheckContext) -> Outcome:
                 "empty_password": capped(found.empty), **found.evidence(),
                 **_context(ctx, found.today)}
     if found.empty:
-        return Outcome(Status.FAIL, f"{len(found.empty)} account(s) with a login shell have an "
-                       f"empty password: {', '.join(found.empty[:5])}.", evidence,
+        return Outcome(Status.FAIL, msg("{n} account with a login shell has an empty "
+                                        "password: {items}.", "{n} accounts with a login shell "
+                                        "have an empty password: {items}.",
+                                        n=len(found.empty), items=", ".join(found.empty[:5])),
+                       evidence,
                        Severity.CRITICAL)
     if stale:
         return Outcome(Status.FAIL, msg("{n} of {total} password accounts has a password older "
@@ -168,15 +171,21 @@ def _password_age(ctx: CheckContext) -> Outcome:
                                         days=max_age, account=stale[0]["account"],
                                         age=stale[0]["age_days"]), evidence)
     if unknown:
-        return Outcome(Status.ERROR, "could not determine: the password age of "
-                       f"{', '.join(unknown[:5])} is unknown (no last-change date).", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: the password age of {items} "
+                                         "is unknown (no last-change date).",
+                                         items=', '.join(unknown[:5])), evidence)
     if forced:
-        return Outcome(Status.WARN, f"{len(forced)} account(s) must change their password at "
-                       f"the next login; the others are within {max_age} days.", evidence)
+        return Outcome(Status.WARN, msg("{n} account must change its password at the next "
+                                        "login; the others are within {max_age} days.",
+                                        "{n} accounts must change their password at the next "
+                                        "login; the others are within {max_age} days.",
+                                        n=len(forced), max_age=max_age), evidence)
     if not found.judged:
-        return Outcome(Status.PASS, "No account can log in with a password.", evidence)
-    return Outcome(Status.PASS, f"Every password account ({len(found.judged)}) changed its "
-                   f"password within {max_age} days (oldest: {ages[0][0]} days).", evidence)
+        return Outcome(Status.PASS, msg("No account can log in with a password."), evidence)
+    return Outcome(Status.PASS, msg("Every password account ({count}) changed its password "
+                                    "within {max_age} days (oldest: {value} days).",
+                                    count=len(found.judged), max_age=max_age, value=ages[0][0]),
+                   evidence)
 
 
 def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
@@ -218,8 +227,9 @@ def _max_days_policy(ctx: CheckContext) -> Outcome:
         return Outcome(Status.FAIL, msg("The ageing policy does not enforce the {days}-day "
                                         "promise: {problem}.", days=max_age,
                                         problem=problems[0]), evidence)
-    return Outcome(Status.PASS, f"PASS_MAX_DAYS ({policy}) and every password account's maximum "
-                   f"age are within {max_age} days.", evidence)
+    return Outcome(Status.PASS, msg("PASS_MAX_DAYS ({policy}) and every password account's "
+                                    "maximum age are within {max_age} days.", policy=policy,
+                                    max_age=max_age), evidence)
 
 
 # pam_pwquality / pam_cracklib: (default minlen, default credit per character class).
@@ -302,8 +312,9 @@ def _password_quality(ctx: CheckContext) -> Outcome:
     min_length, complexity = params
     rules = pam_rules(ctx.fact("pam.password").value or {})
     if not rules:
-        return Outcome(Status.ERROR, "could not determine: no pam_unix, pam_pwquality or "
-                       "pam_cracklib password module was found in the PAM files read.")
+        return Outcome(Status.ERROR, msg("could not determine: no pam_unix, pam_pwquality "
+                                         "or pam_cracklib password module was found in the "
+                                         "PAM files read."))
     weakest = min(rules, key=lambda r: (r.min_length, r.classes))
     classes = min(r.classes for r in rules)
     evidence = {"effective_min_length": weakest.min_length, "basis": weakest.basis,
@@ -317,16 +328,19 @@ def _password_quality(ctx: CheckContext) -> Outcome:
                                         "({basis}), below the promised {promised}.",
                                         promised=min_length, **shortest), evidence)
     if complexity and classes < 3:
-        return Outcome(Status.FAIL, f"The statement promises complex passwords, but PAM requires "
-                       f"only {classes} character class(es).", evidence)
+        return Outcome(Status.FAIL, msg("The statement promises complex passwords, but PAM "
+                                        "requires only {n} character class.", "The statement "
+                                        "promises complex passwords, but PAM requires only {n} "
+                                        "character classes.", n=classes), evidence)
     if weakest.min_length < 8:
         return Outcome(Status.WARN, msg("Passwords may be as short as {length} characters "
                                         "({basis}), below the NIST SP 800-63B-4 minimum of 8 "
                                         "(15 for single-factor).", **shortest), evidence)
     advice = ("" if weakest.min_length >= 15 else
               "; NIST SP 800-63B-4 asks for 15 where the password is the only factor")
-    return Outcome(Status.PASS, f"PAM requires passwords of at least {weakest.min_length} "
-                   f"characters{advice}.", evidence)
+    return Outcome(Status.PASS, msg("PAM requires passwords of at least {min_length} "
+                                    "characters{advice}.", min_length=weakest.min_length,
+                                    advice=advice), evidence)
 
 
 PASSWORD_AGE = Check(CheckMeta(

@@ -14,7 +14,7 @@ from checks.allowlist_layers import Firewall, fact_error, firewall
 from checks.allowlist_services import Service, database_service, ssh_service
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.ipranges import IpSet
-from posture.models import FactStatus, Severity, Status
+from posture.models import FactStatus, Severity, Status, msg
 
 _FW = ("net.nftables", "net.iptables")
 _REFS = ("https://wiki.nftables.org/wiki-nftables/index.php/Netfilter_hooks",
@@ -37,7 +37,8 @@ def _start(ctx: CheckContext, label: str, *needed: str) -> tuple[IpSet, Firewall
         return problem
     allowed = declared(ctx, label)
     if allowed is None:
-        return Outcome(Status.NOT_APPLICABLE, f"The claim declares no '{label}' allowlist.")
+        return Outcome(Status.NOT_APPLICABLE, msg("The claim declares no '{label}' " "allowlist.",
+                                                  label=label))
     if isinstance(allowed, Outcome):
         return allowed
     return allowed, fw
@@ -68,10 +69,10 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
     probes = probe_entries(ctx.fact("net.reach"), "database")
     if service is None:
         if any(r.get("state") == "open" for p in probes for r in p.get("results", [])):
-            return Outcome(Status.ERROR, "could not determine: a database port answers but "
-                                         "no database server configuration was found",
+            return Outcome(Status.ERROR, msg("could not determine: a database port answers "
+                                             "but no database server configuration was found"),
                            {"probes": [str(p.get("port")) for p in probes]})
-        return Outcome(Status.NOT_APPLICABLE, "No database server runs on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No database server runs on this host."))
     return judge(ctx, "database", service, start[1], start[0], probes, _probe_note(ctx))
 
 
@@ -86,8 +87,8 @@ def evaluate_admin(ctx: CheckContext) -> Outcome:
         return start
     entries = probe_entries(ctx.fact("net.reach"), "admin")
     if not entries:
-        return Outcome(Status.NOT_APPLICABLE, "No admin endpoint of the inventory is served "
-                                              "from this host's address.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No admin endpoint of the inventory is "
+                                                  "served from this host's address."))
     access = ctx.fact("apache.access")
     if access.status is not FactStatus.OK or not isinstance(access.value, dict):
         return fact_error(ctx, "apache.access")
@@ -101,7 +102,7 @@ def evaluate_admin(ctx: CheckContext) -> Outcome:
         outcome = judge(ctx, "admin", service, start[1], start[0], [entry], "")
         if worst is None or rank.get(outcome.status, 0) > rank.get(worst.status, 0):
             worst = outcome
-    return worst or Outcome(Status.ERROR, "could not determine: no admin endpoint judged")
+    return worst or Outcome(Status.ERROR, msg("could not determine: no admin endpoint judged"))
 
 
 def evaluate_undeclared(ctx: CheckContext) -> Outcome:
@@ -122,9 +123,12 @@ def evaluate_undeclared(ctx: CheckContext) -> Outcome:
                 "open": opened[:100], "undeclared": extra[:100],
                 "declared_services": sorted(str(k) for k in ctx.params)}
     if extra:
-        return Outcome(Status.WARN, f"{len(extra)} open port(s) serve no declared service: "
-                                    f"{', '.join(map(str, extra[:10]))}.", evidence)
-    return Outcome(Status.PASS, f"Every open port ({len(opened)}) serves a declared service.",
+        return Outcome(Status.WARN, msg("{n} open port serves no declared service: {items}.",
+                                        "{n} open ports serve no declared service: {items}.",
+                                        n=len(extra),
+                                        items=', '.join(map(str, extra[:10]))), evidence)
+    return Outcome(Status.PASS, msg("Every open port ({count}) serves a declared service.",
+                                    count=len(opened)),
                    evidence)
 
 

@@ -10,7 +10,7 @@ from checks.allowlist_layers import Firewall, Layer, firewall_layer, intersect
 from checks.allowlist_services import Service
 from checks.base import CheckContext, Outcome, param_error
 from checks.ipranges import LOOPBACK, IpSet
-from posture.models import JSON, Fact, Status
+from posture.models import JSON, Fact, Status, msg
 
 _REFUSED_ANSWERS = ("host-not-allowed",)
 _HTTP_DENIED = (403,)
@@ -148,7 +148,7 @@ def judge(ctx: CheckContext, label: str, service: Service, fw: Firewall, allowed
             summary = f"{name}: a probe from an undeclared address got through"
         if contra:
             summary += f"; probe {contra[0]}"
-        return Outcome(Status.FAIL, summary + ".", evidence)
+        return Outcome(Status.FAIL, msg("{summary}.", summary=summary), evidence)
     unreachable = _unreachable(allowed, effective, networks)
     warnings = []
     if unreachable:
@@ -158,8 +158,8 @@ def judge(ctx: CheckContext, label: str, service: Service, fw: Firewall, allowed
     warnings += service.warnings
     if warnings:
         evidence["warnings"] = warnings[:10]
-        return Outcome(Status.WARN, f"{name}: only declared sources can connect, but "
-                                    f"{warnings[0]}.", evidence)
-    return Outcome(Status.PASS, f"{name} is reachable only from declared sources: "
-                                f"{', '.join(effective.networks(5)) or 'none'}.",
+        return Outcome(Status.WARN, msg("{name}: only declared sources can connect, but "
+                                        "{value}.", name=name, value=warnings[0]), evidence)
+    return Outcome(Status.PASS, msg("{name} is reachable only from declared sources: " "{value}.",
+                                    name=name, value=', '.join(effective.networks(5)) or 'none'),
                    evidence)

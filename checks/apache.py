@@ -61,7 +61,8 @@ def installed(ctx: CheckContext) -> Installed | Outcome | None:
         return Installed(str(fact.value["version"]), "apache2 -v / httpd -v",
                          str(fact.value.get("server_version") or ""), packages)
     if fact.ok:
-        return Outcome(Status.ERROR, "could not determine: Apache printed no version number",
+        return Outcome(Status.ERROR, msg("could not determine: Apache printed no version "
+                                         "number"),
                        {"apache_version": fact.value})
     if fact.status is not FactStatus.MISSING:
         return missing(ctx, "apache.version")
@@ -125,11 +126,13 @@ def _eol(ctx: CheckContext) -> Outcome:
     if isinstance(found, Outcome):
         return found
     if found is None:
-        return Outcome(Status.NOT_APPLICABLE, "Apache is not installed on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("Apache is not installed on this host."))
     entry = eol.lookup("apache", found.version)
     if entry is None:
-        return Outcome(Status.ERROR, f"could not determine: Apache {found.version} is not in the "
-                       f"end-of-life table dated {eol.TABLE_DATE.isoformat()}.",
+        return Outcome(Status.ERROR, msg("could not determine: Apache {version} is not in "
+                                         "the end-of-life table dated {isoformat}.",
+                                         version=found.version,
+                                         isoformat=eol.TABLE_DATE.isoformat()),
                        {"actual": found.as_evidence()})
     status = eol.support_status(entry, scan_date(ctx))
     evidence: dict[str, object] = {
@@ -179,7 +182,8 @@ def _setting(directive: dict[str, object] | None, default: str) -> tuple[str, di
 def _version_disclosure(ctx: CheckContext) -> Outcome:
     fact = ctx.fact("apache.config")
     if fact.status is FactStatus.MISSING:
-        return Outcome(Status.NOT_APPLICABLE, "No Apache configuration was found on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No Apache configuration was found on "
+                                                  "this host."))
     error = missing(ctx, "apache.config")
     if error:
         return error
@@ -214,7 +218,7 @@ def _workers_not_root(ctx: CheckContext) -> Outcome:
         return error
     procs = [p for p in ctx.fact("proc.list").value or [] if _is_apache(p.get("comm"))]
     if not procs:
-        return Outcome(Status.NOT_APPLICABLE, "No Apache process is running on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No Apache process is running on this " "host."))
     pids = {p["pid"] for p in procs}
     parents = [p for p in procs if p["ppid"] not in pids]
     workers = [p for p in procs if p["ppid"] in pids]
@@ -224,14 +228,15 @@ def _workers_not_root(ctx: CheckContext) -> Outcome:
                 "workers": len(workers), "worker_users": users,
                 "root_workers": capped(root_workers)}
     if root_workers:
-        return Outcome(Status.FAIL, f"{len(root_workers)} of {len(workers)} Apache worker "
-                       "processes run as root, so any request-handling flaw gives full control.",
+        return Outcome(Status.FAIL, msg("{count} of {count2} Apache worker processes run as "
+                                        "root, so any request-handling flaw gives full "
+                                        "control.", count=len(root_workers), count2=len(workers)),
                        evidence)
     if not workers:
         if any(str(p["user"]) in ("root", "0") for p in parents):
-            return Outcome(Status.FAIL, "Apache runs as root with no worker processes, so root "
-                           "handles requests itself.", evidence)
-        return Outcome(Status.PASS, "Apache runs entirely without root privileges.", evidence)
+            return Outcome(Status.FAIL, msg("Apache runs as root with no worker processes, "
+                                            "so root handles requests itself."), evidence)
+        return Outcome(Status.PASS, msg("Apache runs entirely without root privileges."), evidence)
     return Outcome(Status.PASS, msg("Apache worker processes ({n}) run as {users}, not root.",
                                     n=len(workers), users=", ".join(users)), evidence)
 

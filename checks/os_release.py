@@ -103,12 +103,13 @@ def identify(ctx: CheckContext) -> OsIdentity | Outcome:
         _first(src, "os-release ID", "lsb_release distributor_id") or rpm_release)
     if not distro:
         return missing(ctx, "os.release", "os.lsb") or Outcome(
-            Status.ERROR, "could not determine: the host does not name its distribution")
+            Status.ERROR, msg("could not determine: the host does not name its distribution"))
     names = {canonical_distribution(src[k]) for k in
              ("os-release ID", "os-release NAME", "lsb_release distributor_id") if k in src}
     version = _precise_version(src, distro, rpm_release)
     if not version:
-        return Outcome(Status.ERROR, "could not determine: the host reports no version number",
+        return Outcome(Status.ERROR, msg("could not determine: the host reports no version "
+                                         "number"),
                        {"sources": src})
     pretty = _first(src, "os-release PRETTY_NAME", "lsb_release description") or rpm_release
     stream = "stream" in (src.get("os-release NAME", "") + rpm_release).lower()

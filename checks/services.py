@@ -74,7 +74,8 @@ def _plaintext_admin(ctx: CheckContext) -> Outcome:
     sockets, procs = _facts_value(ctx, "net.listening"), _facts_value(ctx, "proc.list")
     if sockets is None and procs is None:
         return missing(ctx, "net.listening", "proc.list") or Outcome(
-            Status.ERROR, "could not determine: neither sockets nor processes were readable")
+            Status.ERROR, msg("could not determine: neither sockets nor processes were "
+                              "readable"))
     exposed, local = _from_sockets(sockets) if sockets is not None else ([], [])
     daemons, supers = _from_processes(procs) if procs is not None else ([], [])
     packages = _installed(ctx)

@@ -21,7 +21,7 @@ def _retention(ctx: CheckContext) -> Outcome:
         return gone
     days = int_param(ctx, "max_age_days", required=True)
     if isinstance(days, Outcome) or days is None:
-        return days or Outcome(Status.ERROR, "could not determine: no period")
+        return days or Outcome(Status.ERROR, msg("could not determine: no period"))
     tables: dict[str, Any] = ctx.fact("db.retention").value.get("tables", {})
     over = {name: t for name, t in tables.items()
             if t.get("oldest_age_days") is not None and t["oldest_age_days"] > days}
@@ -96,17 +96,20 @@ def _newsletter(ctx: CheckContext) -> Outcome:
                 "opt_in_column": value.get("opt_in_column"),
                 "subscribers_without_record": without}
     if default not in ("0", "NULL"):
-        return Outcome(Status.FAIL, "New customers are subscribed by default "
-                                    f"(default {default}).", evidence)
+        return Outcome(Status.FAIL, msg("New customers are subscribed by default (default "
+                                        "{default}).", default=default), evidence)
     if without:
-        return Outcome(Status.FAIL, f"{without} subscriber(s) without an opt-in record.",
+        return Outcome(Status.FAIL, msg("{n} subscriber without an opt-in record.",
+                                        "{n} subscribers without an opt-in record.", n=without),
                        evidence)
     if customers >= 20 and subscribers == customers:
-        return Outcome(Status.WARN, "Every customer is subscribed: looks like opt-out.",
+        return Outcome(Status.WARN, msg("Every customer is subscribed: looks like opt-out."),
                        evidence)
     note = "" if value.get("opt_in_column") else "; the schema keeps no opt-in record"
-    return Outcome(Status.PASS, f"Not subscribed by default; {subscribers} of {customers} "
-                                f"customers subscribed{note}.", evidence)
+    return Outcome(Status.PASS, msg("Not subscribed by default; {subscribers} of "
+                                    "{customers} customers subscribed{note}.",
+                                    subscribers=subscribers, customers=customers, note=note),
+                   evidence)
 
 
 NEWSLETTER = Check(CheckMeta(

@@ -36,8 +36,9 @@ def _unusable(ctx: CheckContext, key: str) -> Outcome | None:
     env = str(ctx.fact(key).value.get("environment", ""))
     if env not in JUDGED_ENVIRONMENTS:
         return Outcome(Status.NOT_APPLICABLE,
-                       f"Environment '{env}' is not a test environment: only test and staging "
-                       "databases are judged (production is the compare_with side).",
+                       msg("Environment '{env}' is not a test environment: only test and "
+                           "staging databases are judged (production is the compare_with "
+                           "side).", env=env),
                        {"environment": env})
     return None
 
@@ -118,24 +119,34 @@ def evaluate_overlap(ctx: CheckContext) -> Outcome:
     comparisons: Sequence[Mapping[str, Any]] = fact.get("comparisons", [])
     evidence: dict[str, JSON] = {"comparisons": [dict(c) for c in comparisons]}
     if not comparisons:
-        return Outcome(Status.NOT_APPLICABLE, "No compare_with database: copies of production "
-                       "were not looked for.", evidence)
+        return Outcome(Status.NOT_APPLICABLE, msg("No compare_with database: copies of "
+                                                  "production were not looked for."), evidence)
     env = fact.get("environment", "test")
     for comparison in comparisons:
         found = _overlaps(comparison)
         if found:
             kind, count = found[0]  # identifiers are listed most convincing first
             also = ", ".join(f"{KIND_WORDS.get(k, k)} ({n})" for k, n in found[1:])
-            return Outcome(Status.FAIL, f"{count} production records found in {env} (by "
-                           f"{KIND_WORDS.get(kind, kind)} hash), compared with "
-                           f"{comparison.get('with')}"
-                           + (f"; also matched by {also}" if also else "") + ".", evidence)
+            if also:
+                return Outcome(Status.FAIL, msg("{n} production records found in {env} (by "
+                                                "{kind} hash), compared with {other}; also "
+                                                "matched by {also}.", n=count, env=env,
+                                                kind=KIND_WORDS.get(kind, kind),
+                                                other=comparison.get("with"), also=also),
+                               evidence)
+            return Outcome(Status.FAIL, msg("{n} production record found in {env} (by {kind} "
+                                            "hash), compared with {other}.", "{n} production "
+                                            "records found in {env} (by {kind} hash), compared "
+                                            "with {other}.", n=count, env=env,
+                                            kind=KIND_WORDS.get(kind, kind),
+                                            other=comparison.get("with")), evidence)
     if not all(c.get("kinds") for c in comparisons):
-        return Outcome(Status.ERROR, "could not determine: no identifying column (e-mail, "
-                       "phone, IBAN, BSN, name + postcode) exists in both databases.", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: no identifying column "
+                                         "(e-mail, phone, IBAN, BSN, name + postcode) "
+                                         "exists in both databases."), evidence)
     kinds = sorted({KIND_WORDS.get(k, k) for c in comparisons for k in c.get("kinds", {})})
-    return Outcome(Status.PASS, f"No production records found in {env} (compared by "
-                   f"{', '.join(kinds)} hashes).", evidence)
+    return Outcome(Status.PASS, msg("No production records found in {env} (compared by "
+                                    "{items} hashes).", env=env, items=', '.join(kinds)), evidence)
 
 
 FICTITIOUS_VALUES = Check(CheckMeta(

@@ -24,7 +24,8 @@ _SCRIPT_KINDS = {"script", "script-inline", "iframe", "img"}
 def _crawl(ctx: CheckContext) -> Mapping[str, Any] | Outcome:
     value = ctx.fact(CRAWL).value
     if not isinstance(value, dict) or not value.get("page_count"):
-        return Outcome(Status.ERROR, "could not determine: no page of the site could be read",
+        return Outcome(Status.ERROR, msg("could not determine: no page of the site could be "
+                                         "read"),
                        {"fact": CRAWL})
     return value
 
@@ -78,18 +79,22 @@ def _cookies(ctx: CheckContext) -> Outcome:
                 "insecure_cookies": [r["name"] for r in rows if not r["secure"]][:50]}
     if bad or bad_scripts:
         names = bad + [i["party"] for i in bad_scripts]
-        return Outcome(Status.FAIL, "Cookies or trackers outside the promised categories: "
-                                    f"{', '.join(names[:10])}.", evidence)
+        return Outcome(Status.FAIL, msg("Cookies or trackers outside the promised "
+                                        "categories: {items}.", items=', '.join(names[:10])),
+                       evidence)
     unknown = [r["name"] for r in rows if r["category"] == "unclassified"]
     if early or implied:
-        return Outcome(Status.WARN, "Analytics runs before the visitor could consent: "
-                                    f"{', '.join((early + [i['party'] for i in implied])[:10])}.",
-                       evidence)
+        first = (early + [i["party"] for i in implied])[:10]
+        return Outcome(Status.WARN, msg("Analytics runs before the visitor could consent: "
+                                        "{items}.", items=", ".join(first)), evidence)
     if unknown:
-        return Outcome(Status.WARN, f"Cookies no rule classifies: {', '.join(unknown[:10])}.",
+        return Outcome(Status.WARN, msg("Cookies no rule classifies: {items}.",
+                                        items=', '.join(unknown[:10])),
                        evidence)
-    return Outcome(Status.PASS, f"{len(rows)} cookie(s) on {crawl.get('page_count')} page(s), "
-                                "all within the promised categories.", evidence)
+    pages = msg("on {n} page", "on {n} pages", n=int(crawl.get("page_count") or 0))
+    return Outcome(Status.PASS, msg("{n} cookie {pages}, within the promised categories.",
+                                    "{n} cookies {pages}, all within the promised categories.",
+                                    n=len(rows), pages=pages), evidence)
 
 
 COOKIES = Check(CheckMeta(
