@@ -140,26 +140,29 @@ def judge(ctx: CheckContext, label: str, service: Service, fw: Firewall, allowed
         evidence["notes"] = notes[:20]
     if not extra.empty or contra:
         if extra.is_world():
-            summary = f"{name} is open to the world"
+            summary = msg("{name} is open to the world", name=name)
         elif not extra.empty:
-            summary = (f"{name} is reachable from sources not "
-                       f"declared: {', '.join(_show(extra)[:5])}")
+            summary = msg("{name} is reachable from sources not declared: {sources}", name=name,
+                          sources=", ".join(_show(extra)[:5]))
         else:
-            summary = f"{name}: a probe from an undeclared address got through"
+            summary = msg("{name}: a probe from an undeclared address got through", name=name)
         if contra:
-            summary += f"; probe {contra[0]}"
+            return Outcome(Status.FAIL, msg("{summary}; probe {probe}.", summary=summary,
+                                            probe=contra[0]), evidence)
         return Outcome(Status.FAIL, msg("{summary}.", summary=summary), evidence)
     unreachable = _unreachable(allowed, effective, networks)
-    warnings = []
+    warnings: list[str] = []
     if unreachable:
-        warnings.append(f"declared network(s) {', '.join(unreachable[:5])} cannot reach it")
+        warnings.append(msg("declared network {networks} cannot reach it",
+                            "declared networks {networks} cannot reach it", n=len(unreachable),
+                            networks=", ".join(unreachable[:5])))
     if refused:
-        warnings.append(f"a declared source was refused: {refused[0]}")
+        warnings.append(msg("a declared source was refused: {probe}", probe=refused[0]))
     warnings += service.warnings
     if warnings:
         evidence["warnings"] = warnings[:10]
         return Outcome(Status.WARN, msg("{name}: only declared sources can connect, but "
-                                        "{value}.", name=name, value=warnings[0]), evidence)
-    return Outcome(Status.PASS, msg("{name} is reachable only from declared sources: " "{value}.",
-                                    name=name, value=', '.join(effective.networks(5)) or 'none'),
-                   evidence)
+                                        "{warning}.", name=name, warning=warnings[0]), evidence)
+    return Outcome(Status.PASS, msg("{name} is reachable only from declared sources: "
+                                    "{sources}.", name=name,
+                                    sources=", ".join(effective.networks(5)) or "–"), evidence)

@@ -12,8 +12,8 @@ from typing import Any
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
 from posture.models import Severity, Status, msg
 
-WORDING = ("Note: a database link is encrypted with TLS, not 'https' (HTTP over TLS); a "
-           "statement promising 'https' for it should say 'TLS'.")
+WORDING = msg("Note: a database link is encrypted with TLS, not 'https' (HTTP over TLS); a "
+              "statement promising 'https' for it should say 'TLS'.")
 _REFS = ("https://mariadb.com/kb/en/securing-connections-for-client-and-server/",
          "https://dev.mysql.com/doc/refman/8.0/en/using-encrypted-connections.html",
          "https://www.postgresql.org/docs/current/ssl-tcp.html")

@@ -170,9 +170,9 @@ def _evaluate(ctx: CheckContext) -> Outcome:
                 "key_exchange": result.key_exchange, "cipher_strength": result.cipher,
                 "caps": result.caps, "grade_if_trusted": result.grade_if_trusted,
                 "method": "SSL Labs rating guide (docs/tls-grading.md)"}
-    why = f" (capped: {'; '.join(result.caps)})" if result.caps else ""
+    why = msg(" (capped: {caps})", caps="; ".join(result.caps)) if result.caps else ""
     if result.grade in ("T", "M"):
-        what = "not trusted" if result.grade == "T" else "issued for another name"
+        what = msg("not trusted") if result.grade == "T" else msg("issued for another name")
         return Outcome(Status.FAIL, msg("Grade {grade}: the certificate is {what} (grade "
                                         "{grade_if_trusted} if it were){why}.",
                                         grade=result.grade, what=what,

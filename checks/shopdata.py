@@ -105,7 +105,7 @@ def _newsletter(ctx: CheckContext) -> Outcome:
     if customers >= 20 and subscribers == customers:
         return Outcome(Status.WARN, msg("Every customer is subscribed: looks like opt-out."),
                        evidence)
-    note = "" if value.get("opt_in_column") else "; the schema keeps no opt-in record"
+    note = "" if value.get("opt_in_column") else msg("; the schema keeps no opt-in record")
     return Outcome(Status.PASS, msg("Not subscribed by default; {subscribers} of "
                                     "{customers} customers subscribed{note}.",
                                     subscribers=subscribers, customers=customers, note=note),
