@@ -162,12 +162,13 @@ def text_param(ctx: CheckContext, name: str) -> str | Outcome:
     """
     value = ctx.params.get(name)
     if isinstance(value, float):
-        return param_error(f"expect.{name} must be quoted; YAML read it as the number {value!r}")
+        return param_error(msg("expect.{name} must be quoted; YAML read it as the number "
+                               "{value}", name=name, value=repr(value)))
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and value.strip():
         return value.strip()
-    return param_error(f"expect.{name} is required (a non-empty string)")
+    return param_error(msg("expect.{name} is required (a non-empty string)", name=name))
 
 
 def int_param(ctx: CheckContext, name: str, *, required: bool) -> int | Outcome | None:
@@ -177,4 +178,5 @@ def int_param(ctx: CheckContext, name: str, *, required: bool) -> int | Outcome 
         return None
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    return param_error(f"expect.{name} must be a positive whole number, got {value!r}")
+    return param_error(msg("expect.{name} must be a positive whole number, got {value}",
+                           name=name, value=repr(value)))

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing, param_error
-from posture.models import JSON, Severity, Status, msg
+from posture.models import JSON, Severity, Status, joined, msg
 
 CLAIM = ("test_data_fictitious",)
 JUDGED_ENVIRONMENTS = ("test", "staging")
 DEFAULT_MAX_REAL_SHARE = 0.01
-KIND_WORDS = {"email": "e-mail", "phone": "phone", "iban": "IBAN", "bsn": "BSN",
-              "name_postcode": "name + postcode"}
+KIND_WORDS = {"email": msg("e-mail"), "phone": msg("phone"), "iban": "IBAN", "bsn": "BSN",
+              "name_postcode": msg("name + postcode")}
 REFERENCES = (
     "ISO/IEC 27001:2022 Annex A 8.33 (test information)",
     "GDPR Art. 5(1)(b) and (c), Art. 25 (data protection by design)",
@@ -52,8 +52,10 @@ def _share_param(ctx: CheckContext) -> float | Outcome:
 
 
 def _label(column: Mapping[str, Any]) -> str:
-    return (f"{column['table']}.{column['column']} {column['real_share']:.1%} real-looking "
-            f"({column['real_looking']} of {column['non_empty']} sampled)")
+    return msg("{column} {share} real-looking ({real} of {sampled} sampled)",
+               column=f"{column['table']}.{column['column']}",
+               share=f"{column['real_share']:.1%}", real=column["real_looking"],
+               sampled=column["non_empty"])
 
 
 def evaluate_values(ctx: CheckContext) -> Outcome:
@@ -75,7 +77,7 @@ def evaluate_values(ctx: CheckContext) -> Outcome:
         "personal_data_columns": len(columns), "decisive_columns": len(decisive),
         "columns": capped([dict(c) for c in columns])}
     if over:
-        listed = "; ".join(_label(c) for c in over[:3])
+        listed = joined([_label(c) for c in over[:3]])
         if len(over) > 3:
             return Outcome(Status.FAIL, msg("{n} columns hold real-looking personal data; the "
                                             "first 3: {columns}.", n=len(over),
@@ -87,7 +89,7 @@ def evaluate_values(ctx: CheckContext) -> Outcome:
     if under:
         return Outcome(Status.WARN, msg("A few real-looking values, within max_real_share "
                                         "{limit}: {columns}.", limit=f"{limit:.1%}",
-                                        columns="; ".join(_label(c) for c in under[:3])),
+                                        columns=joined([_label(c) for c in under[:3]])),
                        evidence)
     if scan.get("truncated"):
         return Outcome(Status.WARN, msg("No real-looking values in the part scanned, but the "
