@@ -18,6 +18,7 @@ from rich.text import Text
 
 from posture.models import Finding, ScanResult, Status, Verdict
 from posture.render import finding_sort_key
+from posture.render.owner import shown_verdict
 from posture.render.sanitize import safe_text
 
 MIN_WIDTH, MAX_WIDTH = 60, 160
@@ -98,7 +99,7 @@ def _claims_table(result: ScanResult) -> Table:
     table.add_column("Verdict", no_wrap=True)
     table.add_column("Claim · says", overflow="fold", ratio=1)
     for claim in result.claims:
-        verdict = Text(claim.verdict.value.upper(), style=VERDICT_STYLES[claim.verdict])
+        verdict = Text(shown_verdict(claim).upper(), style=VERDICT_STYLES[claim.verdict])
         if claim.waived:
             verdict.append("\nwaived", style="dim")
         cell = Text(safe_text(claim.id, FIELD_LIMIT), style="bold")

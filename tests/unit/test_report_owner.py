@@ -158,3 +158,10 @@ def test_sentence_text_is_bounded_and_escaped() -> None:
     html = render(dataclasses.replace(result, ledger=(row,)), Format.HTML).decode("utf-8")
     assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert "a" * 401 not in html
+
+
+def test_console_says_attested_too() -> None:
+    from posture.render.console import render_console
+
+    out = render_console(_attested(), color=False, width=100)
+    assert "ATTESTED" in out and out.count("VERIFIED") == 1
