@@ -101,3 +101,11 @@ def _texts(box: Any) -> list[str]:
     for child in getattr(box, "children", None) or []:
         found.extend(_texts(child))
     return found
+
+
+def test_owner_part_of_the_pdf_is_at_most_three_pages() -> None:
+    """The sentence table starts on a new page right after the owner's part."""
+    document, _ = dutch_demo()
+    first = next(n for n, page in enumerate(document.pages, start=1)
+                 if "De verklaring, zin voor zin" in " ".join(_texts(page._page_box)))
+    assert 2 <= first <= 4  # pages 1..first-1 hold the owner's part
