@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.numbers import format_decimal
+
 from checks.base import known_reason
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
 from posture.render import SEVERITY_ORDER, claims_by_finding, finding_sort_key
@@ -92,11 +94,16 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
                    "errors": [message_html(known_reason(e), lang) for e in h.errors]}
                   for h in result.hosts],
         "trend": _trend_view(history),
-        "changes": _changes_view(history),
+        "changes": _changes_view(history, lang),
         "waivers": [_waiver_view(w, result) for w in result.waivers],
         "formula": _formula(),
         "ledger": ledger_view(result, claim_anchors, lang),
     }
+
+
+def decimal(value: float, lang: str, pattern: str = "0.0") -> str:
+    """A score-like number with one decimal in the language's notation (17.9 / 17,9)."""
+    return str(format_decimal(round(value, 1), format=pattern, locale=lang))
 
 
 def _verdict_counts(result: ScanResult) -> dict[str, int]:
@@ -109,7 +116,8 @@ def _verdict_counts(result: ScanResult) -> dict[str, int]:
 def _action_view(action: Action, lang: str, anchors: dict[str, str]) -> dict[str, Any]:
     first = action.first
     return {"check": _t(action.check, 200), "kind": action.kind, "who": action.who,
-            "gain": f"{action.gain:.1f}", "title": _t(catalog_text(lang, first.title), 500),
+            "gain": f"{action.gain:.1f}", "gain_shown": decimal(action.gain, lang, "+0.0"),
+            "title": _t(catalog_text(lang, first.title), 500),
             "remediation": _t(catalog_text(lang, first.remediation)),
             "count": len(action.findings), "anchor": anchors.get(first.id, ""),
             "targets": [_t(f.target, 120) for f in action.findings[:4]],
@@ -122,7 +130,7 @@ def _score_view(result: ScanResult, lang: str) -> dict[str, Any]:
     # appendix explains the formula in the report's language).
     method = score.method if lang == "en" else score.method.split(":", 1)[0]
     return {
-        "value": f"{score.value:.1f}",
+        "value": decimal(score.value, lang),
         "grade": _t(score.grade, 4),
         "grade_class": score.grade if score.grade in tuple("ABCDEF") else "F",
         "coverage": f"{score.coverage * 100:.0f}",
@@ -259,7 +267,7 @@ def _trend_view(history: ReportHistory) -> dict[str, Any]:
     return {"dots": dots, "line": trend_polyline(dots), "count": len(dots)}
 
 
-def _changes_view(history: ReportHistory) -> dict[str, Any] | None:
+def _changes_view(history: ReportHistory, lang: str) -> dict[str, Any] | None:
     changes = history.changes
     if changes is None:
         return None
@@ -267,8 +275,9 @@ def _changes_view(history: ReportHistory) -> dict[str, Any] | None:
                      for c in changes.group(name)]
               for name in ("regressed", "new", "fixed", "changed", "gone")}
     return {"previous": _t(history.previous_started_at, 64),
-            "old_score": f"{changes.old_score[0]:.1f}", "old_grade": _t(changes.old_score[1], 4),
-            "delta": f"{changes.new_score[0] - changes.old_score[0]:+.1f}",
+            "old_score": decimal(changes.old_score[0], lang),
+            "old_grade": _t(changes.old_score[1], 4),
+            "delta": decimal(changes.new_score[0] - changes.old_score[0], lang, "+0.0;-0.0"),
             "groups": groups, "empty": not changes.items}
 
 
