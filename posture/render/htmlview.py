@@ -1,9 +1,12 @@
 """The view model of the HTML report: plain, neutralised data the template only lays out.
 
-Words are not chosen here: the template translates status codes (``contradicted``,
-``access``...) into sentences of the report's language. What comes from targets or the
-inventory passes :func:`_t` (visible escapes for control and bidi characters, bounded length);
-HTML escaping is Jinja2's job.
+The template translates status codes (``contradicted``, ``access``...) into sentences of the
+report's language; posture's own sentences that carry data (finding summaries, claim reasons:
+:class:`~posture.models.Msg`) are translated here by :mod:`posture.render.messages`, which
+returns escaped markup with the data inside ``<span class="tgt">``. What else comes from
+targets or the inventory passes :func:`_t` (visible escapes for control and bidi characters,
+bounded length); HTML escaping is Jinja2's job. The owner's page (card order, the three steps
+that raise the score most) comes from :mod:`posture.render.owner`.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def who_acts(check_id: str) -> str:
 
 
 def score_with(result: ScanResult, passing: set[str]) -> float:
-    """The unrounded-equivalent score if the findings ``passing`` (ids) passed."""
+    """The score (as :func:`compute_score` rounds it) if the findings ``passing`` (ids) passed;
+    claims are judged again from the changed statuses, so grade caps and verdicts follow."""
     findings = {f.id: (dataclasses.replace(f, status=Status.PASS) if f.id in passing else f)
                 for f in result.findings}
     claims = [dataclasses.replace(c, verdict=claim_verdict(
