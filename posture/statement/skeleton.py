@@ -133,6 +133,18 @@ TEXT_LIMIT = 600
 """Longest sentence kept in the inventory's ledger (the report quotes it)."""
 
 
+_IDENTIFYING = re.compile(r"\S+@\S+|\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|\+?\d[\d .\-/]{6,}\d",
+                          re.IGNORECASE)
+
+
+def quoted(sentence: Sentence, match: Match) -> str:
+    """The sentence for the report (bounded): '' if private; addresses, links and long
+    numbers (phone, IBAN) masked even in a sentence no rule marked private."""
+    if match.private:
+        return ""
+    return _IDENTIFYING.sub("\u2026", sentence.text)[:TEXT_LIMIT]
+
+
 def starts(sentence: Sentence, match: Match) -> str:
     """The sentence's first words, with addresses and numbers masked; '' if private."""
     if match.private:
@@ -157,5 +169,5 @@ def build(sentences: Sequence[Sentence], rules: Sequence[Rule], lang: str) -> Sk
             sentence.id, sentence.section, tuple(ids),
             "" if ids else (reason_rule.not_verifiable if reason_rule else NO_RULE),
             ",".join(r.id for r, _ in match.claims) or (reason_rule.id if reason_rule else ""),
-            starts(sentence, match), "" if match.private else sentence.text[:TEXT_LIMIT]))
+            starts(sentence, match), quoted(sentence, match)))
     return skeleton
