@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from checks.base import CheckContext, Outcome, capped, shaped
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 from posture.shapes.accounts import PasswordSummary
 
 SUMMARY = "accounts.password_summary"
@@ -52,24 +52,41 @@ def password_age(value: PasswordSummary, today: int, max_age: int,
         **_base_evidence(value), **context}
     judged, empty = int(value["judged"]), int(value["empty_count"])
     if empty:
-        return Outcome(Status.FAIL, f"{empty} account(s) with a login shell have an empty "
-                       f"password: {', '.join(value['empty'][:5])}.", evidence, Severity.CRITICAL)
+        return Outcome(Status.FAIL, msg("{n} account with a login shell has an empty "
+                                        "password: {items}.", "{n} accounts with a login shell "
+                                        "have an empty password: {items}.", n=empty,
+                                        items=", ".join(value["empty"][:5])),
+                       evidence, Severity.CRITICAL)
+    if stale and len(stale) < keep:
+        return Outcome(Status.FAIL, msg("{n} of {total} password accounts has a password older "
+                                        "than {days} days (oldest: {account}, {age} days).",
+                                        "{n} of {total} password accounts have a password "
+                                        "older than {days} days (oldest: {account}, {age} "
+                                        "days).", n=len(stale), total=judged, days=max_age,
+                                        account=stale[0]["account"],
+                                        age=stale[0]["age_days"]), evidence)
     if stale:
-        return Outcome(Status.FAIL, f"{stale_count} of {judged} password accounts have a "
-                       f"password older than {max_age} days (oldest: {stale[0]['account']}, "
-                       f"{stale[0]['age_days']} days).", evidence)
+        return Outcome(Status.FAIL, msg("At least {n} of {total} password accounts have a "
+                                        "password older than {days} days (oldest: {account}, "
+                                        "{age} days).", n=len(stale), total=judged, days=max_age,
+                                        account=stale[0]["account"],
+                                        age=stale[0]["age_days"]), evidence)
     if value["unknown_count"]:
-        return Outcome(Status.ERROR, "could not determine: the password age of "
-                       f"{', '.join(value['unknown'][:5])} is unknown (no last-change date).",
-                       evidence)
+        return Outcome(Status.ERROR, msg("could not determine: the password age of {items} "
+                                         "is unknown (no last-change date).",
+                                         items=", ".join(value["unknown"][:5])), evidence)
     if value["forced_count"]:
-        return Outcome(Status.WARN, f"{value['forced_count']} account(s) must change their "
-                       f"password at the next login; the others are within {max_age} days.",
-                       evidence)
+        return Outcome(Status.WARN, msg("{n} account must change its password at the next "
+                                        "login; the others are within {max_age} days.",
+                                        "{n} accounts must change their password at the next "
+                                        "login; the others are within {max_age} days.",
+                                        n=int(value["forced_count"]), max_age=max_age), evidence)
     if not judged:
-        return Outcome(Status.PASS, "No account can log in with a password.", evidence)
-    return Outcome(Status.PASS, f"Every password account ({judged}) changed its password "
-                   f"within {max_age} days (oldest: {oldest[0][0]} days).", evidence)
+        return Outcome(Status.PASS, msg("No account can log in with a password."), evidence)
+    return Outcome(Status.PASS, msg("Every password account ({count}) changed its password "
+                                    "within {max_age} days (oldest: {value} days).",
+                                    count=judged, max_age=max_age, value=oldest[0][0]),
+                   evidence)
 
 
 def over_limit(value: PasswordSummary, max_age: int) -> tuple[list[dict[str, JSON]], str]:

@@ -25,7 +25,7 @@ from checks.base import (
     scan_date,
 )
 from checks.ssh import password_logins
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 
 _EPOCH = date(1970, 1, 1)
 _NO_LOGIN = ("nologin", "false", "sync", "halt", "shutdown")
@@ -175,23 +175,36 @@ def _password_age(ctx: CheckContext) -> Outcome:
                 "empty_password": capped(found.empty), **found.evidence(),
                 **_context(ctx, found.today)}
     if found.empty:
-        return Outcome(Status.FAIL, f"{len(found.empty)} account(s) with a login shell have an "
-                       f"empty password: {', '.join(found.empty[:5])}.", evidence,
+        return Outcome(Status.FAIL, msg("{n} account with a login shell has an empty "
+                                        "password: {items}.", "{n} accounts with a login shell "
+                                        "have an empty password: {items}.",
+                                        n=len(found.empty), items=", ".join(found.empty[:5])),
+                       evidence,
                        Severity.CRITICAL)
     if stale:
-        return Outcome(Status.FAIL, f"{len(stale)} of {len(found.judged)} password accounts "
-                       f"have a password older than {max_age} days (oldest: "
-                       f"{stale[0]['account']}, {stale[0]['age_days']} days).", evidence)
+        return Outcome(Status.FAIL, msg("{n} of {total} password accounts has a password older "
+                                        "than {days} days (oldest: {account}, {age} days).",
+                                        "{n} of {total} password accounts have a password "
+                                        "older than {days} days (oldest: {account}, {age} "
+                                        "days).", n=len(stale), total=len(found.judged),
+                                        days=max_age, account=stale[0]["account"],
+                                        age=stale[0]["age_days"]), evidence)
     if unknown:
-        return Outcome(Status.ERROR, "could not determine: the password age of "
-                       f"{', '.join(unknown[:5])} is unknown (no last-change date).", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: the password age of {items} "
+                                         "is unknown (no last-change date).",
+                                         items=', '.join(unknown[:5])), evidence)
     if forced:
-        return Outcome(Status.WARN, f"{len(forced)} account(s) must change their password at "
-                       f"the next login; the others are within {max_age} days.", evidence)
+        return Outcome(Status.WARN, msg("{n} account must change its password at the next "
+                                        "login; the others are within {max_age} days.",
+                                        "{n} accounts must change their password at the next "
+                                        "login; the others are within {max_age} days.",
+                                        n=len(forced), max_age=max_age), evidence)
     if not found.judged:
-        return Outcome(Status.PASS, "No account can log in with a password.", evidence)
-    return Outcome(Status.PASS, f"Every password account ({len(found.judged)}) changed its "
-                   f"password within {max_age} days (oldest: {ages[0][0]} days).", evidence)
+        return Outcome(Status.PASS, msg("No account can log in with a password."), evidence)
+    return Outcome(Status.PASS, msg("Every password account ({count}) changed its password "
+                                    "within {max_age} days (oldest: {value} days).",
+                                    count=len(found.judged), max_age=max_age, value=ages[0][0]),
+                   evidence)
 
 
 def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
@@ -233,17 +246,29 @@ def _max_days_policy(ctx: CheckContext) -> Outcome:
                 count, **census_evidence}
     problems = []
     if policy is None or not 0 < policy <= max_age:
-        problems.append(f"PASS_MAX_DAYS is {raw or 'unset'}, so new accounts are not forced to "
-                        f"change within {max_age} days")
+        problems.append(msg("PASS_MAX_DAYS is {value}, so new accounts are not forced to "
+                            "change within {days} days", value=raw or "unset", days=max_age))
     if offenders:
         first = offenders[0]
-        problems.append(f"{count} password account(s) have a longer or no maximum age "
-                        f"(e.g. {first['account']}: {first['max_days']})")
+        problems.append(
+            msg("{n} password account has a longer or no maximum age (e.g. {account}: "
+                "{max_days})", "{n} password accounts have a longer or no maximum age (e.g. "
+                "{account}: {max_days})", n=count, account=first["account"],
+                max_days=first["max_days"]) if isinstance(count, int) else
+            msg("at least {count} password accounts have a longer or no maximum age (e.g. "
+                "{account}: {max_days})", count=count.removeprefix("at least "),
+                account=first["account"], max_days=first["max_days"]))
     if problems:
-        return Outcome(Status.FAIL, f"The ageing policy does not enforce the {max_age}-day "
-                       f"promise: {'; '.join(problems)}.", evidence)
-    return Outcome(Status.PASS, f"PASS_MAX_DAYS ({policy}) and every password account's maximum "
-                   f"age are within {max_age} days.", evidence)
+        if len(problems) == 2:
+            return Outcome(Status.FAIL, msg("The ageing policy does not enforce the {days}-day "
+                                            "promise: {first}; {second}.", days=max_age,
+                                            first=problems[0], second=problems[1]), evidence)
+        return Outcome(Status.FAIL, msg("The ageing policy does not enforce the {days}-day "
+                                        "promise: {problem}.", days=max_age,
+                                        problem=problems[0]), evidence)
+    return Outcome(Status.PASS, msg("PASS_MAX_DAYS ({policy}) and every password account's "
+                                    "maximum age are within {max_age} days.", policy=policy,
+                                    max_age=max_age), evidence)
 
 
 # pam_pwquality / pam_cracklib: (default minlen, default credit per character class).
@@ -326,8 +351,9 @@ def _password_quality(ctx: CheckContext) -> Outcome:
     min_length, complexity = params
     rules = pam_rules(ctx.fact("pam.password").value or {})
     if not rules:
-        return Outcome(Status.ERROR, "could not determine: no pam_unix, pam_pwquality or "
-                       "pam_cracklib password module was found in the PAM files read.")
+        return Outcome(Status.ERROR, msg("could not determine: no pam_unix, pam_pwquality "
+                                         "or pam_cracklib password module was found in the "
+                                         "PAM files read."))
     weakest = min(rules, key=lambda r: (r.min_length, r.classes))
     classes = min(r.classes for r in rules)
     evidence = {"effective_min_length": weakest.min_length, "basis": weakest.basis,
@@ -335,19 +361,27 @@ def _password_quality(ctx: CheckContext) -> Outcome:
                 "claimed_min_length": min_length, "require_complexity": complexity,
                 "stacks": [{"file": r.file, "min_length": r.min_length, "classes": r.classes,
                             "basis": r.basis} for r in rules]}
-    shortest = f"Passwords may be as short as {weakest.min_length} characters ({weakest.basis})"
+    shortest: dict[str, JSON] = {"length": weakest.min_length, "basis": weakest.basis}
     if min_length and weakest.min_length < min_length:
-        return Outcome(Status.FAIL, f"{shortest}, below the promised {min_length}.", evidence)
+        return Outcome(Status.FAIL, msg("Passwords may be as short as {length} characters "
+                                        "({basis}), below the promised {promised}.",
+                                        promised=min_length, **shortest), evidence)
     if complexity and classes < 3:
-        return Outcome(Status.FAIL, f"The statement promises complex passwords, but PAM requires "
-                       f"only {classes} character class(es).", evidence)
+        return Outcome(Status.FAIL, msg("The statement promises complex passwords, but PAM "
+                                        "requires only {n} character class.", "The statement "
+                                        "promises complex passwords, but PAM requires only {n} "
+                                        "character classes.", n=classes), evidence)
     if weakest.min_length < 8:
-        return Outcome(Status.WARN, f"{shortest}, below the NIST SP 800-63B-4 minimum of 8 "
-                       "(15 for single-factor).", evidence)
-    advice = ("" if weakest.min_length >= 15 else
-              "; NIST SP 800-63B-4 asks for 15 where the password is the only factor")
-    return Outcome(Status.PASS, f"PAM requires passwords of at least {weakest.min_length} "
-                   f"characters{advice}.", evidence)
+        return Outcome(Status.WARN, msg("Passwords may be as short as {length} characters "
+                                        "({basis}), below the NIST SP 800-63B-4 minimum of 8 "
+                                        "(15 for single-factor).", **shortest), evidence)
+    if weakest.min_length >= 15:
+        return Outcome(Status.PASS, msg("PAM requires passwords of at least {min_length} "
+                                        "characters.", min_length=weakest.min_length), evidence)
+    return Outcome(Status.PASS, msg("PAM requires passwords of at least {min_length} "
+                                    "characters; NIST SP 800-63B-4 asks for 15 where the "
+                                    "password is the only factor.",
+                                    min_length=weakest.min_length), evidence)
 
 
 PASSWORD_AGE = Check(CheckMeta(

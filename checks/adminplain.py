@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 _SAFE = (301, 302, 303, 307, 308, 400, 403, 404, 405, 410, 421, 444, 495, 496, 497)
 
@@ -67,8 +67,8 @@ def _admin_plain(ctx: CheckContext) -> Outcome:
     if not rows:
         return Outcome(Status.NOT_APPLICABLE, "No admin path has a plain-HTTP port paired "
                        "with its endpoint (http_port).", evidence)
-    return Outcome(Status.PASS, f"No admin path ({len(rows)} asked) answers over plain HTTP.",
-                   evidence)
+    return Outcome(Status.PASS, msg("No admin path ({n} asked) answers over plain HTTP.",
+                                    n=len(rows)), evidence)
 
 
 ADMIN_PLAIN_HTTP = Check(CheckMeta(

@@ -16,7 +16,7 @@ from checks.allowlist_services import Service, database_service, ssh_service
 from checks.allowlist_web import WEB_FACTS, web_layer
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.ipranges import IpSet
-from posture.models import FactStatus, Severity, Status
+from posture.models import FactStatus, Severity, Status, msg
 
 _FW = ("net.nftables", "net.iptables")
 _REFS = ("https://wiki.nftables.org/wiki-nftables/index.php/Netfilter_hooks",
@@ -39,7 +39,8 @@ def _start(ctx: CheckContext, label: str, *needed: str) -> tuple[IpSet, Firewall
         return problem
     allowed = declared(ctx, label)
     if allowed is None:
-        return Outcome(Status.NOT_APPLICABLE, f"The claim declares no '{label}' allowlist.")
+        return Outcome(Status.NOT_APPLICABLE, msg("The claim declares no '{label}' " "allowlist.",
+                                                  label=label))
     if isinstance(allowed, Outcome):
         return allowed
     return allowed, fw
@@ -82,10 +83,10 @@ def evaluate_database(ctx: CheckContext) -> Outcome:
         service.evidence["server_software"] = server_software(ctx)
     if service is None:
         if any(r.get("state") == "open" for p in probes for r in p.get("results", [])):
-            return Outcome(Status.ERROR, "could not determine: a database port answers but "
-                                         "no database server configuration was found",
+            return Outcome(Status.ERROR, msg("could not determine: a database port answers "
+                                             "but no database server configuration was found"),
                            {"probes": [str(p.get("port")) for p in probes]})
-        return Outcome(Status.NOT_APPLICABLE, "No database server runs on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No database server runs on this host."))
     return judge(ctx, "database", service, start[1], start[0], probes, _probe_note(ctx))
 
 
@@ -176,9 +177,12 @@ def evaluate_undeclared(ctx: CheckContext) -> Outcome:
                 "open": opened[:100], "undeclared": extra[:100],
                 "declared_services": sorted(str(k) for k in ctx.params)}
     if extra:
-        return Outcome(Status.WARN, f"{len(extra)} open port(s) serve no declared service: "
-                                    f"{', '.join(map(str, extra[:10]))}.", evidence)
-    return Outcome(Status.PASS, f"Every open port ({len(opened)}) serves a declared service.",
+        return Outcome(Status.WARN, msg("{n} open port serves no declared service: {items}.",
+                                        "{n} open ports serve no declared service: {items}.",
+                                        n=len(extra),
+                                        items=', '.join(map(str, extra[:10]))), evidence)
+    return Outcome(Status.PASS, msg("Every open port ({count}) serves a declared service.",
+                                    count=len(opened)),
                    evidence)
 
 

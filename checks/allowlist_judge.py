@@ -10,7 +10,7 @@ from checks.allowlist_layers import Firewall, Layer, firewall_layer, intersect
 from checks.allowlist_services import Service
 from checks.base import CheckContext, Outcome, param_error
 from checks.ipranges import LOOPBACK, IpSet
-from posture.models import JSON, Fact, Status
+from posture.models import JSON, Fact, Status, msg
 
 _REFUSED_ANSWERS = ("host-not-allowed",)
 _HTTP_DENIED = (403,)
@@ -141,26 +141,29 @@ def judge(ctx: CheckContext, label: str, service: Service, fw: Firewall, allowed
         evidence["notes"] = notes[:20]
     if not extra.empty or contra:
         if extra.is_world():
-            summary = f"{name} is open to the world"
+            summary = msg("{name} is open to the world", name=name)
         elif not extra.empty:
-            summary = (f"{name} is reachable from sources not "
-                       f"declared: {', '.join(_show(extra)[:5])}")
+            summary = msg("{name} is reachable from sources not declared: {sources}", name=name,
+                          sources=", ".join(_show(extra)[:5]))
         else:
-            summary = f"{name}: a probe from an undeclared address got through"
+            summary = msg("{name}: a probe from an undeclared address got through", name=name)
         if contra:
-            summary += f"; probe {contra[0]}"
-        return Outcome(Status.FAIL, summary + ".", evidence)
+            return Outcome(Status.FAIL, msg("{summary}; probe {probe}.", summary=summary,
+                                            probe=contra[0]), evidence)
+        return Outcome(Status.FAIL, msg("{summary}.", summary=summary), evidence)
     unreachable = _unreachable(allowed, effective, networks)
-    warnings = []
+    warnings: list[str] = []
     if unreachable:
-        warnings.append(f"declared network(s) {', '.join(unreachable[:5])} cannot reach it")
+        warnings.append(msg("declared network {networks} cannot reach it",
+                            "declared networks {networks} cannot reach it", n=len(unreachable),
+                            networks=", ".join(unreachable[:5])))
     if refused:
-        warnings.append(f"a declared source was refused: {refused[0]}")
+        warnings.append(msg("a declared source was refused: {probe}", probe=refused[0]))
     warnings += service.warnings
     if warnings:
         evidence["warnings"] = warnings[:10]
-        return Outcome(Status.WARN, f"{name}: only declared sources can connect, but "
-                                    f"{warnings[0]}.", evidence)
-    return Outcome(Status.PASS, f"{name} is reachable only from declared sources: "
-                                f"{', '.join(effective.networks(5)) or 'none'}.",
-                   evidence)
+        return Outcome(Status.WARN, msg("{name}: only declared sources can connect, but "
+                                        "{warning}.", name=name, warning=warnings[0]), evidence)
+    return Outcome(Status.PASS, msg("{name} is reachable only from declared sources: "
+                                    "{sources}.", name=name,
+                                    sources=", ".join(effective.networks(5)) or "–"), evidence)

@@ -17,7 +17,7 @@ from checks.ipranges import LOOPBACK, IpSet
 from checks.netfilter import Ruleset, reachable
 from checks.netfilter_iptables import rulesets_from_iptables
 from checks.netfilter_nft import rulesets_from_nft
-from posture.models import JSON, FactStatus, Status
+from posture.models import JSON, FactStatus, Status, msg
 
 FIREWALL_FACTS = ("net.nftables", "net.iptables")
 
@@ -67,7 +67,8 @@ def firewall(ctx: CheckContext) -> Firewall | Outcome:
 
 def fact_error(ctx: CheckContext, key: str) -> Outcome:
     """The ``error`` outcome for a fact that is not usable."""
-    return missing(ctx, key) or Outcome(Status.ERROR, f"could not determine: fact {key}")
+    return missing(ctx, key) or Outcome(Status.ERROR, msg("could not determine: fact {key}",
+                                                          key=key))
 
 
 def firewall_layer(fw: Firewall, port: int, families: Sequence[int]) -> Layer:

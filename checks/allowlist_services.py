@@ -8,7 +8,7 @@ from typing import Any
 
 from checks.allowlist_layers import Layer, any_layer, as_list, listen_layer, wildcard_hosts
 from checks.ipranges import IpSet
-from posture.models import JSON, Fact, FactStatus
+from posture.models import JSON, Fact, FactStatus, msg
 
 _TRUE = ("1", "on", "yes", "true")
 
@@ -128,8 +128,11 @@ def mysql_service(value: Mapping[str, Any]) -> Service | None:
         "accounts": [f"'{a.get('user', '')}'@'{a.get('host', '')}'" for a in accounts][:50],
         "any_host": wide[:20], "by_name": names[:20]}))
     if wide:
-        service.warnings.append(f"account(s) {', '.join(wide[:5])} accept a login from any "
-                                "address: only the other layers keep the allowlist")
+        service.warnings.append(msg("account {accounts} accepts a login from any address: "
+                                    "only the other layers keep the allowlist",
+                                    "accounts {accounts} accept a login from any address: "
+                                    "only the other layers keep the allowlist", n=len(wide),
+                                    accounts=", ".join(wide[:5])))
     return service
 
 
@@ -194,8 +197,8 @@ def postgres_service(value: Mapping[str, Any], port: int | None = None) -> Servi
         service.notes.append("the server's own settings could not be read "
                              f"({str(cluster['client_error'])[:120]}); read from its files")
     if sources_set.is_world():
-        service.warnings.append("pg_hba admits any address: only the other layers keep "
-                                "the allowlist")
+        service.warnings.append(msg("pg_hba.conf admits any address: only the other layers "
+                                    "keep the allowlist"))
     return service
 
 

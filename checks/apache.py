@@ -20,7 +20,7 @@ from checks.installed import Installed
 from checks.nginx_model import installed as nginx_installed
 from checks.versions import Relation, relate, upstream_version
 from checks.workers import workers_verdict
-from posture.models import FactStatus, Severity, Status
+from posture.models import FactStatus, Severity, Status, msg
 
 _PACKAGES = ("apache2", "httpd", "apache2-bin")  # preference order when the binary is unseen
 _REFERENCES = (
@@ -46,7 +46,8 @@ def installed(ctx: CheckContext) -> Installed | Outcome | None:
         return Installed(str(fact.value["version"]), "apache2 -v / httpd -v",
                          str(fact.value.get("server_version") or ""), packages)
     if fact.ok:
-        return Outcome(Status.ERROR, "could not determine: Apache printed no version number",
+        return Outcome(Status.ERROR, msg("could not determine: Apache printed no version "
+                                         "number"),
                        {"apache_version": fact.value})
     if fact.status is not FactStatus.MISSING:
         return missing(ctx, "apache.version")
@@ -76,14 +77,20 @@ def _version_matches(ctx: CheckContext) -> Outcome:
     evidence = {"claimed": claimed, "actual": found.as_evidence()}
     relation = relate(claimed, found.version)
     if relation in (Relation.EQUAL, Relation.CLAIM_BROADER):
-        return Outcome(Status.PASS, f"The host runs Apache {found.version}, which matches the "
-                       f"claimed {claimed}.", evidence)
+        return Outcome(Status.PASS, msg("The host runs Apache {version}, which matches the "
+                                        "claimed {claimed}.", version=found.version,
+                                        claimed=claimed), evidence)
     if relation is Relation.DIFFERENT:
-        return Outcome(Status.FAIL, f"The host runs Apache {found.version}, not the claimed "
-                       f"{claimed}.", evidence)
-    return Outcome(Status.ERROR, f"could not determine: the host reports Apache "
-                   f"{found.version or 'without a version'}, which cannot confirm {claimed}.",
-                   evidence)
+        return Outcome(Status.FAIL, msg("The host runs Apache {version}, not the claimed "
+                                        "{claimed}.", version=found.version, claimed=claimed),
+                       evidence)
+    if not found.version:
+        return Outcome(Status.ERROR, msg("could not determine: the host reports Apache without "
+                                         "a version, which cannot confirm {claimed}.",
+                                         claimed=claimed), evidence)
+    return Outcome(Status.ERROR, msg("could not determine: the host reports Apache {version}, "
+                                     "which cannot confirm {claimed}.", version=found.version,
+                                     claimed=claimed), evidence)
 
 
 _PHASE_STATUS = {
@@ -108,11 +115,13 @@ def _eol(ctx: CheckContext) -> Outcome:
     if isinstance(found, Outcome):
         return found
     if found is None:
-        return Outcome(Status.NOT_APPLICABLE, "Apache is not installed on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("Apache is not installed on this host."))
     entry = eol.lookup("apache", found.version)
     if entry is None:
-        return Outcome(Status.ERROR, f"could not determine: Apache {found.version} is not in the "
-                       f"end-of-life table dated {eol.TABLE_DATE.isoformat()}.",
+        return Outcome(Status.ERROR, msg("could not determine: Apache {version} is not in "
+                                         "the end-of-life table dated {isoformat}.",
+                                         version=found.version,
+                                         isoformat=eol.TABLE_DATE.isoformat()),
                        {"actual": found.as_evidence()})
     status = eol.support_status(entry, scan_date(ctx))
     evidence: dict[str, object] = {
@@ -121,25 +130,27 @@ def _eol(ctx: CheckContext) -> Outcome:
     if found.packages and status.phase is eol.SupportPhase.EOL:
         evidence["package_note"] = ("distribution packages may carry back-ported fixes, but only "
                                     "while the distribution release itself is supported")
-    summary = f"The host runs Apache {found.version}; branch {entry.cycle} {eol.predicate(status)}."
+    summary = msg("The host runs Apache {version}; branch {branch} {predicate}.",
+                  version=found.version, branch=entry.cycle, predicate=eol.predicate(status))
     return Outcome(_PHASE_STATUS[status.phase], summary, evidence)
 
 
 # ServerTokens values (lower-case) -> (status, what the Server header reveals).
 _TOKENS = {
-    "prod": (Status.PASS, "only the product name"),
-    "productonly": (Status.PASS, "only the product name"),
-    "major": (Status.WARN, "the major version"),
-    "minor": (Status.WARN, "the minor version"),
-    "min": (Status.WARN, "the full version number"),
-    "minimal": (Status.WARN, "the full version number"),
-    "os": (Status.WARN, "the full version and the operating system"),
-    "full": (Status.FAIL, "the full version, the operating system and the modules"),
+    "prod": (Status.PASS, msg("only the product name")),
+    "productonly": (Status.PASS, msg("only the product name")),
+    "major": (Status.WARN, msg("the major version")),
+    "minor": (Status.WARN, msg("the minor version")),
+    "min": (Status.WARN, msg("the full version number")),
+    "minimal": (Status.WARN, msg("the full version number")),
+    "os": (Status.WARN, msg("the full version and the operating system")),
+    "full": (Status.FAIL, msg("the full version, the operating system and the modules")),
 }
 _SIGNATURE = {
-    "off": (Status.PASS, "error pages carry no server signature"),
-    "on": (Status.WARN, "error pages repeat the Server header in a signature"),
-    "email": (Status.WARN, "error pages carry a signature with the administrator's address"),
+    "off": (Status.PASS, msg("error pages carry no server signature")),
+    "on": (Status.WARN, msg("error pages repeat the Server header in a signature")),
+    "email": (Status.WARN, msg("error pages carry a signature with the administrator's "
+                               "address")),
 }
 _RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
 
@@ -160,19 +171,26 @@ def _setting(directive: dict[str, object] | None, default: str) -> tuple[str, di
 def _version_disclosure(ctx: CheckContext) -> Outcome:
     fact = ctx.fact("apache.config")
     if fact.status is FactStatus.MISSING:
-        return Outcome(Status.NOT_APPLICABLE, "No Apache configuration was found on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No Apache configuration was found on "
+                                                  "this host."))
     error = missing(ctx, "apache.config")
     if error:
         return error
     directives = list((fact.value or {}).get("directives") or [])
     tokens, tok_ev = _setting(_last(directives, "servertokens"), "Full")
     signature, sig_ev = _setting(_last(directives, "serversignature"), "Off")
-    tok_status, reveals = _TOKENS.get(tokens.lower(), (Status.WARN, "an unrecognised value"))
-    sig_status, sig_text = _SIGNATURE.get(signature.lower(), (Status.WARN, "unrecognised"))
+    tok_status, reveals = _TOKENS.get(tokens.lower(), (Status.WARN, msg("an unrecognised value")))
+    sig_status, sig_text = _SIGNATURE.get(signature.lower(), (Status.WARN, msg("unrecognised")))
     status = max(tok_status, sig_status, key=_RANK.__getitem__)
-    default = " (the default)" if tok_ev["value"] is None else ""
-    summary = (f"With ServerTokens {tokens}{default} the Server header reveals {reveals}, and "
-               f"with ServerSignature {signature} {sig_text}.")
+    if tok_ev["value"] is None:
+        summary = msg("With ServerTokens {tokens} (the default) the Server header reveals "
+                      "{reveals}, and with ServerSignature {signature} {signature_effect}.",
+                      tokens=tokens, reveals=reveals, signature=signature,
+                      signature_effect=sig_text)
+    else:
+        summary = msg("With ServerTokens {tokens} the Server header reveals {reveals}, and "
+                      "with ServerSignature {signature} {signature_effect}.", tokens=tokens,
+                      reveals=reveals, signature=signature, signature_effect=sig_text)
     evidence = {"servertokens": tok_ev, "serversignature": sig_ev,
                 "note": "the last directive found is taken as effective"}
     return Outcome(status, summary, evidence)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 
 _LOCAL_DB = ("localhost", "127.0.0.1", "::1", "")
 _URL_CONSTANTS = ("HTTP_SERVER", "HTTPS_SERVER", "HTTP_CATALOG", "HTTPS_CATALOG")
@@ -47,14 +47,18 @@ def _ftp_plaintext(ctx: CheckContext) -> Outcome:
     where = ", ".join(f"{p.get('service')} on {reach.get('address')}:{p.get('port')}"
                       for p in plain + optional)
     if plain:
-        return Outcome(Status.FAIL, f"Plaintext administration is reachable from the auditor: "
-                       f"{where} (no TLS: AUTH TLS refused or not a TLS service).", evidence)
+        return Outcome(Status.FAIL, msg("Plaintext administration is reachable from the "
+                                        "auditor: {where} (no TLS: AUTH TLS refused or not "
+                                        "a TLS service).", where=where), evidence)
     if optional:
-        return Outcome(Status.FAIL, f"FTP offers TLS but does not require it ({where}; "
-                       "force_local_logins_ssl=NO): logins can still travel in clear.",
+        return Outcome(Status.FAIL, msg("FTP offers TLS but does not require it ({where}; "
+                                        "force_local_logins_ssl=NO): logins can still "
+                                        "travel in clear.", where=where),
                        evidence)
-    return Outcome(Status.PASS, f"No plaintext FTP, Telnet, rlogin or rsh answered on "
-                   f"{reach.get('address')} (ports {evidence['probed_ports']}).", evidence)
+    return Outcome(Status.PASS, msg("No plaintext FTP, Telnet, rlogin or rsh answered on "
+                                    "{address} (ports {probed_ports}).",
+                                    address=reach.get('address'),
+                                    probed_ports=evidence['probed_ports']), evidence)
 
 
 def _opencart(ctx: CheckContext) -> dict[str, dict[str, dict[str, Any]]] | Outcome:
@@ -63,7 +67,8 @@ def _opencart(ctx: CheckContext) -> dict[str, dict[str, dict[str, Any]]] | Outco
         return error
     files = ctx.fact("app.opencart").value.get("files") or {}
     if not files:
-        return Outcome(Status.NOT_APPLICABLE, "No OpenCart config.php was found on the host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No OpenCart config.php was found on the "
+                                                  "host."))
     return dict(files)
 
 
@@ -77,11 +82,13 @@ def _config_http(ctx: CheckContext) -> Outcome:
     evidence = {"plain_http": capped(plain), "files": sorted(files)}
     if plain:
         first = plain[0]
-        return Outcome(Status.FAIL, f"The application is configured with plain http:// URLs, "
-                       f"e.g. {first['constant']} = {first['value']} in {first['file']} line "
-                       f"{first['line']}.", evidence)
-    return Outcome(Status.PASS, "Every server URL in the application configuration is "
-                   "https://.", evidence)
+        return Outcome(Status.FAIL, msg("The application is configured with plain http:// "
+                                        "URLs, e.g. {constant} = {value} in {file} line "
+                                        "{line}.", constant=first['constant'],
+                                        value=first['value'], file=first['file'],
+                                        line=first['line']), evidence)
+    return Outcome(Status.PASS, msg("Every server URL in the application configuration is "
+                                    "https://."), evidence)
 
 
 def _db_link(ctx: CheckContext) -> Outcome:
@@ -92,17 +99,19 @@ def _db_link(ctx: CheckContext) -> Outcome:
               "hostname": c["DB_HOSTNAME"]["value"]}
              for path, c in sorted(files.items()) if "DB_HOSTNAME" in c]
     if not links:
-        return Outcome(Status.ERROR, "could not determine: no DB_HOSTNAME in the "
-                       "application configuration", {"files": sorted(files)})
+        return Outcome(Status.ERROR, msg("could not determine: no DB_HOSTNAME in the "
+                                         "application configuration"), {"files": sorted(files)})
     remote = [link for link in links if str(link["hostname"]).lower() not in _LOCAL_DB
               and not str(link["hostname"]).startswith("/")]
     evidence = {"links": capped(links), "network": capped(remote)}
     if remote:
-        return Outcome(Status.FAIL, f"The application reaches its database over the network "
-                       f"({remote[0]['hostname']}, {remote[0]['file']}) and its configuration "
-                       "does not ask for TLS.", evidence)
-    return Outcome(Status.PASS, "The application reaches its database on the same host "
-                   f"({links[0]['hostname']}): that link never crosses the network.", evidence)
+        return Outcome(Status.FAIL, msg("The application reaches its database over the "
+                                        "network ({hostname}, {file}) and its configuration "
+                                        "does not ask for TLS.", hostname=remote[0]['hostname'],
+                                        file=remote[0]['file']), evidence)
+    return Outcome(Status.PASS, msg("The application reaches its database on the same host "
+                                    "({hostname}): that link never crosses the network.",
+                                    hostname=links[0]['hostname']), evidence)
 
 
 FTP_PLAINTEXT = Check(CheckMeta(

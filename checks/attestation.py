@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing, scan_date
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 DOCUMENT = "attestation.document"
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -31,11 +31,13 @@ def _expiry(ctx: CheckContext) -> date | None:
 def _attestation(ctx: CheckContext) -> Outcome:
     needed = [k for k in ("document", "sha256", "attested_by", "expires") if not ctx.params.get(k)]
     if needed:
-        return Outcome(Status.ERROR, "could not determine: no evidence supplied yet "
-                                     f"(expect.{', expect.'.join(needed)})", {"missing": needed})
+        return Outcome(Status.ERROR, msg("could not determine: no evidence supplied yet "
+                                         "(expect.{items})", items=', expect.'.join(needed)),
+                       {"missing": needed})
     claimed = str(ctx.params["sha256"]).strip().lower()
     if not _HEX.match(claimed):
-        return Outcome(Status.ERROR, "could not determine: expect.sha256 is not 64 hex digits",
+        return Outcome(Status.ERROR, msg("could not determine: expect.sha256 is not 64 hex "
+                                         "digits"),
                        {"parameter_error": "sha256"})
     gone = missing(ctx, DOCUMENT)
     if gone:
@@ -52,16 +54,21 @@ def _attestation(ctx: CheckContext) -> Outcome:
     if isinstance(period, int) and not isinstance(period, bool):
         evidence["attested_period_days"] = period  # what the document must attest, shown
     if fact.get("sha256") != claimed:
-        return Outcome(Status.FAIL, "The document does not match the attested SHA-256: it was "
-                                    "changed or replaced.", evidence)
+        return Outcome(Status.FAIL, msg("The document does not match the attested SHA-256: "
+                                        "it was changed or replaced."), evidence)
     if expires is None or expires < today:
-        return Outcome(Status.ERROR, "could not determine: the attestation expired on "
-                                     f"{evidence['expires']}; renew it",
+        return Outcome(Status.ERROR, msg("could not determine: the attestation expired on "
+                                         "{expires}; renew it", expires=evidence['expires']),
                        evidence)
-    attested = (f" that the period is {evidence['attested_period_days']} days"
-                if "attested_period_days" in evidence else "")
-    return Outcome(Status.PASS, f"Attested{attested} by {evidence['attested_by']} until "
-                                f"{evidence['expires']}; the document matches.", evidence)
+    if "attested_period_days" in evidence:
+        return Outcome(Status.PASS, msg("Attested that the period is {days} days by "
+                                        "{attested_by} until {expires}; the document matches.",
+                                        days=evidence["attested_period_days"],
+                                        attested_by=evidence["attested_by"],
+                                        expires=evidence["expires"]), evidence)
+    return Outcome(Status.PASS, msg("Attested by {attested_by} until {expires}; the "
+                                    "document matches.", attested_by=evidence["attested_by"],
+                                    expires=evidence["expires"]), evidence)
 
 
 ATTESTED = Check(CheckMeta(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
-from posture.models import JSON, Fact, FactStatus, Severity, Status
+from posture.models import JSON, Fact, FactStatus, Msg, Severity, Status, msg
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 TARGET_KINDS = ("host", "endpoint", "database", "document")
@@ -78,7 +78,7 @@ class Outcome:
     """What ``evaluate`` returns; the engine turns it into a :class:`posture.models.Finding`."""
 
     status: Status
-    summary: str
+    summary: str  # preferably a Msg (see msg()), so the HTML report can translate it
     evidence: Mapping[str, JSON] = field(default_factory=dict)
     severity: Severity | None = None  # None: the check's own severity
 
@@ -116,10 +116,41 @@ def missing(ctx: CheckContext, *keys: str) -> Outcome | None:
             why = fact.reason or fact.status.value
             return Outcome(
                 Status.ERROR,
-                f"could not determine: fact {key} is {fact.status.value} ({why})",
+                msg("could not determine: fact {key} is {status} ({why})", key=key,
+                    status=fact_status_word(fact.status), why=known_reason(why)),
                 {"fact": key, "fact_status": fact.status.value, "reason": why[:500]},
             )
     return None
+
+
+_STATUS_WORDS = {
+    FactStatus.OK: msg("ok"),
+    FactStatus.MISSING: msg("missing"),
+    FactStatus.DENIED: msg("denied"),
+    FactStatus.TIMEOUT: msg("timeout"),
+    FactStatus.ERROR: msg("error"),
+}
+
+KNOWN_REASONS = (
+    "fact was not gathered",
+    "host was not collected",
+    "endpoint was not collected",
+    "database was not collected",
+    "document was not collected",
+    "not collected",
+)
+"""Reasons posture itself writes for a fact it never had: translated like any of its text.
+Any other reason (a tool's stderr, an exception text) is target data and stays verbatim."""
+
+
+def fact_status_word(status: FactStatus) -> Msg:
+    """The fact status as a translatable word (the value stays the English code)."""
+    return _STATUS_WORDS[status]
+
+
+def known_reason(reason: str) -> str:
+    """``reason`` as a translatable message when posture wrote it, else unchanged."""
+    return Msg(reason) if reason in KNOWN_REASONS else reason
 
 
 EVIDENCE_CAP = 50  # longest list a finding carries; the full count is reported beside it
@@ -132,7 +163,8 @@ def capped(items: Sequence[JSON], limit: int = EVIDENCE_CAP) -> list[JSON]:
 
 def param_error(message: str) -> Outcome:
     """An ``error`` outcome for a claim whose ``expect`` parameters are absent or malformed."""
-    return Outcome(Status.ERROR, f"could not determine: {message}", {"parameter_error": message})
+    return Outcome(Status.ERROR, msg("could not determine: {problem}", problem=message),
+                   {"parameter_error": message})
 
 
 def scan_date(ctx: CheckContext) -> date:
@@ -149,12 +181,13 @@ def text_param(ctx: CheckContext, name: str) -> str | Outcome:
     """
     value = ctx.params.get(name)
     if isinstance(value, float):
-        return param_error(f"expect.{name} must be quoted; YAML read it as the number {value!r}")
+        return param_error(msg("expect.{name} must be quoted; YAML read it as the number "
+                               "{value}", name=name, value=repr(value)))
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and value.strip():
         return value.strip()
-    return param_error(f"expect.{name} is required (a non-empty string)")
+    return param_error(msg("expect.{name} is required (a non-empty string)", name=name))
 
 
 def int_param(ctx: CheckContext, name: str, *, required: bool) -> int | Outcome | None:
@@ -164,4 +197,5 @@ def int_param(ctx: CheckContext, name: str, *, required: bool) -> int | Outcome 
         return None
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    return param_error(f"expect.{name} must be a positive whole number, got {value!r}")
+    return param_error(msg("expect.{name} must be a positive whole number, got {value}",
+                           name=name, value=repr(value)))

@@ -11,10 +11,10 @@ from typing import Any
 
 from checks import dbtls_pg
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
-WORDING = ("Note: a database link is encrypted with TLS, not 'https' (HTTP over TLS); a "
-           "statement promising 'https' for it should say 'TLS'.")
+WORDING = msg("Note: a database link is encrypted with TLS, not 'https' (HTTP over TLS); a "
+              "statement promising 'https' for it should say 'TLS'.")
 _REFS = ("https://mariadb.com/kb/en/securing-connections-for-client-and-server/",
          "https://dev.mysql.com/doc/refman/8.0/en/using-encrypted-connections.html",
          "https://www.postgresql.org/docs/current/ssl-tcp.html")
@@ -44,18 +44,26 @@ def _required(ctx: CheckContext) -> Outcome:
                 "accounts_without_require_ssl": capped(without) if users is not None else None,
                 "sessions": value.get("sessions")}
     if str(variables.get("have_ssl", "")).upper() != "YES" or not own.get("version"):
-        return Outcome(Status.FAIL, f"The database server does not offer TLS (have_ssl="
-                       f"{variables.get('have_ssl')}): its link is unencrypted. {WORDING}",
+        return Outcome(Status.FAIL, msg("The database server does not offer TLS "
+                                        "(have_ssl={have_ssl}): its link is unencrypted. "
+                                        "{wording}", have_ssl=variables.get('have_ssl'),
+                                        wording=WORDING),
                        evidence)
     if value.get("plain_session") == "accepted":
-        return Outcome(Status.FAIL, "Database TLS is available but not required: "
-                       f"require_secure_transport={variables.get('require_secure_transport')} "
-                       "and posture's own plain connection was accepted. " + WORDING, evidence)
+        return Outcome(Status.FAIL, msg("Database TLS is available but not required: "
+                                        "require_secure_transport={require_secure_transport} "
+                                        "and posture's own plain connection was accepted. "
+                                        "{wording}",
+                                        require_secure_transport=variables.get('require_secure_transport'),
+                                        wording=WORDING), evidence)
     if value.get("plain_session") != "refused":
-        return Outcome(Status.ERROR, "could not determine whether plain connections are "
-                       f"refused ({value.get('plain_reason', '')[:120]})", evidence)
-    return Outcome(Status.PASS, f"The database requires TLS (plain connection refused; own "
-                   f"session {own.get('version')} {own.get('cipher')}). {WORDING}", evidence)
+        return Outcome(Status.ERROR, msg("could not determine whether plain connections are "
+                                         "refused ({value})",
+                                         value=value.get('plain_reason', '')[:120]), evidence)
+    return Outcome(Status.PASS, msg("The database requires TLS (plain connection refused; "
+                                    "own session {version} {cipher}). {wording}",
+                                    version=own.get('version'), cipher=own.get('cipher'),
+                                    wording=WORDING), evidence)
 
 
 def _version(ctx: CheckContext) -> Outcome:
@@ -69,15 +77,18 @@ def _version(ctx: CheckContext) -> Outcome:
     evidence = {"tls_version": allowed, "own_session": own}
     if not allowed:
         if not own:
-            return Outcome(Status.NOT_APPLICABLE, "The server offers no TLS (see db.tls_required).",
+            return Outcome(Status.NOT_APPLICABLE, msg("The server offers no TLS (see "
+                                                      "db.tls_required)."),
                            evidence)
-        return Outcome(Status.ERROR, "could not determine: the server does not report "
-                       "tls_version", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: the server does not report "
+                                         "tls_version"), evidence)
     old = [v for v in allowed.replace(" ", "").split(",") if v.lower() in ("tlsv1.0", "tlsv1.1")]
     if old:
-        return Outcome(Status.WARN, f"The database still allows {', '.join(old)} "
-                       f"(tls_version={allowed}).", evidence)
-    return Outcome(Status.PASS, f"The database allows only {allowed}.", evidence)
+        return Outcome(Status.WARN, msg("The database still allows {items} "
+                                        "(tls_version={allowed}).", items=', '.join(old),
+                                        allowed=allowed), evidence)
+    return Outcome(Status.PASS, msg("The database allows only {allowed}.", allowed=allowed),
+                   evidence)
 
 
 REQUIRED = Check(CheckMeta(

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from checks.versions import is_prefix, parts
+from posture.models import Msg, msg
 
 _TABLE_FILE = ("data", "eol.json")
 
@@ -195,35 +196,43 @@ def support_status(entry: EolEntry, on: date) -> SupportStatus:
                          entry.legacy_end, entry.legacy_name, entry.columns, entry.data_source)
 
 
-def predicate(status: SupportStatus) -> str:
+def predicate(status: SupportStatus) -> Msg:
     """The status as a predicate: "has been unsupported since 2017-04-28 (...)"."""
     ends = _iso(status.support_end)
     std, ext = status.column_note("support_end"), status.column_note("extended_end")
     if status.phase is SupportPhase.UNTRACKED:
-        return "has no published end-of-life date, so its distribution's support applies"
+        return msg("has no published end-of-life date, so its distribution's support applies")
     if status.phase is SupportPhase.SUPPORTED:
-        return (f"is supported until {ends}{std}" if ends
-                else "is supported (no end date announced)")
+        return (msg("is supported until {date}", date=f"{ends}{std}") if ends
+                else msg("is supported (no end date announced)"))
     legacy = _legacy(status)
     if status.phase is SupportPhase.EXTENDED:
-        return (f"left standard support on {ends}{std} and gets security fixes only through "
-                f"{status.extended_name} until {_iso(status.extended_end)}{ext}{legacy}")
-    extra = (f"; {status.extended_name} ended {_iso(status.extended_end)}{ext}"
-             if status.extended_end else "")
-    return f"has been unsupported since {ends}{std}{extra}{legacy}"
+        main = msg("left standard support on {date} and gets security fixes only through "
+                   "{programme} until {until}", date=f"{ends}{std}",
+                   programme=status.extended_name, until=f"{_iso(status.extended_end)}{ext}")
+    elif status.extended_end:
+        main = msg("has been unsupported since {date} ({programme} ended {until})",
+                   date=f"{ends}{std}", programme=status.extended_name,
+                   until=f"{_iso(status.extended_end)}{ext}")
+    else:
+        main = msg("has been unsupported since {date}", date=f"{ends}{std}")
+    return msg("{first}; {rest}", first=main, rest=legacy) if legacy is not None else main
 
 
-def _legacy(status: SupportStatus) -> str:
+def _legacy(status: SupportStatus) -> Msg | None:
     """The paid add-on beyond extended support, named so nobody mistakes it for support."""
     if not status.legacy_end or status.on > status.legacy_end:
-        return ""
-    return (f"; {status.legacy_name or 'a paid add-on'}, not counted here, runs until "
-            f"{_iso(status.legacy_end)}{status.column_note('legacy_end')}")
+        return None
+    until = f"{_iso(status.legacy_end)}{status.column_note('legacy_end')}"
+    if status.legacy_name:
+        return msg("{programme}, not counted here, runs until {date}",
+                   programme=status.legacy_name, date=until)
+    return msg("a paid add-on, not counted here, runs until {date}", date=until)
 
 
 def describe(entry: EolEntry, status: SupportStatus) -> str:
     """One plain-English clause: "Ubuntu 12.04 has been unsupported since 2017-04-28"."""
-    return f"{entry.name} {predicate(status)}"
+    return msg("{product} {predicate}", product=entry.name, predicate=predicate(status))
 
 
 def entry_evidence(entry: EolEntry) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 PROTOCOL_SCORES = {"SSLv2": 0, "SSLv3": 80, "TLSv1": 90, "TLSv1.1": 95, "TLSv1.2": 100,
                    "TLSv1.3": 100}
@@ -170,16 +170,21 @@ def _evaluate(ctx: CheckContext) -> Outcome:
                 "key_exchange": result.key_exchange, "cipher_strength": result.cipher,
                 "caps": result.caps, "grade_if_trusted": result.grade_if_trusted,
                 "method": "SSL Labs rating guide (docs/tls-grading.md)"}
-    why = f" (capped: {'; '.join(result.caps)})" if result.caps else ""
+    why = msg(" (capped: {caps})", caps="; ".join(result.caps)) if result.caps else ""
     if result.grade in ("T", "M"):
-        what = "not trusted" if result.grade == "T" else "issued for another name"
-        return Outcome(Status.FAIL, f"Grade {result.grade}: the certificate is {what} "
-                       f"(grade {result.grade_if_trusted} if it were){why}.", evidence)
+        what = msg("not trusted") if result.grade == "T" else msg("issued for another name")
+        return Outcome(Status.FAIL, msg("Grade {grade}: the certificate is {what} (grade "
+                                        "{grade_if_trusted} if it were){why}.",
+                                        grade=result.grade, what=what,
+                                        grade_if_trusted=result.grade_if_trusted, why=why),
+                       evidence)
     if result.grade in ("A+", "A", "A-"):
-        return Outcome(Status.PASS, f"Grade {result.grade} (score {result.score}){why}.",
+        return Outcome(Status.PASS, msg("Grade {grade} (score {score}){why}.", grade=result.grade,
+                                        score=result.score, why=why),
                        evidence)
     status = Status.WARN if result.grade == "B" else Status.FAIL
-    return Outcome(status, f"Grade {result.grade} (score {result.score}){why}.", evidence)
+    return Outcome(status, msg("Grade {grade} (score {score}){why}.", grade=result.grade,
+                               score=result.score, why=why), evidence)
 
 
 GRADE = Check(CheckMeta(

@@ -6,7 +6,7 @@ version disclosure in response headers. They judge ``http.plain``, ``http.https`
 from __future__ import annotations
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 _CLAIMS = ("tls_all_links", "encrypted_admin_channels")
 HSTS_MIN = 180 * 86400
@@ -38,26 +38,31 @@ def _redirect(ctx: CheckContext) -> Outcome:
                        "endpoint's http_port in the inventory to judge its plain HTTP.",
                        evidence)
     if not plain.get("listening"):
-        return Outcome(Status.PASS, f"Nothing listens for plain HTTP at {plain.get('url')}.",
-                       evidence)
+        return Outcome(Status.PASS, msg("Nothing listens for plain HTTP at {url}.",
+                                        url=plain.get("url")), evidence)
     status, location = plain.get("status"), plain.get("location")
     to_https = plain.get("redirect_scheme") == "https"
     if to_https and plain.get("redirect_same_host"):
         if status in (301, 308):
-            return Outcome(Status.PASS, f"Plain HTTP answers {status} to {location}.", evidence)
-        return Outcome(Status.WARN, f"Plain HTTP redirects to https with a temporary {status} "
-                       "(301 or 308 lets browsers remember it).", evidence)
+            return Outcome(Status.PASS, msg("Plain HTTP answers {status} to {location}.",
+                                            status=status, location=location), evidence)
+        return Outcome(Status.WARN, msg("Plain HTTP redirects to https with a temporary "
+                                        "{status} (301 or 308 lets browsers remember it).",
+                                        status=status), evidence)
     if to_https:
-        return Outcome(Status.WARN, f"Plain HTTP redirects to https on another host "
-                       f"({location}); the redirect was not followed.", evidence)
-    return Outcome(Status.FAIL, f"Plain HTTP at {plain.get('url')} answers {status} without "
-                   "redirecting to https: pages (and any login) are served in clear.", evidence)
+        return Outcome(Status.WARN, msg("Plain HTTP redirects to https on another host "
+                                        "({location}); the redirect was not followed.",
+                                        location=location), evidence)
+    return Outcome(Status.FAIL, msg("Plain HTTP at {url} answers {status} without redirecting "
+                                    "to https: pages (and any login) are served in clear.",
+                                    url=plain.get("url"), status=status), evidence)
 
 
 def _hsts(ctx: CheckContext) -> Outcome:
     if _kind(ctx) in _MACHINE_KINDS:
-        return Outcome(Status.NOT_APPLICABLE, "HSTS protects browsers; this endpoint is "
-                       f"used by programs ({_kind(ctx)}).")
+        return Outcome(Status.NOT_APPLICABLE, msg("HSTS protects browsers; this endpoint is "
+                                                  "used by programs ({kind}).",
+                                                  kind=_kind(ctx)))
     error = missing(ctx, "http.https")
     if error:
         return error
@@ -67,12 +72,13 @@ def _hsts(ctx: CheckContext) -> Outcome:
                 "include_subdomains": https.get("hsts_include_subdomains"),
                 "required_max_age": HSTS_MIN}
     if not https.get("hsts"):
-        return Outcome(Status.FAIL, "No Strict-Transport-Security header: a browser can be "
-                       "downgraded to plain HTTP.", evidence)
+        return Outcome(Status.FAIL, msg("No Strict-Transport-Security header: a browser can be "
+                                        "downgraded to plain HTTP."), evidence)
     if not isinstance(max_age, int) or max_age < HSTS_MIN:
-        return Outcome(Status.WARN, f"HSTS max-age is {max_age} s, under 180 days "
-                       f"({HSTS_MIN} s).", evidence)
-    return Outcome(Status.PASS, f"HSTS with max-age {max_age} s.", evidence)
+        return Outcome(Status.WARN, msg("HSTS max-age is {max_age} s, under 180 days "
+                                        "({minimum} s).", max_age=max_age, minimum=HSTS_MIN),
+                       evidence)
+    return Outcome(Status.PASS, msg("HSTS with max-age {max_age} s.", max_age=max_age), evidence)
 
 
 def _cookies(ctx: CheckContext) -> Outcome:
@@ -85,13 +91,17 @@ def _cookies(ctx: CheckContext) -> Outcome:
     evidence = {"cookies": capped(cookies), "without_secure": capped(insecure),
                 "without_httponly_or_samesite": capped(weak)}
     if insecure:
-        return Outcome(Status.FAIL, f"Cookies without the Secure flag (sent over plain HTTP "
-                       f"too): {', '.join(insecure[:10])}.", evidence)
+        return Outcome(Status.FAIL, msg("Cookies without the Secure flag (sent over plain "
+                                        "HTTP too): {names}.", names=", ".join(insecure[:10])),
+                       evidence)
     if weak:
-        return Outcome(Status.WARN, f"Cookies without HttpOnly or SameSite: "
-                       f"{', '.join(weak[:10])}.", evidence)
-    return Outcome(Status.PASS, f"{len(cookies)} cookie(s) set, all Secure, HttpOnly and "
-                   "SameSite." if cookies else "The page sets no cookie.", evidence)
+        return Outcome(Status.WARN, msg("Cookies without HttpOnly or SameSite: {names}.",
+                                        names=", ".join(weak[:10])), evidence)
+    if not cookies:
+        return Outcome(Status.PASS, msg("The page sets no cookie."), evidence)
+    return Outcome(Status.PASS, msg("{n} cookie set, Secure, HttpOnly and SameSite.",
+                                    "{n} cookies set, all Secure, HttpOnly and SameSite.",
+                                    n=len(cookies)), evidence)
 
 
 def _mixed(ctx: CheckContext) -> Outcome:
@@ -102,9 +112,11 @@ def _mixed(ctx: CheckContext) -> Outcome:
     found = https.get("mixed_content") or []
     evidence = {"http_resources": capped(found), "count": https.get("mixed_content_count", 0)}
     if found:
-        return Outcome(Status.FAIL, f"The https page loads {len(found)} resource(s) over plain "
-                       f"http://, e.g. {found[0]}.", evidence)
-    return Outcome(Status.PASS, "No http:// resources on the https page.", evidence)
+        return Outcome(Status.FAIL, msg("The https page loads {n} resource over plain http://: "
+                                        "{example}.", "The https page loads {n} resources over "
+                                        "plain http://, e.g. {example}.", n=len(found),
+                                        example=found[0]), evidence)
+    return Outcome(Status.PASS, msg("No http:// resources on the https page."), evidence)
 
 
 def _disclosure(ctx: CheckContext) -> Outcome:
@@ -114,10 +126,11 @@ def _disclosure(ctx: CheckContext) -> Outcome:
     https = ctx.fact("http.https").value
     evidence = {"server": https.get("server"), "x_powered_by": https.get("x_powered_by")}
     if https.get("server_version_disclosed") or https.get("x_powered_by"):
-        return Outcome(Status.WARN, "Response headers disclose software versions "
-                       f"(Server: {https.get('server')}, X-Powered-By: "
-                       f"{https.get('x_powered_by')}).", evidence)
-    return Outcome(Status.PASS, "No software version in the response headers.", evidence)
+        return Outcome(Status.WARN, msg("Response headers disclose software versions (Server: "
+                                        "{server}, X-Powered-By: {powered_by}).",
+                                        server=https.get("server"),
+                                        powered_by=https.get("x_powered_by")), evidence)
+    return Outcome(Status.PASS, msg("No software version in the response headers."), evidence)
 
 
 def _meta(check_id: str, title: str, severity: Severity, rationale: str, remediation: str,

@@ -13,7 +13,7 @@ from checks import eol
 from checks.base import Check, CheckContext, CheckMeta, Outcome, scan_date
 from checks.nginx_model import config_of, installed, masters, setting, walk
 from checks.workers import workers_verdict
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 CLAIMS = ("apache_version", "web_server_version")
 _REFERENCES = (
@@ -62,16 +62,19 @@ def _eol(ctx: CheckContext) -> Outcome:
     evidence: dict[str, Any] = {
         "actual": found.as_evidence(), "branch": entry.cycle, "branch_kind": kind,
         "support": status.as_evidence(), "table": eol.entry_evidence(entry)}
-    summary = (f"The host runs nginx {found.version}; {kind} branch {entry.cycle} "
-               f"{eol.predicate(status)}.")
+    summary = msg("The host runs nginx {version}; {kind} branch {cycle} {predicate}.",
+                  version=found.version, kind=kind, cycle=entry.cycle,
+                  predicate=eol.predicate(status))
     if status.phase is eol.SupportPhase.SUPPORTED:
         return Outcome(Status.PASS, summary, evidence)
     distro = _distribution_supported(ctx) if found.packages else None
     if distro is not None:
         evidence["distribution"] = distro
-        return Outcome(Status.WARN, summary[:-1] + f", but it comes from a package of "
-                       f"{distro['release']}, which still gets security updates (back-ports).",
-                       evidence)
+        return Outcome(Status.WARN, msg(
+            "The host runs nginx {version}; {kind} branch {cycle} {predicate}, but it comes "
+            "from a package of {release}, which still gets security updates (back-ports).",
+            version=found.version, kind=kind, cycle=entry.cycle,
+            predicate=eol.predicate(status), release=distro["release"]), evidence)
     return Outcome(Status.FAIL, summary, evidence)
 
 
@@ -89,7 +92,7 @@ def _disclosure(ctx: CheckContext) -> Outcome:
     if isinstance(running, Outcome):
         return running
     if not running:
-        return Outcome(Status.NOT_APPLICABLE, "No nginx master process runs on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No nginx master process runs on this host."))
     rows: list[dict[str, Any]] = []
     for master in running:
         config = config_of(master)

@@ -14,7 +14,7 @@ from typing import Any
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped
 from checks.nginx_model import Level, config_of, inherited_list, listens, masters, setting
 from checks.tls import DEPRECATED
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 # nginx's default ssl_protocols: 1.23.4 dropped TLS 1.0 and 1.1 from it.
 _OLD_DEFAULT = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
@@ -63,7 +63,7 @@ def _tls_config(ctx: CheckContext) -> Outcome:
     if isinstance(running, Outcome):
         return running
     if not running:
-        return Outcome(Status.NOT_APPLICABLE, "No nginx master process runs on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No nginx master process runs on this host."))
     rows: list[dict[str, Any]] = []
     for master in running:
         config = config_of(master)

@@ -20,7 +20,7 @@ from checks.base import (
     text_param,
 )
 from checks.versions import Relation, most_precise, relate
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 # Prefixes of lower-cased names and what they mean; first match wins.
 _ALIASES = (
@@ -103,12 +103,13 @@ def identify(ctx: CheckContext) -> OsIdentity | Outcome:
         _first(src, "os-release ID", "lsb_release distributor_id") or rpm_release)
     if not distro:
         return missing(ctx, "os.release", "os.lsb") or Outcome(
-            Status.ERROR, "could not determine: the host does not name its distribution")
+            Status.ERROR, msg("could not determine: the host does not name its distribution"))
     names = {canonical_distribution(src[k]) for k in
              ("os-release ID", "os-release NAME", "lsb_release distributor_id") if k in src}
     version = _precise_version(src, distro, rpm_release)
     if not version:
-        return Outcome(Status.ERROR, "could not determine: the host reports no version number",
+        return Outcome(Status.ERROR, msg("could not determine: the host reports no version "
+                                         "number"),
                        {"sources": src})
     pretty = _first(src, "os-release PRETTY_NAME", "lsb_release description") or rpm_release
     stream = "stream" in (src.get("os-release NAME", "") + rpm_release).lower()
@@ -141,19 +142,26 @@ def _version_matches(ctx: CheckContext) -> Outcome:
                 "actual": ident.as_evidence()}
     claimed = f"{want_distro} {want_version}"
     if canonical_distribution(want_distro) not in ident.names:
-        return Outcome(Status.FAIL, f"The host runs {ident.pretty_name}, not {claimed}.", evidence)
+        return Outcome(Status.FAIL, msg("The host runs {actual}, not {claimed}.",
+                                        actual=ident.pretty_name, claimed=claimed), evidence)
     relation = relate(want_version, ident.version)
     if relation in (Relation.EQUAL, Relation.CLAIM_BROADER):
-        return Outcome(Status.PASS, f"The host runs {ident.pretty_name} (version "
-                       f"{ident.version}), which matches the claimed {claimed}.", evidence)
+        return Outcome(Status.PASS, msg("The host runs {actual} (version {version}), which "
+                                        "matches the claimed {claimed}.",
+                                        actual=ident.pretty_name, version=ident.version,
+                                        claimed=claimed), evidence)
     if relation is Relation.ACTUAL_BROADER:
-        return Outcome(Status.ERROR, f"could not determine: the host reports only version "
-                       f"{ident.version}, so the claimed {claimed} cannot be confirmed.", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: the host reports only version "
+                                         "{version}, so the claimed {claimed} cannot be "
+                                         "confirmed.", version=ident.version, claimed=claimed),
+                       evidence)
     if relation is Relation.UNPARSABLE:
-        return Outcome(Status.ERROR, f"could not determine: the claimed version "
-                       f"{want_version!r} is not a version number.", evidence)
-    return Outcome(Status.FAIL, f"The host runs {ident.pretty_name} (version {ident.version}), "
-                   f"not the claimed {claimed}.", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: the claimed version {version} "
+                                         "is not a version number.",
+                                         version=repr(want_version)), evidence)
+    return Outcome(Status.FAIL, msg("The host runs {actual} (version {version}), not the "
+                                    "claimed {claimed}.", actual=ident.pretty_name,
+                                    version=ident.version, claimed=claimed), evidence)
 
 
 _PHASE_STATUS = {
@@ -165,8 +173,9 @@ _PHASE_STATUS = {
 
 
 def _not_in_table(what: str) -> Outcome:
-    return Outcome(Status.ERROR, f"could not determine: {what} is not in the end-of-life table "
-                   f"dated {eol.TABLE_DATE.isoformat()}.",
+    return Outcome(Status.ERROR, msg("could not determine: {what} is not in the end-of-life "
+                                     "table dated {date}.", what=what,
+                                     date=eol.TABLE_DATE.isoformat()),
                    {"table_date": eol.TABLE_DATE.isoformat()})
 
 
@@ -180,10 +189,13 @@ def _eol_actual(ctx: CheckContext) -> Outcome:
     status = eol.support_status(entry, scan_date(ctx))
     evidence = {"actual": ident.as_evidence(), "support": status.as_evidence(),
                 "table": eol.entry_evidence(entry)}
-    text = f"The host runs {entry.name}, which {eol.predicate(status)}"
     if status.phase is eol.SupportPhase.EXTENDED:
-        text += " (whether this host is enrolled is not checked)"
-    return Outcome(_PHASE_STATUS[status.phase], f"{text}.", evidence)
+        text = msg("The host runs {product}, which {predicate} (whether this host is enrolled "
+                   "is not checked).", product=entry.name, predicate=eol.predicate(status))
+    else:
+        text = msg("The host runs {product}, which {predicate}.", product=entry.name,
+                   predicate=eol.predicate(status))
+    return Outcome(_PHASE_STATUS[status.phase], text, evidence)
 
 
 def _eol_claimed(ctx: CheckContext) -> Outcome:
@@ -201,7 +213,8 @@ def _eol_claimed(ctx: CheckContext) -> Outcome:
     status = eol.support_status(entry, scan_date(ctx))
     evidence = {"claimed": {"distribution": distro, "version": version},
                 "support": status.as_evidence(), "table": eol.entry_evidence(entry)}
-    summary = f"The statement promises {entry.name}, which {eol.predicate(status)}."
+    summary = msg("The statement promises {product}, which {predicate}.", product=entry.name,
+                  predicate=eol.predicate(status))
     return Outcome(_PHASE_STATUS[status.phase], summary, evidence)
 
 

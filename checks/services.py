@@ -7,8 +7,16 @@ says which evidence it rests on.
 
 from __future__ import annotations
 
-from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
-from posture.models import JSON, Severity, Status
+from checks.base import (
+    Check,
+    CheckContext,
+    CheckMeta,
+    Outcome,
+    capped,
+    fact_status_word,
+    missing,
+)
+from posture.models import JSON, Fact, Msg, Severity, Status, msg
 
 _PORTS = {21: "FTP", 23: "Telnet", 513: "rlogin", 514: "rsh"}
 _DAEMONS = {
@@ -66,7 +74,8 @@ def _plaintext_admin(ctx: CheckContext) -> Outcome:
     sockets, procs = _facts_value(ctx, "net.listening"), _facts_value(ctx, "proc.list")
     if sockets is None and procs is None:
         return missing(ctx, "net.listening", "proc.list") or Outcome(
-            Status.ERROR, "could not determine: neither sockets nor processes were readable")
+            Status.ERROR, msg("could not determine: neither sockets nor processes were "
+                              "readable"))
     exposed, local = _from_sockets(sockets) if sockets is not None else ([], [])
     daemons, supers = _from_processes(procs) if procs is not None else ([], [])
     packages = _installed(ctx)
@@ -80,37 +89,59 @@ def _plaintext_admin(ctx: CheckContext) -> Outcome:
         if on_demand:
             names |= set(packages.values()) - {"inetd"}
         listed = ", ".join(sorted(names))
-        return Outcome(Status.FAIL, f"Plaintext administration is offered ({listed}), judged "
-                       f"from {basis}.", evidence)
+        return Outcome(Status.FAIL, msg("Plaintext administration is offered ({services}), "
+                                        "judged from {basis}.", services=listed, basis=basis),
+                       evidence)
     if local or packages or (supers and sockets is None):
-        return Outcome(Status.WARN, "No plaintext administration service is reachable from "
-                       f"outside, but {_leftovers(local, packages, supers)} (judged from "
-                       f"{basis}).", evidence)
-    return Outcome(Status.PASS, f"No FTP, Telnet, rlogin or rsh service was found, judged from "
-                   f"{basis}.", evidence)
+        return Outcome(Status.WARN, msg("No plaintext administration service is reachable from "
+                                        "outside, but {leftovers} (judged from {basis}).",
+                                        leftovers=_leftovers(local, packages, supers),
+                                        basis=basis), evidence)
+    return Outcome(Status.PASS, msg("No FTP, Telnet, rlogin or rsh service was found, judged "
+                                    "from {basis}.", basis=basis), evidence)
 
 
-def _basis(ctx: CheckContext, sockets: bool, procs: bool) -> str:
+_BASES = {
+    (True, True, True): msg("listening sockets, processes and packages"),
+    (True, True, False): msg("listening sockets and processes"),
+    (True, False, True): msg("listening sockets and packages"),
+    (False, True, True): msg("processes and packages"),
+    (True, False, False): msg("listening sockets"),
+    (False, True, False): msg("processes"),
+    (False, False, True): msg("packages"),
+}
+
+
+def _basis(ctx: CheckContext, sockets: bool, procs: bool) -> Msg:
     """Name exactly the sources the verdict rests on, and why any is missing."""
-    sources = [name for name, ok in (("listening sockets", sockets), ("processes", procs),
-                                     ("packages", ctx.fact("pkg.versions").ok)) if ok]
-    text = ", ".join(sources[:-1]) + (" and " if len(sources) > 1 else "") + sources[-1]
-    unread = [(label, ctx.fact(key)) for label, key, ok in (
-        ("listening sockets", "net.listening", sockets), ("processes", "proc.list", procs))
-        if not ok]
+    text = _BASES[(sockets, procs, ctx.fact("pkg.versions").ok)]
+    unread = [(key, ctx.fact(key)) for key, ok in (("net.listening", sockets),
+                                                   ("proc.list", procs)) if not ok]
     if not unread:
         return text
-    return text + " only: " + "; ".join(
-        f"{label} were not readable ({fact.status.value}: {(fact.reason or '')[:120]})"
-        for label, fact in unread)
+    reasons = [_unread(key, fact) for key, fact in unread]
+    if len(reasons) == 1:
+        return msg("{sources} only: {unread}", sources=text, unread=reasons[0])
+    return msg("{sources} only: {unread}; {unread2}", sources=text, unread=reasons[0],
+               unread2=reasons[1])
 
 
-def _leftovers(local: list[Item], packages: dict[str, str], supers: list[str]) -> str:
+def _unread(key: str, fact: Fact) -> Msg:
+    status, reason = fact_status_word(fact.status), (fact.reason or "")[:120]
+    if key == "net.listening":
+        return msg("listening sockets were not readable ({status}: {reason})", status=status,
+                   reason=reason)
+    return msg("processes were not readable ({status}: {reason})", status=status, reason=reason)
+
+
+def _leftovers(local: list[Item], packages: dict[str, str], supers: list[str]) -> Msg:
     if local:
-        return "a plaintext service listens on the loopback interface"
+        return msg("a plaintext service listens on the loopback interface")
     if packages:
-        return f"plaintext server packages are installed ({', '.join(packages)})"
-    return f"{', '.join(supers)} runs and may start plaintext services on demand"
+        return msg("plaintext server packages are installed ({packages})",
+                   packages=", ".join(packages))
+    return msg("{superservers} runs and may start plaintext services on demand",
+               superservers=", ".join(supers))
 
 
 PLAINTEXT_ADMIN = Check(CheckMeta(

@@ -17,7 +17,7 @@ from checks.allowlist_nginx import evaluate_rules, match_location
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.nginx_model import config_of, inherited_list, masters
 from checks.versions import is_prefix as _is_prefix
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 FACT = "app.opencart_install"
 _REFS = ("https://github.com/opencart/opencart/releases",)
@@ -57,8 +57,8 @@ def _shops(ctx: CheckContext) -> list[dict[str, Any]] | Outcome:
         return gone
     shops = ctx.fact(FACT).value.get("shops", [])
     if not shops:
-        return Outcome(Status.ERROR, "could not determine: no OpenCart install found under the "
-                                     "web server's document roots", {"fact": FACT})
+        return Outcome(Status.ERROR, msg("could not determine: no OpenCart install found "
+                                         "under the web server's document roots"), {"fact": FACT})
     return list(shops)
 
 
@@ -68,15 +68,17 @@ def _version(ctx: CheckContext) -> Outcome:
         return shops
     found = [{"root": s["root"], "version": s.get("version")} for s in shops]
     if any(not s.get("version") for s in shops):
-        return Outcome(Status.ERROR, "could not determine: an install has no readable version",
+        return Outcome(Status.ERROR, msg("could not determine: an install has no readable "
+                                         "version"),
                        {"installs": found})
     claimed = ctx.params.get("version")
     if claimed and any(not is_prefix(str(claimed), str(s["version"])) for s in shops):
-        return Outcome(Status.FAIL, f"OpenCart {', '.join(str(s['version']) for s in shops)} "
-                                    f"installed, not {claimed}.", {"installs": found,
+        return Outcome(Status.FAIL, msg("OpenCart {items} installed, not {claimed}.",
+                                        items=', '.join(str(s['version']) for s in shops),
+                                        claimed=claimed), {"installs": found,
                                                                   "claimed": str(claimed)})
-    return Outcome(Status.PASS, f"OpenCart {', '.join(str(s['version']) for s in shops)} "
-                                "is installed.",
+    return Outcome(Status.PASS, msg("OpenCart {items} is installed.",
+                                    items=', '.join(str(s['version']) for s in shops)),
                    {"installs": found})
 
 
@@ -97,15 +99,18 @@ def _support(ctx: CheckContext) -> Outcome:
     evidence = {"installs": rows, "table_as_of": str(support_table().get("as_of", ""))}
     statuses = {r["status"] for r in rows}
     if "unsupported" in statuses:
-        return Outcome(Status.FAIL, "An OpenCart branch that no longer gets releases runs.",
+        return Outcome(Status.FAIL, msg("An OpenCart branch that no longer gets releases "
+                                        "runs."),
                        evidence)
     if "unknown" in statuses:
-        return Outcome(Status.ERROR, "could not determine: version not in the support table",
+        return Outcome(Status.ERROR, msg("could not determine: version not in the support "
+                                         "table"),
                        evidence)
     if "maintenance" in statuses:
-        return Outcome(Status.WARN, "OpenCart branch in maintenance only: plan the upgrade.",
+        return Outcome(Status.WARN, msg("OpenCart branch in maintenance only: plan the "
+                                        "upgrade."),
                        evidence)
-    return Outcome(Status.PASS, "The OpenCart branch is supported.", evidence)
+    return Outcome(Status.PASS, msg("The OpenCart branch is supported."), evidence)
 
 
 SUPPORT = Check(CheckMeta(
@@ -162,7 +167,7 @@ def _admin(ctx: CheckContext) -> Outcome:
                 return nginx
             rows.append(_admin_row(admin, int(shop.get("apache_admin_ip_rules", 0)), nginx))
     if not rows:
-        return Outcome(Status.ERROR, "could not determine: no admin folder found", {})
+        return Outcome(Status.ERROR, msg("could not determine: no admin folder found"), {})
     exposed = [r["folder"] for r in rows if not (r["renamed"] or r["ip_rules"])]
     plain = [r["folder"] for r in rows if not r["tls"]]
     evidence = {"admin_folders": rows}
@@ -170,8 +175,8 @@ def _admin(ctx: CheckContext) -> Outcome:
         why = ([f"at the default path without an IP allowlist: {', '.join(exposed)}"]
                if exposed else []) + ([f"not served over https: {', '.join(plain)}"]
                                       if plain else [])
-        return Outcome(Status.FAIL, "Admin folder " + "; ".join(why) + ".", evidence)
-    return Outcome(Status.PASS, "The admin folder is renamed or allowlisted, over https.",
+        return Outcome(Status.FAIL, msg("Admin folder {items}.", items="; ".join(why)), evidence)
+    return Outcome(Status.PASS, msg("The admin folder is renamed or allowlisted, over https."),
                    evidence)
 
 

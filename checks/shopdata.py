@@ -11,7 +11,7 @@ from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, int_param
 from checks.base import missing as _missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 _GDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
 
@@ -35,7 +35,7 @@ def _retention(ctx: CheckContext) -> Outcome:
         return gone
     days = int_param(ctx, "max_age_days", required=True)
     if isinstance(days, Outcome) or days is None:
-        return days or Outcome(Status.ERROR, "could not determine: no period")
+        return days or Outcome(Status.ERROR, msg("could not determine: no period"))
     tables: dict[str, Any] = ctx.fact("db.retention").value.get("tables", {})
     over = {name: t for name, t in tables.items()
             if t.get("oldest_age_days") is not None and t["oldest_age_days"] > days}
@@ -45,9 +45,11 @@ def _retention(ctx: CheckContext) -> Outcome:
         for name, t in tables.items()}}
     if over:
         worst = max(t["oldest_age_days"] for t in over.values())
-        return Outcome(Status.FAIL, f"Rows older than the promised {days} days in "
-                                    f"{', '.join(sorted(over))} (oldest {worst} days).", evidence)
-    return Outcome(Status.PASS, f"No customer or order row is older than {days} days.", evidence)
+        return Outcome(Status.FAIL, msg("Rows older than the promised {days} days in {tables} "
+                                        "(oldest {oldest} days).", days=days,
+                                        tables=", ".join(sorted(over)), oldest=worst), evidence)
+    return Outcome(Status.PASS, msg("No customer or order row is older than {days} days.",
+                                    days=days), evidence)
 
 
 RETENTION = Check(CheckMeta(
@@ -72,13 +74,16 @@ def _cards(ctx: CheckContext) -> Outcome:
     evidence = {"columns": value.get("columns"), "columns_scanned": value.get("columns_scanned"),
                 "columns_with_card_numbers": capped(hits), "rows": rows}
     if hits:
-        return Outcome(Status.FAIL, f"{rows} value(s) holding a Luhn-valid card number in "
-                                    f"{len(hits)} column(s).", evidence)
+        where = msg("in {n} column", "in {n} columns", n=len(hits))
+        return Outcome(Status.FAIL, msg("{n} value holding a Luhn-valid card number {where}.",
+                                        "{n} values holding a Luhn-valid card number {where}.",
+                                        n=rows, where=where), evidence)
     if not value.get("complete"):
-        return Outcome(Status.ERROR, "could not determine: not every text column was scanned "
-                                     "in time", evidence)
-    return Outcome(Status.PASS, f"No card number in {value.get('columns_scanned')} text "
-                                "column(s).", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: not every text column was "
+                                         "scanned in time"), evidence)
+    scanned = int(value.get("columns_scanned") or 0)
+    return Outcome(Status.PASS, msg("No card number in {n} text column.",
+                                    "No card number in {n} text columns.", n=scanned), evidence)
 
 
 NO_CARD_DATA = Check(CheckMeta(
@@ -105,17 +110,20 @@ def _newsletter(ctx: CheckContext) -> Outcome:
                 "opt_in_column": value.get("opt_in_column"),
                 "subscribers_without_record": without}
     if default not in ("0", "NULL"):
-        return Outcome(Status.FAIL, "New customers are subscribed by default "
-                                    f"(default {default}).", evidence)
+        return Outcome(Status.FAIL, msg("New customers are subscribed by default (default "
+                                        "{default}).", default=default), evidence)
     if without:
-        return Outcome(Status.FAIL, f"{without} subscriber(s) without an opt-in record.",
+        return Outcome(Status.FAIL, msg("{n} subscriber without an opt-in record.",
+                                        "{n} subscribers without an opt-in record.", n=without),
                        evidence)
     if customers >= 20 and subscribers == customers:
-        return Outcome(Status.WARN, "Every customer is subscribed: looks like opt-out.",
+        return Outcome(Status.WARN, msg("Every customer is subscribed: looks like opt-out."),
                        evidence)
-    note = "" if value.get("opt_in_column") else "; the schema keeps no opt-in record"
-    return Outcome(Status.PASS, f"Not subscribed by default; {subscribers} of {customers} "
-                                f"customers subscribed{note}.", evidence)
+    note = "" if value.get("opt_in_column") else msg("; the schema keeps no opt-in record")
+    return Outcome(Status.PASS, msg("Not subscribed by default; {subscribers} of "
+                                    "{customers} customers subscribed{note}.",
+                                    subscribers=subscribers, customers=customers, note=note),
+                   evidence)
 
 
 NEWSLETTER = Check(CheckMeta(

@@ -26,7 +26,7 @@ from checks.sshd_contexts import (
     static_reach,
     usable,
 )
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, msg
 
 PerContext = Callable[[Mapping[str, Any], bool], tuple[Status, str, str]]
 
@@ -72,12 +72,12 @@ def _config(ctx: CheckContext) -> dict[str, list[str]] | Outcome:
         return error
     value = ctx.fact("sshd.config").value
     return value if isinstance(value, dict) else Outcome(
-        Status.ERROR, "could not determine: the sshd configuration has an unexpected shape")
+        Status.ERROR, msg("could not determine: the sshd configuration has an unexpected shape"))
 
 
 def _absent(key: str) -> Outcome:
-    return Outcome(Status.ERROR, f"could not determine: sshd -T printed no {key} line",
-                   {"option": key})
+    return Outcome(Status.ERROR, msg("could not determine: sshd -T printed no {key} line",
+                                     key=key), {"option": key})
 
 
 def _keys_required(config: dict[str, list[str]]) -> bool:
@@ -201,14 +201,25 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
         if hits:
             _, context, key, summary = hits[0]
             where = ", ".join(causes(context, key, found, value)[:2])
-            more = f" and {len(hits) - 1} more context(s)" if len(hits) > 1 else ""
-            return Outcome(wanted, f"{summary} For {describe(context)}{more}: "
-                           f"{key} {context['options'].get(key, '')} (set at {where}).",
-                           evidence)
-    note = f" ({len(unreachable)} weakening Match block(s) reach no client)" \
-        if unreachable else ""
-    return Outcome(Status.PASS, f"{subject} in all {len(reaching)} connection context(s) that "
-                   f"can reach the server{note}.", evidence)
+            setting = f"{key} {context['options'].get(key, '')}".strip()
+            if len(hits) > 1:
+                return Outcome(wanted, msg(
+                    "{summary} For {context} and {n} more connection context: {setting} (set "
+                    "at {where}).", "{summary} For {context} and {n} more connection "
+                    "contexts: {setting} (set at {where}).", n=len(hits) - 1, summary=summary,
+                    context=describe(context), setting=setting, where=where), evidence)
+            return Outcome(wanted, msg("{summary} For {context}: {setting} (set at {where}).",
+                                       summary=summary, context=describe(context),
+                                       setting=setting, where=where), evidence)
+    if unreachable:
+        return Outcome(Status.PASS, msg(
+            "{subject} in all {n} connection contexts that can reach the server ({blocks} "
+            "weakening Match blocks reach no client).", n=len(reaching), subject=subject,
+            blocks=len(unreachable)), evidence)
+    return Outcome(Status.PASS, msg(
+        "{subject} in the one connection context that can reach the server.",
+        "{subject} in all {n} connection contexts that can reach the server.",
+        n=len(reaching), subject=subject), evidence)
 
 
 def _password_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status, str, str]:
@@ -219,31 +230,33 @@ def _password_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status
         return Status.PASS, "permitrootlogin", ""
     status, key = password_status(options)
     if status is Status.FAIL and str(options.get("permitemptypasswords")).lower() == "yes":
-        return status, "permitemptypasswords", "SSH accepts password logins, even with an " \
-            "empty password."
+        return status, "permitemptypasswords", msg("SSH accepts password logins, even with "
+                                                   "an empty password.")
     if status is Status.FAIL:
-        return status, key, "SSH accepts password logins, which can be guessed; allow keys only."
+        return status, key, msg("SSH accepts password logins, which can be guessed; allow "
+                                "keys only.")
     if status is Status.WARN:
-        return status, key, ("SSH password authentication is off, but keyboard-interactive "
-                             "login through PAM can still ask for a password.")
+        return status, key, msg("SSH password authentication is off, but "
+                                "keyboard-interactive login through PAM can still ask for a "
+                                "password.")
     return status, key, ""
 
 
 def _password_authentication(ctx: CheckContext) -> Outcome:
-    return _judge_contexts(ctx, "SSH accepts no password logins", _password_context,
+    return _judge_contexts(ctx, msg("SSH accepts no password logins"), _password_context,
                            _weakens_passwords)
 
 
 _ROOT = {
-    "no": (Status.PASS, "SSH refuses logins as root."),
-    "prohibit-password": (Status.WARN, "SSH allows root to log in with a key; log in as a "
-                                       "named user and escalate instead."),
-    "without-password": (Status.WARN, "SSH allows root to log in with a key; log in as a named "
-                                      "user and escalate instead."),
-    "forced-commands-only": (Status.WARN, "SSH allows root to log in with keys restricted to "
-                                          "forced commands."),
-    "yes": (Status.FAIL, "SSH allows root to log in directly, with a password if passwords "
-                         "are accepted."),
+    "no": (Status.PASS, msg("SSH refuses logins as root.")),
+    "prohibit-password": (Status.WARN, msg("SSH allows root to log in with a key; log in as a "
+                                           "named user and escalate instead.")),
+    "without-password": (Status.WARN, msg("SSH allows root to log in with a key; log in as a "
+                                          "named user and escalate instead.")),
+    "forced-commands-only": (Status.WARN, msg("SSH allows root to log in with keys restricted "
+                                              "to forced commands.")),
+    "yes": (Status.FAIL, msg("SSH allows root to log in directly, with a password if "
+                             "passwords are accepted.")),
 }
 
 
@@ -259,7 +272,7 @@ def _root_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status, st
 
 
 def _root_login(ctx: CheckContext) -> Outcome:
-    return _judge_contexts(ctx, "SSH refuses logins as root", _root_context, _weakens_root,
+    return _judge_contexts(ctx, msg("SSH refuses logins as root"), _root_context, _weakens_root,
                            users="root")
 
 
@@ -299,20 +312,25 @@ def _weak_algorithms(ctx: CheckContext) -> Outcome:
     evidence = {"weak": weak, "sha1_legacy": legacy, "not_reported": unreported}
     if weak:
         names = sorted({a for group in weak.values() for a in group})
-        more = f" and {len(names) - 6} more" if len(names) > 6 else ""
-        return Outcome(Status.FAIL, f"SSH offers {len(names)} weak algorithm(s): "
-                       f"{', '.join(names[:6])}{more}.", evidence)
+        shown = ", ".join(names[:6])
+        if len(names) > 6:
+            return Outcome(Status.FAIL, msg("SSH offers {n} weak algorithms: {names} and {more} "
+                                            "more.", n=len(names), names=shown,
+                                            more=len(names) - 6), evidence)
+        return Outcome(Status.FAIL, msg("SSH offers {n} weak algorithm: {names}.",
+                                        "SSH offers {n} weak algorithms: {names}.",
+                                        n=len(names), names=shown), evidence)
     missing_required = [c for c in _REQUIRED if c in unreported]
     if missing_required:
-        return Outcome(Status.ERROR, "could not determine: sshd -T did not list "
-                       f"{', '.join(missing_required)} (older OpenSSH prints only configured "
-                       "values).", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: sshd -T did not list {names} "
+                                         "(older OpenSSH prints only configured values).",
+                                         names=", ".join(missing_required)), evidence)
     if legacy:
         names = sorted({a for group in legacy.values() for a in group})
-        return Outcome(Status.WARN, f"SSH still offers SHA-1 based algorithms: "
-                       f"{', '.join(names)}.", evidence)
-    return Outcome(Status.PASS, "SSH offers only current ciphers, MACs, key exchanges and key "
-                   "types.", evidence)
+        return Outcome(Status.WARN, msg("SSH still offers SHA-1 based algorithms: {names}.",
+                                        names=", ".join(names)), evidence)
+    return Outcome(Status.PASS, msg("SSH offers only current ciphers, MACs, key exchanges and "
+                                    "key types."), evidence)
 
 
 def _sftp_subsystem(ctx: CheckContext) -> Outcome:
@@ -323,9 +341,10 @@ def _sftp_subsystem(ctx: CheckContext) -> Outcome:
     sftp = [e for e in entries if e.split(maxsplit=1)[:1] == ["sftp"]]
     evidence = {"subsystems": entries}
     if sftp:
-        return Outcome(Status.PASS, f"The SSH server offers SFTP ({sftp[0]}).", evidence)
-    return Outcome(Status.FAIL, "The statement promises SFTP but the SSH server offers no SFTP "
-                   "subsystem.", evidence)
+        return Outcome(Status.PASS, msg("The SSH server offers SFTP ({entry}).", entry=sftp[0]),
+                       evidence)
+    return Outcome(Status.FAIL, msg("The statement promises SFTP but the SSH server offers no "
+                                    "SFTP subsystem."), evidence)
 
 
 PASSWORD_AUTHENTICATION = Check(CheckMeta(

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing, param_error
-from posture.models import JSON, Severity, Status
+from posture.models import JSON, Severity, Status, joined, msg
 
 CLAIM = ("test_data_fictitious",)
 JUDGED_ENVIRONMENTS = ("test", "staging")
 DEFAULT_MAX_REAL_SHARE = 0.01
-KIND_WORDS = {"email": "e-mail", "phone": "phone", "iban": "IBAN", "bsn": "BSN",
-              "name_postcode": "name + postcode"}
+KIND_WORDS = {"email": msg("e-mail"), "phone": msg("phone"), "iban": "IBAN", "bsn": "BSN",
+              "name_postcode": msg("name + postcode")}
 REFERENCES = (
     "ISO/IEC 27001:2022 Annex A 8.33 (test information)",
     "GDPR Art. 5(1)(b) and (c), Art. 25 (data protection by design)",
@@ -29,12 +29,16 @@ def _unusable(ctx: CheckContext, key: str) -> Outcome | None:
     """An ``error`` when the fact is not usable, else ``not_applicable`` outside test."""
     problem = missing(ctx, key)
     if problem is not None:  # one sentence, like every other summary
-        return Outcome(problem.status, problem.summary.rstrip(".") + ".", problem.evidence)
+        summary = problem.summary
+        if not summary.endswith("."):
+            summary = msg("{sentence}.", sentence=summary)
+        return Outcome(problem.status, summary, problem.evidence)
     env = str(ctx.fact(key).value.get("environment", ""))
     if env not in JUDGED_ENVIRONMENTS:
         return Outcome(Status.NOT_APPLICABLE,
-                       f"Environment '{env}' is not a test environment: only test and staging "
-                       "databases are judged (production is the compare_with side).",
+                       msg("Environment '{env}' is not a test environment: only test and "
+                           "staging databases are judged (production is the compare_with "
+                           "side).", env=env),
                        {"environment": env})
     return None
 
@@ -48,8 +52,10 @@ def _share_param(ctx: CheckContext) -> float | Outcome:
 
 
 def _label(column: Mapping[str, Any]) -> str:
-    return (f"{column['table']}.{column['column']} {column['real_share']:.1%} real-looking "
-            f"({column['real_looking']} of {column['non_empty']} sampled)")
+    return msg("{column} {share} real-looking ({real} of {sampled} sampled)",
+               column=f"{column['table']}.{column['column']}",
+               share=f"{column['real_share']:.1%}", real=column["real_looking"],
+               sampled=column["non_empty"])
 
 
 def evaluate_values(ctx: CheckContext) -> Outcome:
@@ -71,21 +77,34 @@ def evaluate_values(ctx: CheckContext) -> Outcome:
         "personal_data_columns": len(columns), "decisive_columns": len(decisive),
         "columns": capped([dict(c) for c in columns])}
     if over:
-        return Outcome(Status.FAIL, f"{len(over)} column(s) hold real-looking personal data: "
-                       + "; ".join(_label(c) for c in over[:3]) + ".", evidence)
-    if under:
-        return Outcome(Status.WARN, f"A few real-looking values, within max_real_share "
-                       f"{limit:.1%}: " + "; ".join(_label(c) for c in under[:3]) + ".", evidence)
-    if scan.get("truncated"):
-        return Outcome(Status.WARN, "No real-looking values in the part scanned, but the scan "
-                       "stopped early (time or table limit).", evidence)
-    if columns and not decisive:
-        return Outcome(Status.WARN, f"{len(columns)} personal-data column(s) without a decisive "
-                       "rule (names, addresses): only the production comparison judges them.",
+        listed = joined([_label(c) for c in over[:3]])
+        if len(over) > 3:
+            return Outcome(Status.FAIL, msg("{n} columns hold real-looking personal data; the "
+                                            "first 3: {columns}.", n=len(over),
+                                            columns=listed), evidence)
+        return Outcome(Status.FAIL, msg("{n} column holds real-looking personal data: "
+                                        "{columns}.", "{n} columns hold real-looking personal "
+                                        "data: {columns}.", n=len(over), columns=listed),
                        evidence)
-    return Outcome(Status.PASS, f"{len(decisive)} personal-data column(s) hold only fictitious "
-                   f"or invalid values ({scan.get('tables_scanned', 0)} tables scanned).",
-                   evidence)
+    if under:
+        return Outcome(Status.WARN, msg("A few real-looking values, within max_real_share "
+                                        "{limit}: {columns}.", limit=f"{limit:.1%}",
+                                        columns=joined([_label(c) for c in under[:3]])),
+                       evidence)
+    if scan.get("truncated"):
+        return Outcome(Status.WARN, msg("No real-looking values in the part scanned, but the "
+                                        "scan stopped early (time or table limit)."), evidence)
+    if columns and not decisive:
+        return Outcome(Status.WARN, msg("{n} personal-data column without a decisive rule "
+                                        "(names, addresses): only the production comparison "
+                                        "judges it.", "{n} personal-data columns without a "
+                                        "decisive rule (names, addresses): only the production "
+                                        "comparison judges them.", n=len(columns)), evidence)
+    return Outcome(Status.PASS, msg("{n} personal-data column holds only fictitious or invalid "
+                                    "values ({tables} tables scanned).", "{n} personal-data "
+                                    "columns hold only fictitious or invalid values ({tables} "
+                                    "tables scanned).", n=len(decisive),
+                                    tables=scan.get("tables_scanned", 0)), evidence)
 
 
 def _overlaps(comparison: Mapping[str, Any]) -> list[tuple[str, int]]:
@@ -102,24 +121,34 @@ def evaluate_overlap(ctx: CheckContext) -> Outcome:
     comparisons: Sequence[Mapping[str, Any]] = fact.get("comparisons", [])
     evidence: dict[str, JSON] = {"comparisons": [dict(c) for c in comparisons]}
     if not comparisons:
-        return Outcome(Status.NOT_APPLICABLE, "No compare_with database: copies of production "
-                       "were not looked for.", evidence)
+        return Outcome(Status.NOT_APPLICABLE, msg("No compare_with database: copies of "
+                                                  "production were not looked for."), evidence)
     env = fact.get("environment", "test")
     for comparison in comparisons:
         found = _overlaps(comparison)
         if found:
             kind, count = found[0]  # identifiers are listed most convincing first
             also = ", ".join(f"{KIND_WORDS.get(k, k)} ({n})" for k, n in found[1:])
-            return Outcome(Status.FAIL, f"{count} production records found in {env} (by "
-                           f"{KIND_WORDS.get(kind, kind)} hash), compared with "
-                           f"{comparison.get('with')}"
-                           + (f"; also matched by {also}" if also else "") + ".", evidence)
+            if also:
+                return Outcome(Status.FAIL, msg("{n} production records found in {env} (by "
+                                                "{kind} hash), compared with {other}; also "
+                                                "matched by {also}.", n=count, env=env,
+                                                kind=KIND_WORDS.get(kind, kind),
+                                                other=comparison.get("with"), also=also),
+                               evidence)
+            return Outcome(Status.FAIL, msg("{n} production record found in {env} (by {kind} "
+                                            "hash), compared with {other}.", "{n} production "
+                                            "records found in {env} (by {kind} hash), compared "
+                                            "with {other}.", n=count, env=env,
+                                            kind=KIND_WORDS.get(kind, kind),
+                                            other=comparison.get("with")), evidence)
     if not all(c.get("kinds") for c in comparisons):
-        return Outcome(Status.ERROR, "could not determine: no identifying column (e-mail, "
-                       "phone, IBAN, BSN, name + postcode) exists in both databases.", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: no identifying column "
+                                         "(e-mail, phone, IBAN, BSN, name + postcode) "
+                                         "exists in both databases."), evidence)
     kinds = sorted({KIND_WORDS.get(k, k) for c in comparisons for k in c.get("kinds", {})})
-    return Outcome(Status.PASS, f"No production records found in {env} (compared by "
-                   f"{', '.join(kinds)} hashes).", evidence)
+    return Outcome(Status.PASS, msg("No production records found in {env} (compared by "
+                                    "{items} hashes).", env=env, items=', '.join(kinds)), evidence)
 
 
 FICTITIOUS_VALUES = Check(CheckMeta(

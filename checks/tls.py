@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
-from posture.models import Severity, Status
+from posture.models import Severity, Status, joined, msg
 
 _CLAIMS = ("tls_all_links", "encrypted_admin_channels")
 _REFS = ("https://www.rfc-editor.org/rfc/rfc8996", "https://ssl-config.mozilla.org/",
@@ -30,10 +30,11 @@ def _https_required(ctx: CheckContext) -> Outcome:
     info = ctx.fact("endpoint.info").value
     evidence = {"url": info.get("url"), "kind": info.get("kind")}
     if info.get("scheme") != "https":
-        return Outcome(Status.FAIL, f"The {info.get('kind')} endpoint is reached over plain "
-                       f"{info.get('scheme')}:// ({info.get('url')}): nothing is encrypted.",
+        return Outcome(Status.FAIL, msg("The {kind} endpoint is reached over plain {scheme}:// "
+                                        "({url}): nothing is encrypted.", kind=info.get("kind"),
+                                        scheme=info.get("scheme"), url=info.get("url")),
                        evidence)
-    return Outcome(Status.PASS, "The endpoint URL uses https.", evidence)
+    return Outcome(Status.PASS, msg("The endpoint URL uses https."), evidence)
 
 
 def _protocols(ctx: CheckContext) -> Outcome:
@@ -47,17 +48,19 @@ def _protocols(ctx: CheckContext) -> Outcome:
     unknown = [v for v, info in versions.items() if info.get("accepted") is None]
     evidence = {"accepted": accepted, "deprecated_accepted": bad, "undetermined": unknown}
     if bad:
-        return Outcome(Status.FAIL, f"{_names(bad)} {'is' if len(bad) == 1 else 'are'} "
-                       "accepted (deprecated by RFC 8996).", evidence)
+        return Outcome(Status.FAIL, msg("{versions} is accepted (deprecated by RFC 8996).",
+                                        "{versions} are accepted (deprecated by RFC 8996).",
+                                        n=len(bad), versions=_names(bad)), evidence)
     if unknown:
-        return Outcome(Status.ERROR, f"could not determine whether {_names(unknown)} "
-                       "is accepted", evidence)
+        return Outcome(Status.ERROR, msg("could not determine whether {versions} is accepted",
+                                         versions=_names(unknown)), evidence)
     if not accepted:
-        return Outcome(Status.FAIL, "The endpoint accepts no TLS version at all.", evidence)
+        return Outcome(Status.FAIL, msg("The endpoint accepts no TLS version at all."), evidence)
     if "TLSv1.3" not in accepted:
-        return Outcome(Status.WARN, "Only TLS 1.2 is accepted; TLS 1.3 is not offered.",
+        return Outcome(Status.WARN, msg("Only TLS 1.2 is accepted; TLS 1.3 is not offered."),
                        evidence)
-    return Outcome(Status.PASS, f"Only {_names(accepted)} accepted.", evidence)
+    return Outcome(Status.PASS, msg("Only {versions} accepted.", versions=_names(accepted)),
+                   evidence)
 
 
 _PRETTY = {"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1",
@@ -81,16 +84,18 @@ def _ciphers(ctx: CheckContext) -> Outcome:
     evidence = {cls: capped(sorted(items)) for cls, items in sorted(by_class.items())}
     broken = [c for c in _BROKEN if c in by_class]
     if broken:
-        return Outcome(Status.FAIL, f"Broken cipher suites are accepted: {', '.join(broken)}.",
-                       evidence)
+        return Outcome(Status.FAIL, msg("Broken cipher suites are accepted: {classes}.",
+                                        classes=", ".join(broken)), evidence)
     legacy = [c for c in _LEGACY if c in by_class]
     if legacy:
-        return Outcome(Status.WARN, "Legacy cipher suites are accepted: "
-                       f"{', '.join(c.replace('_', ' ') for c in legacy)}.", evidence)
+        return Outcome(Status.WARN, msg("Legacy cipher suites are accepted: {classes}.",
+                                        classes=", ".join(c.replace("_", " ") for c in legacy)),
+                       evidence)
     if not by_class:
-        return Outcome(Status.ERROR, "could not determine: no accepted cipher suite was "
-                       "recorded", evidence)
-    return Outcome(Status.PASS, "Only AEAD suites with forward secrecy are accepted.", evidence)
+        return Outcome(Status.ERROR, msg("could not determine: no accepted cipher suite was "
+                                         "recorded"), evidence)
+    return Outcome(Status.PASS, msg("Only AEAD suites with forward secrecy are accepted."),
+                   evidence)
 
 
 def _parse(stamp: str) -> datetime:
@@ -103,24 +108,25 @@ def _cert_problems(cert: Mapping[str, Any], leaf: Mapping[str, Any],
     warns: list[str] = []
     days = (_parse(leaf["not_after"]) - now).total_seconds() / 86400
     if days < 0:
-        fails.append(f"expired on {leaf['not_after'][:10]}")
+        fails.append(msg("expired on {date}", date=leaf["not_after"][:10]))
     elif days < WARN_DAYS:
-        warns.append(f"expires in {int(days)} days ({leaf['not_after'][:10]})")
+        warns.append(msg("expires in {n} day ({date})", "expires in {n} days ({date})",
+                         n=int(days), date=leaf["not_after"][:10]))
     if _parse(leaf["not_before"]) > now:
-        fails.append(f"not valid before {leaf['not_before'][:10]}")
+        fails.append(msg("not valid before {date}", date=leaf["not_before"][:10]))
     if not cert.get("hostname_match"):
-        fails.append(f"not issued for {cert.get('server_name')}")
+        fails.append(msg("not issued for {name}", name=cert.get("server_name")))
     if leaf.get("self_signed"):
-        fails.append("self-signed")
+        fails.append(msg("self-signed"))
     elif not cert.get("trusted"):
-        fails.append(f"not trusted ({str(cert.get('verify_error'))[:120]})")
+        fails.append(msg("not trusted ({error})", error=str(cert.get("verify_error"))[:120]))
     key_type, bits = str(leaf.get("key_type")), int(leaf.get("key_bits") or 0)
     if (key_type in ("RSA", "DSA") and bits < 2048) or (key_type.startswith("EC") and bits < 256):
-        fails.append(f"weak key ({key_type} {bits} bits)")
+        fails.append(msg("weak key ({type} {bits} bits)", type=key_type, bits=bits))
     if any(h in str(leaf.get("signature", "")).lower() for h in ("sha1", "md5")):
-        fails.append(f"weak signature ({leaf.get('signature')})")
+        fails.append(msg("weak signature ({signature})", signature=leaf.get("signature")))
     if not cert.get("chain_order_ok"):
-        warns.append("the served chain is out of order")
+        warns.append(msg("the served chain is out of order"))
     return fails, warns
 
 
@@ -131,7 +137,7 @@ def _certificate(ctx: CheckContext) -> Outcome:
     cert = ctx.fact("tls.certificate").value
     chain = cert.get("chain") or []
     if not chain:
-        return Outcome(Status.FAIL, "The server sent no certificate.", {"chain": []})
+        return Outcome(Status.FAIL, msg("The server sent no certificate."), {"chain": []})
     leaf = chain[0]
     now = ctx.scan_time
     fails, warns = _cert_problems(cert, leaf, now)
@@ -144,12 +150,15 @@ def _certificate(ctx: CheckContext) -> Outcome:
                 "hostname": cert.get("server_name"), "chain_length": len(chain),
                 "problems": fails + warns}
     if fails:
-        return Outcome(Status.FAIL, f"The certificate is {'; '.join(fails)}.", evidence)
+        return Outcome(Status.FAIL, msg("The certificate is {problems}.",
+                                        problems=joined(fails)), evidence)
     if warns:
-        return Outcome(Status.WARN, f"The certificate is valid, but {'; '.join(warns)}.",
-                       evidence)
-    return Outcome(Status.PASS, f"Valid, trusted certificate for {cert.get('server_name')} "
-                   f"until {leaf['not_after'][:10]} ({days} days).", evidence)
+        return Outcome(Status.WARN, msg("The certificate is valid, but {problems}.",
+                                        problems=joined(warns)), evidence)
+    return Outcome(Status.PASS, msg("Valid, trusted certificate for {name} until {date} ({n} "
+                                    "day).", "Valid, trusted certificate for {name} until {date} "
+                                    "({n} days).", n=days, name=cert.get("server_name"),
+                                    date=leaf["not_after"][:10]), evidence)
 
 
 HTTPS_REQUIRED = Check(CheckMeta(

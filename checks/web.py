@@ -12,7 +12,7 @@ from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing, param_error
 from checks.webdata import CATEGORIES, classify_cookie, processor, processor_for_host, processors
-from posture.models import Severity, Status
+from posture.models import Severity, Status, msg
 
 CRAWL = "web.crawl"
 _REFS = ("https://eur-lex.europa.eu/eli/dir/2002/58/oj (ePrivacy, art. 5(3))",
@@ -24,7 +24,8 @@ _SCRIPT_KINDS = {"script", "script-inline", "iframe", "img"}
 def _crawl(ctx: CheckContext) -> Mapping[str, Any] | Outcome:
     value = ctx.fact(CRAWL).value
     if not isinstance(value, dict) or not value.get("page_count"):
-        return Outcome(Status.ERROR, "could not determine: no page of the site could be read",
+        return Outcome(Status.ERROR, msg("could not determine: no page of the site could be "
+                                         "read"),
                        {"fact": CRAWL})
     return value
 
@@ -78,18 +79,22 @@ def _cookies(ctx: CheckContext) -> Outcome:
                 "insecure_cookies": [r["name"] for r in rows if not r["secure"]][:50]}
     if bad or bad_scripts:
         names = bad + [i["party"] for i in bad_scripts]
-        return Outcome(Status.FAIL, "Cookies or trackers outside the promised categories: "
-                                    f"{', '.join(names[:10])}.", evidence)
+        return Outcome(Status.FAIL, msg("Cookies or trackers outside the promised "
+                                        "categories: {items}.", items=', '.join(names[:10])),
+                       evidence)
     unknown = [r["name"] for r in rows if r["category"] == "unclassified"]
     if early or implied:
-        return Outcome(Status.WARN, "Analytics runs before the visitor could consent: "
-                                    f"{', '.join((early + [i['party'] for i in implied])[:10])}.",
-                       evidence)
+        first = (early + [i["party"] for i in implied])[:10]
+        return Outcome(Status.WARN, msg("Analytics runs before the visitor could consent: "
+                                        "{items}.", items=", ".join(first)), evidence)
     if unknown:
-        return Outcome(Status.WARN, f"Cookies no rule classifies: {', '.join(unknown[:10])}.",
+        return Outcome(Status.WARN, msg("Cookies no rule classifies: {items}.",
+                                        items=', '.join(unknown[:10])),
                        evidence)
-    return Outcome(Status.PASS, f"{len(rows)} cookie(s) on {crawl.get('page_count')} page(s), "
-                                "all within the promised categories.", evidence)
+    pages = msg("on {n} page", "on {n} pages", n=int(crawl.get("page_count") or 0))
+    return Outcome(Status.PASS, msg("{n} cookie {pages}, within the promised categories.",
+                                    "{n} cookies {pages}, all within the promised categories.",
+                                    n=len(rows), pages=pages), evidence)
 
 
 COOKIES = Check(CheckMeta(
@@ -155,11 +160,16 @@ def _third_parties(ctx: CheckContext) -> Outcome:
                 "undeclared": [s["host"] for s in undeclared][:50],
                 "declared_not_seen": absent, "crawl_complete": bool(crawl.get("complete"))}
     if undeclared:
-        return Outcome(Status.FAIL, f"{len(undeclared)} third part(y/ies) loaded but not named "
-                                    f"(or named as not used): "
-                                    f"{', '.join(s['host'] for s in undeclared[:8])}.", evidence)
-    return Outcome(Status.PASS, f"{len(seen)} third-party host(s) loaded, all named in the "
-                                f"statement; {len(absent)} named but not seen.", evidence)
+        hosts = ", ".join(s["host"] for s in undeclared[:8])
+        return Outcome(Status.FAIL, msg("{n} third party loaded but not named (or named as not "
+                                        "used): {hosts}.", "{n} third parties loaded but not "
+                                        "named (or named as not used): {hosts}.",
+                                        n=len(undeclared), hosts=hosts), evidence)
+    unseen = msg("{n} named but not seen", "{n} named but not seen", n=len(absent))
+    return Outcome(Status.PASS, msg("{n} third-party host loaded, named in the statement; "
+                                    "{unseen}.", "{n} third-party hosts loaded, all named in "
+                                    "the statement; {unseen}.", n=len(seen), unseen=unseen),
+                   evidence)
 
 
 THIRD_PARTIES = Check(CheckMeta(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from checks.base import CheckContext, Outcome, capped, missing
-from posture.models import JSON, Status
+from posture.models import JSON, Status, msg
 
 
 def workers_verdict(ctx: CheckContext, product: str, is_server: Callable[[object], bool],
@@ -26,7 +26,8 @@ def workers_verdict(ctx: CheckContext, product: str, is_server: Callable[[object
     if masters is not None:
         procs = [p for p in procs if p["pid"] in masters or p["ppid"] in masters]
     if not procs:
-        return Outcome(Status.NOT_APPLICABLE, f"No {product} process is running on this host.")
+        return Outcome(Status.NOT_APPLICABLE, msg("No {product} process is running on this "
+                                                  "host.", product=product))
     pids = {p["pid"] for p in procs}
     parents = [p for p in procs if p["ppid"] not in pids]
     workers = [p for p in procs if p["ppid"] in pids]
@@ -37,14 +38,17 @@ def workers_verdict(ctx: CheckContext, product: str, is_server: Callable[[object
         "workers": len(workers), "worker_users": users, "root_workers": capped(root_workers),
         **(extra or {})}
     if root_workers:
-        return Outcome(Status.FAIL, f"{len(root_workers)} of {len(workers)} {product} worker "
-                       "processes run as root, so any request-handling flaw gives full control.",
-                       evidence)
+        return Outcome(Status.FAIL, msg("{count} of {total} {product} worker processes run as "
+                                        "root, so any request-handling flaw gives full "
+                                        "control.", count=len(root_workers), total=len(workers),
+                                        product=product), evidence)
     if not workers:
         if any(str(p["user"]) in ("root", "0") for p in parents):
-            return Outcome(Status.FAIL, f"{product} runs as root with no worker processes, so "
-                           "root handles requests itself.", evidence)
-        return Outcome(Status.PASS, f"{product} runs entirely without root privileges.",
-                       evidence)
-    return Outcome(Status.PASS, f"{product} worker processes ({len(workers)}) run as "
-                   f"{', '.join(users)}, not root.", evidence)
+            return Outcome(Status.FAIL, msg("{product} runs as root with no worker processes, "
+                                            "so root handles requests itself.",
+                                            product=product), evidence)
+        return Outcome(Status.PASS, msg("{product} runs entirely without root privileges.",
+                                        product=product), evidence)
+    return Outcome(Status.PASS, msg("{product} worker processes ({n}) run as {users}, not "
+                                    "root.", n=len(workers), product=product,
+                                    users=", ".join(users)), evidence)

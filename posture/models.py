@@ -274,3 +274,64 @@ class ScanResult:
     def finding(self, finding_id: str) -> Finding | None:
         """Look a finding up by id."""
         return next((f for f in self.findings if f.id == finding_id), None)
+
+
+class Msg(str):
+    """A sentence of posture's own (a finding summary, a reason) that a report can translate.
+
+    The value is the English text, formatted, so every existing use of the string keeps
+    working (console, JSON, SARIF, JUnit, comparisons). Beside it the message keeps its
+    ``msgid`` (the English template with ``{name}`` placeholders), the ``plural`` template
+    and count ``n`` for ngettext, and the ``params``: the HTML report looks the template up in
+    the catalog of its language and fills in the parameters, escaped. Parameters are target
+    data or numbers and are never translated, except a parameter that is itself a
+    :class:`Msg`. Build one with :func:`msg`.
+    """
+
+    msgid: str
+    plural: str
+    n: int | None
+    params: Mapping[str, Any]
+
+    def __new__(cls, singular: str, plural: str = "", n: int | None = None,
+                params: Mapping[str, Any] | None = None) -> Msg:
+        """Format the English text now; keep what a translation needs."""
+        values = dict(params or {})
+        if n is not None:
+            values.setdefault("n", n)
+        template = plural if plural and n is not None and n != 1 else singular
+        self = super().__new__(cls, template.format_map(
+            {k: plain_param(v) for k, v in values.items()}))
+        self.msgid, self.plural, self.n, self.params = singular, plural, n, values
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Msg, (self.msgid, self.plural, self.n, dict(self.params)))
+
+
+def plain_param(value: Any) -> str:
+    """A message parameter as English text: lists joined with commas."""
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return ", ".join(plain_param(v) for v in items)
+    return str(value)
+
+
+def msg(singular: str, plural: str = "", /, *, n: int | None = None, **params: Any) -> Msg:
+    """A translatable message: ``msg("{n} account is old.", "{n} accounts are old.", n=k)``.
+
+    ``singular`` and ``plural`` are English templates with ``{name}`` placeholders
+    (``str.format`` syntax, no format specs); ``n`` picks the plural form and is available as
+    ``{n}``. ``scripts/extract_messages.py`` collects every ``msg(...)`` of ``checks/`` and
+    ``posture/`` into the catalog.
+    """
+    return Msg(singular, plural, n, params)
+
+
+def joined(parts: list[str]) -> str:
+    """``parts`` joined with ``"; "``, as one message when they are messages (each translated)."""
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return msg("{first}; {rest}", first=parts[0], rest=joined(parts[1:]))

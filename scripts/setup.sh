@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PKGS=(openssh-server openssh-client sudo passwd login lsb-release iproute2 procps
       apache2 openssl python3-venv ca-certificates mariadb-server mariadb-client
       vsftpd nftables iptables chromium testssl.sh debootstrap distro-info-data dash
-      postgresql-15 postgresql-client-15 nginx)
+      postgresql-15 postgresql-client-15 nginx
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)  # the last three: --format pdf
 
 need=()
 for p in "${PKGS[@]}"; do

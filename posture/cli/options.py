@@ -11,7 +11,7 @@ def output_options(p: argparse.ArgumentParser) -> None:
     """The inventory, output and report options shared by ``scan``, ``evaluate`` and ``merge``."""
     p.add_argument("-i", "--inventory", required=True, help="inventory YAML file")
     p.add_argument("-o", "--output", default="posture-report", help="output folder")
-    p.add_argument("--format", default="html,json", help="html,json,sarif,junit")
+    p.add_argument("--format", default="html,json", help="html,json,sarif,junit,pdf")
     p.add_argument("--lang", default="en", metavar="en|nl",
                    help="report language; en,nl writes report.html plus report.nl.html")
     p.add_argument("--history", metavar="PATH", default=None,

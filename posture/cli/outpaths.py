@@ -6,7 +6,7 @@ a stranger's file or a path that climbs out with ``..`` cannot redirect what is 
 
 * a relative path must not contain ``..`` (absolute paths are explicit and allowed);
 * an existing output folder must be a real folder (not a symbolic link) owned by the user
-  running posture and not writable by others;
+  running posture (under sudo: or by the user who ran sudo) and not writable by others;
 * an existing file to be replaced (a report or the facts file) must be a regular file owned
   by that user, never a symbolic link.
 
@@ -30,8 +30,26 @@ def _no_climbing(raw: str | Path, option: str) -> Path:
     return path
 
 
+def sudo_owner() -> tuple[int, int] | None:
+    """(uid, gid) of the user who ran ``sudo posture``, when we are root because of sudo.
+
+    ``SUDO_UID``/``SUDO_GID`` are set by sudo itself; they are only trusted while the process
+    really runs as root (anyone can set the variables, but only root can give files away)
+    and only for a non-root user. Anything malformed is ignored: the files stay root's.
+    """
+    if os.geteuid() != 0:
+        return None
+    uid, gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
+    if not (uid.isdecimal() and gid.isdecimal()) or int(uid) == 0:
+        return None
+    return int(uid), int(gid)
+
+
 def _owned_by_me(info: os.stat_result) -> bool:
-    return info.st_uid == os.geteuid()
+    """Owned by the user running posture; under sudo also by the user who ran sudo (posture
+    gives its files to that user, and the next ``sudo posture`` replaces them)."""
+    owner = sudo_owner()
+    return info.st_uid == os.geteuid() or (owner is not None and info.st_uid == owner[0])
 
 
 def check_output_file(raw: str | Path, option: str) -> Path:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posture.cli.outpaths import check_output_dir
+from posture.cli.outpaths import check_output_dir, sudo_owner
 from posture.errors import OutputError, UsageError
 from posture.models import ScanResult
 from posture.render import FILENAMES, SUPPORTED_LANGUAGES, Format, render
@@ -79,10 +79,10 @@ def _sync_folder(folder: Path) -> None:
 def _give_to_invoking_user(path: Path) -> None:
     """Under ``sudo``, hand the file to the user who ran sudo (still 0600): the owner of a
     report must be able to open it without root."""
-    uid, gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
-    if os.geteuid() == 0 and uid.isdecimal() and gid.isdecimal() and int(uid) != 0:
+    owner = sudo_owner()
+    if owner is not None:
         with contextlib.suppress(OSError):
-            os.chown(path, int(uid), int(gid), follow_symlinks=False)
+            os.chown(path, *owner, follow_symlinks=False)
 
 
 def write_all(items: Sequence[tuple[Path, Callable[[], bytes]]]) -> list[Path]:
@@ -103,7 +103,8 @@ def write_all(items: Sequence[tuple[Path, Callable[[], bytes]]]) -> list[Path]:
 
 def prepare_outdir(outdir: str | Path) -> Path:
     """Create the output folder (0700) if needed; refuse a path that is a file."""
-    names = [*FILENAMES.values(), *(f"report.{lang}.html" for lang in SUPPORTED_LANGUAGES)]
+    names = [*FILENAMES.values(), *(f"report.{lang}.{ext}" for lang in SUPPORTED_LANGUAGES
+                                    for ext in ("html", "pdf"))]
     path = check_output_dir(outdir, names)  # links, strangers' folders, '..' (outpaths.py)
     existed = path.exists()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -127,14 +128,21 @@ def write_reports(result: ScanResult, outdir: Path, formats: Sequence[Format],
     """Render every format into ``outdir``; return the files written.
 
     ``lang`` may list several languages (``en,nl``): ``report.html`` is in the first, and
-    each other language gets ``report.<lang>.html``.
+    each other language gets ``report.<lang>.html`` (and ``report.<lang>.pdf``). A PDF that
+    cannot be rendered here is a usage error before anything is written.
     """
     languages = parse_languages(lang)
+    if Format.PDF in formats:
+        from posture.render.pdf import pdf_available
+
+        missing = pdf_available()
+        if missing:
+            raise UsageError(f"--format pdf: {missing}")
     items: list[tuple[Path, Callable[[], bytes]]] = []
     for fmt in formats:
         items.append((outdir / FILENAMES[fmt], functools.partial(
             render, result, fmt, lang=languages[0], history=history)))
-        if fmt is Format.HTML:
-            items.extend((outdir / f"report.{other}.html", functools.partial(
+        if fmt in (Format.HTML, Format.PDF):
+            items.extend((outdir / f"report.{other}.{fmt.value}", functools.partial(
                 render, result, fmt, lang=other, history=history)) for other in languages[1:])
     return write_all(items)

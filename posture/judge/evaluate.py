@@ -30,6 +30,7 @@ from posture.models import (
     Severity,
     Status,
     Verdict,
+    msg,
 )
 from posture.store.factsfile import dumps as facts_dumps
 
@@ -102,7 +103,8 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
         evidence, severity = dict(outcome.evidence), outcome.severity or meta.severity
     except Exception as exc:  # noqa: BLE001 - one broken check must not sink the scan
         status, severity = Status.ERROR, meta.severity
-        summary = f"check failed internally ({type(exc).__name__}); the result is unknown"
+        summary = msg("check failed internally ({exception}); the result is unknown",
+                      exception=type(exc).__name__)
         evidence = {"exception": type(exc).__name__}
     status, summary, evidence = guard_truncated(meta, facts, status, summary, evidence)
     sources = tuple(FactSource(f.key, f.status.value, f.command, f.privileged, f.reason)
@@ -118,12 +120,13 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     checks = catalogue.checks_for(claim.type)
     if not checks:
         return ClaimResult(claim.id, claim.type, claim.says, Verdict.NOT_VERIFIABLE, (),
-                           severity, f"no check of this version verifies '{claim.type}' yet")
+                           severity, msg("no check of this version verifies '{type}' yet",
+                                         type=claim.type))
     if not any(scope_of(claim, check.meta.target) for check in checks):
         kinds = sorted({check.meta.target for check in checks})
         return ClaimResult(claim.id, claim.type, claim.says, Verdict.NOT_VERIFIABLE, (),
-                           severity, f"nothing in the claim's scope to check: add "
-                                     f"{' or '.join(k + 's' for k in kinds)}")
+                           severity, msg("nothing in the claim's scope to check: add {kinds}",
+                                         kinds=" or ".join(k + "s" for k in kinds)))
     ids: list[str] = []
     for check in checks:
         kind = check.meta.target
@@ -142,7 +145,7 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     verdict = claim_verdict([findings[i].status for i in ids])
     reason = ""
     if verdict is Verdict.INCONCLUSIVE:
-        reason = "some evidence could not be gathered: see the findings in error"
+        reason = msg("some evidence could not be gathered: see the findings in error")
     return ClaimResult(claim.id, claim.type, claim.says, verdict, tuple(ids), severity, reason)
 
 

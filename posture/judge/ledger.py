@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from posture.inventory.model import LedgerEntry
-from posture.models import ClaimResult, LedgerRow, LedgerVerdict, Verdict
+from posture.models import ClaimResult, LedgerRow, LedgerVerdict, Verdict, msg
 
 ATTESTATION = "attestation"
 
@@ -22,8 +22,8 @@ def _row_for_claims(entry: LedgerEntry, results: Sequence[ClaimResult],
     claims = entry.claims
     if missing:
         return LedgerRow(entry.sentence, entry.section, LedgerVerdict.INCONCLUSIVE, claims,
-                         f"not judged in this run: {', '.join(missing)}", entry.starts,
-                         entry.text)
+                         msg("not judged in this run: {claims}", claims=", ".join(missing)),
+                         entry.starts, entry.text)
     verdicts = {r.verdict for r in results}
     if Verdict.CONTRADICTED in verdicts:
         verdict, reason = LedgerVerdict.CONTRADICTED, ""

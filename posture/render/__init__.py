@@ -70,18 +70,26 @@ def _junit(result: ScanResult, *, lang: str, history: ReportHistory | None) -> b
     return render_junit(result)
 
 
+def _pdf(result: ScanResult, *, lang: str, history: ReportHistory | None) -> bytes:
+    from posture.render.pdf import render_pdf
+
+    return render_pdf(result, lang=lang, history=history)
+
+
 RENDERERS: Mapping[Format, Renderer] = {
     Format.JSON: _json,
     Format.HTML: _html,
     Format.SARIF: _sarif,
     Format.JUNIT: _junit,
+    Format.PDF: _pdf,
 }
 """One renderer per format; each module is imported on first use (``--help`` stays fast)."""
 
 
 def render(result: ScanResult, fmt: Format, *, lang: str = "en",
            history: ReportHistory | None = None) -> bytes:
-    """Render ``result`` as ``fmt``, UTF-8 encoded. ``lang`` and ``history`` affect HTML only.
+    """Render ``result`` as ``fmt`` (text UTF-8 encoded); ``lang`` and ``history`` affect HTML
+    and PDF only.
 
     ``fmt`` may also be the format's string value; an unknown one raises :class:`ValueError`.
     """

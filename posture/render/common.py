@@ -15,6 +15,7 @@ class Format(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
+    PDF = "pdf"
 
 
 FILENAMES: Mapping[Format, str] = {
@@ -22,6 +23,7 @@ FILENAMES: Mapping[Format, str] = {
     Format.JSON: "report.json",
     Format.SARIF: "report.sarif",
     Format.JUNIT: "report.junit.xml",
+    Format.PDF: "report.pdf",
 }
 """File name of each format inside the output folder."""
 

@@ -8,6 +8,7 @@ and ``[bold]``-like text stays literal. Only this module's own constant strings 
 
 from __future__ import annotations
 
+import sys
 from io import StringIO
 
 from rich import box
@@ -17,10 +18,11 @@ from rich.text import Text
 
 from posture.models import Finding, ScanResult, Status, Verdict
 from posture.render.common import finding_sort_key
+from posture.render.owner import shown_verdict
 from posture.sanitize import safe_text
 
-WIDTH = 100
-"""Fixed width, so the output does not depend on the terminal (or its absence)."""
+MIN_WIDTH, MAX_WIDTH = 60, 160
+"""Bounds of the measured terminal width (a pipe or no terminal measures as 80)."""
 
 FIELD_LIMIT = 300
 """Longest text shown for one field; the reports carry the full text."""
@@ -43,18 +45,25 @@ STATUS_STYLES = {
 _SHOWN_STATUSES = frozenset({Status.FAIL, Status.ERROR, Status.WARN})
 
 
-def render_console(result: ScanResult, *, color: bool) -> str:
+def terminal_width() -> int:
+    """The terminal's width as rich measures it (``COLUMNS``, the tty, else 80), bounded."""
+    return max(MIN_WIDTH, min(MAX_WIDTH, Console(file=sys.stdout).size.width))
+
+
+def render_console(result: ScanResult, *, color: bool, width: int | None = None) -> str:
     """Render the summary: claims, findings needing attention, unreachable hosts, score.
 
     Passing and not-applicable findings are left out (the reports list them). Verdicts and
-    statuses are always spelled out, so the output reads the same without colour.
+    statuses are always spelled out, so the output reads the same without colour. ``width``
+    defaults to the terminal's; ids and summaries share one column (the id on its own line),
+    so an id breaks only when it is longer than the whole line.
     """
     out = StringIO()
     console = Console(
         file=out,
         force_terminal=color,
         color_system="standard" if color else None,
-        width=WIDTH,
+        width=width or terminal_width(),
         emoji=False,
         highlight=False,
         soft_wrap=False,
@@ -88,18 +97,19 @@ def _header(result: ScanResult) -> Text:
 def _claims_table(result: ScanResult) -> Table:
     table = Table(title="Claims", box=box.SIMPLE, title_justify="left", expand=True)
     table.add_column("Verdict", no_wrap=True)
-    table.add_column("Claim", overflow="fold", ratio=1, min_width=22)
-    table.add_column("Says", overflow="fold", ratio=3)
+    table.add_column("Claim · says", overflow="fold", ratio=1)
     for claim in result.claims:
-        verdict = Text(claim.verdict.value.upper(), style=VERDICT_STYLES[claim.verdict])
+        verdict = Text(shown_verdict(claim).upper(), style=VERDICT_STYLES[claim.verdict])
         if claim.waived:
             verdict.append("\nwaived", style="dim")
-        says = _text(claim.says)
+        cell = Text(safe_text(claim.id, FIELD_LIMIT), style="bold")
+        cell.append("\n")
+        cell.append(safe_text(claim.says, FIELD_LIMIT))
         if claim.reason and claim.verdict is not Verdict.VERIFIED:
-            says.append(f"\n{safe_text(claim.reason, FIELD_LIMIT)}", style="dim")
-        table.add_row(verdict, _text(claim.id), says)
+            cell.append(f"\n{safe_text(claim.reason, FIELD_LIMIT)}", style="dim")
+        table.add_row(verdict, cell)
     if not result.claims:
-        table.add_row(Text("-"), Text("no claims in scope"), Text(""))
+        table.add_row(Text("-"), Text("no claims in scope"))
     return table
 
 
@@ -109,14 +119,15 @@ def _findings_table(findings: list[Finding]) -> Table:
     )
     table.add_column("Status", no_wrap=True)
     table.add_column("Severity", no_wrap=True)
-    table.add_column("Finding", overflow="fold", ratio=2)
-    table.add_column("Summary", overflow="fold", ratio=3)
+    table.add_column("Finding · summary", overflow="fold", ratio=1)
     for finding in sorted(findings, key=finding_sort_key):
+        cell = Text(safe_text(finding.id, FIELD_LIMIT), style="bold")
+        cell.append("\n")
+        cell.append(safe_text(finding.summary, FIELD_LIMIT))
         table.add_row(
             Text(finding.status.value.upper(), style=STATUS_STYLES[finding.status]),
             Text(finding.severity.value),
-            _text(finding.id),
-            _text(finding.summary),
+            cell,
         )
     return table
 

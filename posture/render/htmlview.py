@@ -1,31 +1,38 @@
 """The view model of the HTML report: plain, neutralised data the template only lays out.
 
-Words are not chosen here: the template translates status codes (``contradicted``,
-``access``...) into sentences of the report's language. What comes from targets or the
-inventory passes :func:`_t` (visible escapes for control and bidi characters, bounded length);
-HTML escaping is Jinja2's job.
+The template translates status codes (``contradicted``, ``access``...) into sentences of the
+report's language; posture's own sentences that carry data (finding summaries, claim reasons:
+:class:`~posture.models.Msg`) are translated here by :mod:`posture.render.messages`, which
+returns escaped markup with the data inside ``<span class="tgt">``. What else comes from
+targets or the inventory passes :func:`_t` (visible escapes for control and bidi characters,
+bounded length); HTML escaping is Jinja2's job. The owner's page (card order, the three steps
+that raise the score most) comes from :mod:`posture.render.owner`.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.numbers import format_decimal
+
+from checks.base import known_reason
 from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
 from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
 from posture.render.common import SEVERITY_ORDER, claims_by_finding, finding_sort_key
+from posture.render.evidence import evidence_rows
 from posture.render.i18n import catalog_text
-from posture.render.ledger_view import ledger_view
+from posture.render.ledger_view import claim_sentences, ledger_view
+from posture.render.messages import message_html
+from posture.render.owner import ACTIONS_SHOWN, Action, actions, card_order, shown_verdict
 from posture.sanitize import safe_text
 from posture.store.history import ReportHistory
-from posture.store.results import summary_counts, to_jsonable
+from posture.store.results import summary_counts
 
 FIELD_LIMIT = 4000
-EVIDENCE_LIMIT = 50_000
 COMMAND_LIMIT = 6000
-FOUND_SHOWN = 3
+FOUND_SHOWN = 2
 """Finding summaries shown per claim on the owner's page; the rest is in the admin part."""
 
 
@@ -49,7 +56,10 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
     """Everything the template shows."""
     ordered = sorted(result.findings, key=finding_sort_key)
     anchors = {f.id: f"f-{n}" for n, f in enumerate(ordered, start=1)}
-    claim_anchors = {c.id: f"c-{n}" for n, c in enumerate(result.claims, start=1)}
+    cards = card_order(result.claims)
+    claim_anchors = {c.id: f"c-{n}" for n, c in enumerate(cards, start=1)}
+    sentences = claim_sentences(result)
+    says_lang = _t(str(result.statement.get("language", "")), 12) or "en"
     owners = claims_by_finding(result)
     commands = _commands(ordered)
     by_id = {f.id: f for f in result.findings}
@@ -66,11 +76,15 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "tool_version": _t(result.tool_version, 64),
         "inventory_sha256": _t(result.inventory_sha256, 128),
         "facts_sha256": _t(result.facts_sha256, 128),
-        "score": _score_view(result),
+        "score": _score_view(result, lang),
         "summary": summary_counts(result),
+        "verdicts": _verdict_counts(result),
         "waived_count": sum(c.waived for c in result.claims),
-        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, lang)
-                   for c in result.claims],
+        "says_lang": says_lang,
+        "actions": [_action_view(a, lang, anchors) for a in actions(result)[:ACTIONS_SHOWN]],
+        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, lang,
+                               sentences.get(c.id, ""))
+                   for c in cards],
         "findings": [
             _finding_view(f, anchors[f.id], commands, lang,
                           [(claim_anchors[c], _t(c)) for c in owners.get(f.id, [])])
@@ -80,23 +94,50 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
                       "privileged": p} for (k, c, p), a in commands.items()],
         "hosts": [{"name": _t(h.name, 300), "reachable": h.reachable,
                    "host_key": _t(h.host_key, 300), "round_trips": h.round_trips,
-                   "errors": [_t(e) for e in h.errors]} for h in result.hosts],
+                   "errors": [message_html(known_reason(e), lang) for e in h.errors]}
+                  for h in result.hosts],
         "trend": _trend_view(history),
-        "changes": _changes_view(history),
+        "changes": _changes_view(history, lang),
         "waivers": [_waiver_view(w, result) for w in result.waivers],
         "formula": _formula(),
-        "ledger": ledger_view(result, claim_anchors),
+        "ledger": ledger_view(result, claim_anchors, lang),
     }
 
 
-def _score_view(result: ScanResult) -> dict[str, Any]:
+def decimal(value: float, lang: str, pattern: str = "0.0") -> str:
+    """A score-like number with one decimal in the language's notation (17.9 / 17,9)."""
+    return str(format_decimal(round(value, 1), format=pattern, locale=lang))
+
+
+def _verdict_counts(result: ScanResult) -> dict[str, int]:
+    """Claims per shown verdict: attestations that hold count as attested, not verified."""
+    shown = [shown_verdict(c) for c in result.claims]
+    keys = ("verified", "attested", "contradicted", "inconclusive", "not_verifiable")
+    return {"total": len(shown), **{k: shown.count(k) for k in keys}}
+
+
+def _action_view(action: Action, lang: str, anchors: dict[str, str]) -> dict[str, Any]:
+    first = action.first
+    return {"check": _t(action.check, 200), "kind": action.kind, "who": action.who,
+            "gain": f"{action.gain:.1f}", "gain_shown": decimal(action.gain, lang, "+0.0"),
+            "title": _t(catalog_text(lang, first.title), 500),
+            "remediation": _t(catalog_text(lang, first.remediation)),
+            "count": len(action.findings), "anchor": anchors.get(first.id, ""),
+            "targets": [_t(f.target, 120) for f in action.findings[:4]],
+            "more_targets": max(len(action.findings) - 4, 0)}
+
+
+def _score_view(result: ScanResult, lang: str) -> dict[str, Any]:
     score = result.score
+    # The method paragraph is an English formula id; other languages get the id only (the
+    # appendix explains the formula in the report's language).
+    method = score.method if lang == "en" else score.method.split(":", 1)[0]
     return {
-        "value": f"{score.value:.1f}",
+        "value": decimal(score.value, lang),
         "grade": _t(score.grade, 4),
         "grade_class": score.grade if score.grade in tuple("ABCDEF") else "F",
         "coverage": f"{score.coverage * 100:.0f}",
-        "method": _t(score.method),
+        "method": _t(method),
         "arc": gauge_arc(score.value / 100.0),
         "track": gauge_track(),
     }
@@ -106,7 +147,7 @@ def _remedy(finding: Finding, lang: str) -> str:
     """The check's remediation in ``lang`` (static catalogue text), else the finding's summary."""
     if finding.remediation:
         return _t(catalog_text(lang, finding.remediation))
-    return _t(finding.summary)
+    return message_html(finding.summary, lang)
 
 
 def _first_step(claim: ClaimResult, findings: list[Finding], lang: str) -> tuple[str, str]:
@@ -119,41 +160,53 @@ def _first_step(claim: ClaimResult, findings: list[Finding], lang: str) -> tuple
     warns = [f for f in by_severity if f.status is Status.WARN]
     if fails:
         return "fix", _remedy(fails[0], lang)
-    if errors:
-        return "access", _t(errors[0].summary)
+    if errors:  # the summaries above already say what is missing
+        return "access", ""
     if claim.verdict is Verdict.NOT_VERIFIABLE:
-        return "scope", _t(claim.reason)
+        return "scope", message_html(claim.reason, lang)
     if warns:
         return "improve", _remedy(warns[0], lang)
     return "none", ""
 
 
-def _found(claim: ClaimResult, findings: list[Finding]) -> list[str]:
-    """Summaries of what keeps the claim from being verified (or of what was met)."""
+def _found(claim: ClaimResult, findings: list[Finding], lang: str,
+           anchors: dict[str, str]) -> list[dict[str, Any]]:
+    """Summaries of what keeps the claim from being verified, distinct, worst first."""
     unmet = [f for f in sorted(findings, key=finding_sort_key)
              if f.status in (Status.FAIL, Status.ERROR, Status.WARN)]
-    return [_t(f.summary, 600) for f in unmet[:FOUND_SHOWN]]
+    shown: dict[str, dict[str, Any]] = {}
+    for finding in unmet:
+        text = message_html(finding.summary, lang, 600)
+        if text not in shown:
+            shown[text] = {"text": text, "status": finding.status.value,
+                           "anchor": anchors.get(finding.id, "")}
+    return list(shown.values())
 
 
 def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
-                anchors: dict[str, str], lang: str) -> dict[str, Any]:
+                anchors: dict[str, str], lang: str, sentence: str) -> dict[str, Any]:
     found = [f for fid in claim.findings if (f := by_id.get(fid)) is not None]
     kind, step = _first_step(claim, found, lang)
     counts = {s.value: sum(f.status is s for f in found) for s in Status}
-    unmet = counts["fail"] + counts["error"] + counts["warn"]
+    distinct = _found(claim, found, lang, anchors)
+    # Only errors: one example is enough to say what is missing; the details list the rest.
+    shown = 1 if kind == "access" else FOUND_SHOWN
     return {
         "anchor": anchor,
         "id": _t(claim.id, 200),
         "type": _t(claim.type, 200),
-        "says": _t(claim.says),
+        "says": _t(sentence or claim.says, 600),
+        "quoted": bool(sentence),
+        "shown": shown_verdict(claim),
         "verdict": claim.verdict.value,
         "severity": claim.severity.value,
-        "reason": _t(claim.reason),
+        "reason": message_html(claim.reason, lang) if claim.reason else "",
         "share": f"{claim_share(claim, by_id) * 100:.0f}",
         "bar": bar_width(claim_share(claim, by_id)),
         "counts": counts,
-        "found": _found(claim, found),
-        "more": max(unmet - FOUND_SHOWN, 0),
+        "found": distinct[:shown],
+        "more": max(len(distinct) - shown, 0),
+        "first_finding": next((i["anchor"] for i in distinct), ""),
         "step_kind": kind,
         "step": step,
         "waived": claim.waived,
@@ -179,7 +232,6 @@ def _commands(findings: list[Finding]) -> dict[tuple[str, str, bool], str]:
 def _finding_view(finding: Finding, anchor: str, commands: dict[tuple[str, str, bool], str],
                   lang: str, claims: list[tuple[str, str]]) -> dict[str, Any]:
     """One finding; its title and remediation (check catalogue text) in ``lang``."""
-    evidence = json.dumps(to_jsonable(finding.evidence), indent=2, ensure_ascii=False)
     return {
         "anchor": anchor,
         "id": _t(finding.id, 300),
@@ -187,12 +239,12 @@ def _finding_view(finding: Finding, anchor: str, commands: dict[tuple[str, str, 
         "title": _t(catalog_text(lang, finding.title), 500),
         "status": finding.status.value,
         "severity": finding.severity.value,
-        "summary": _t(finding.summary),
-        "evidence": _t(evidence, EVIDENCE_LIMIT) if finding.evidence else "",
+        "summary": message_html(finding.summary, lang),
+        "evidence": evidence_rows(finding.evidence),
         "remediation": _t(catalog_text(lang, finding.remediation)),
         "claims": [{"anchor": a, "id": i} for a, i in claims],
         "sources": [{"key": _t(s.key, 200), "status": _t(s.status, 20), "privileged": s.privileged,
-                     "reason": _t(s.reason, 500),
+                     "reason": message_html(known_reason(s.reason), lang, 500),
                      "command": commands.get((s.key, s.command, s.privileged), "")}
                     for s in finding.sources],
         "waiver": _waiver_brief(finding.waiver),
@@ -218,7 +270,7 @@ def _trend_view(history: ReportHistory) -> dict[str, Any]:
     return {"dots": dots, "line": trend_polyline(dots), "count": len(dots)}
 
 
-def _changes_view(history: ReportHistory) -> dict[str, Any] | None:
+def _changes_view(history: ReportHistory, lang: str) -> dict[str, Any] | None:
     changes = history.changes
     if changes is None:
         return None
@@ -226,8 +278,9 @@ def _changes_view(history: ReportHistory) -> dict[str, Any] | None:
                      for c in changes.group(name)]
               for name in ("regressed", "new", "fixed", "changed", "gone")}
     return {"previous": _t(history.previous_started_at, 64),
-            "old_score": f"{changes.old_score[0]:.1f}", "old_grade": _t(changes.old_score[1], 4),
-            "delta": f"{changes.new_score[0] - changes.old_score[0]:+.1f}",
+            "old_score": decimal(changes.old_score[0], lang),
+            "old_grade": _t(changes.old_score[1], 4),
+            "delta": decimal(changes.new_score[0] - changes.old_score[0], lang, "+0.0;-0.0"),
             "groups": groups, "empty": not changes.items}
 
 

@@ -55,3 +55,16 @@ def catalog_text(lang: str, text: str) -> str:
     The empty string stays empty: gettext would answer it with the catalog's header.
     """
     return translations(lang).gettext(text) if text else text
+
+
+def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
+    """The plural-aware translation of a message (English rules without a catalog)."""
+    return translations(lang).ngettext(singular, plural, n)
+
+
+def is_translated(lang: str, text: str) -> bool:
+    """True when ``lang`` is English or its catalog holds ``text`` (a msgid)."""
+    if lang == SOURCE_LANGUAGE:
+        return True
+    catalog = getattr(translations(lang), "_catalog", {})
+    return bool(text) and (text in catalog or (text, 0) in catalog)

@@ -185,6 +185,22 @@ def _merge(claims: list[DraftClaim], spec: ClaimSpec, params: dict[str, Any],
     return ident
 
 
+TEXT_LIMIT = 600
+"""Longest sentence kept in the inventory's ledger (the report quotes it)."""
+
+
+_IDENTIFYING = re.compile(r"\S+@\S+|\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|\+?\d[\d .\-/]{6,}\d",
+                          re.IGNORECASE)
+
+
+def quoted(sentence: Sentence, match: Match) -> str:
+    """The sentence for the report (bounded): '' if private; addresses, links and long
+    numbers (phone, IBAN) masked even in a sentence no rule marked private."""
+    if match.private:
+        return ""
+    return _IDENTIFYING.sub("\u2026", sentence.text)[:TEXT_LIMIT]
+
+
 def starts(sentence: Sentence, match: Match) -> str:
     """The sentence's first words, with addresses and numbers masked; '' if private."""
     if match.private:

@@ -32,6 +32,7 @@ from posture.models import (
     WaiverState,
 )
 from posture.sanitize import escape_json_invisible
+from posture.store.json_messages import message_from_jsonable, message_to_jsonable
 
 SCHEMA = "posture.result/1"
 """Value of the ``schema`` key; bumped only for an incompatible change."""
@@ -77,12 +78,19 @@ def finding_to_jsonable(finding: Finding) -> dict[str, JSON]:
         "status": finding.status.value,
         "severity": finding.severity.value,
         "summary": finding.summary,
+        **_message("summary", finding.summary),
         "evidence": to_jsonable(finding.evidence),
         "remediation": finding.remediation,
         "title": finding.title,
         "facts": [to_jsonable(src) for src in finding.sources],
         "waiver": waiver_to_jsonable(finding.waiver),
     }
+
+
+def _message(field: str, value: str) -> dict[str, JSON]:
+    """``{field}_message`` beside a text that is a translatable message; nothing otherwise."""
+    message = message_to_jsonable(value)
+    return {} if message is None else {f"{field}_message": message}
 
 
 def waiver_to_jsonable(waiver: WaiverState | None) -> JSON:
@@ -100,6 +108,7 @@ def claim_to_jsonable(claim: ClaimResult) -> dict[str, JSON]:
         "findings": list(claim.findings),
         "severity": claim.severity.value,
         "reason": claim.reason,
+        **_message("reason", claim.reason),
         "waived": claim.waived,
         "waiver": waiver_to_jsonable(claim.waiver),
     }
@@ -218,7 +227,8 @@ def _claim_from(item: Mapping[str, Any], where: str) -> ClaimResult:
         verdict=_enum(Verdict, item, "verdict", where),
         findings=tuple(_strings(item, "findings", where)),
         severity=_enum(Severity, item, "severity", where),
-        reason=_opt(item, "reason", str, "", where),
+        reason=message_from_jsonable(_opt(item, "reason", str, "", where),
+                                     item.get("reason_message")),
         waiver=_opt_waiver(item, where),
         waived=_opt(item, "waived", bool, False, where),
     )
@@ -255,7 +265,8 @@ def _finding_from(item: Mapping[str, Any], where: str) -> Finding:
         target=_get(item, "target", str, where),
         status=_enum(Status, item, "status", where),
         severity=_enum(Severity, item, "severity", where),
-        summary=_get(item, "summary", str, where),
+        summary=message_from_jsonable(_get(item, "summary", str, where),
+                                      item.get("summary_message")),
         evidence=_obj(item.get("evidence", {}), f"{where}.evidence"),
         remediation=_opt(item, "remediation", str, "", where),
         title=_opt(item, "title", str, "", where),
@@ -328,7 +339,7 @@ def row_to_jsonable(row: LedgerRow) -> dict[str, Any]:
     """One entry of ``ledger`` in ``report.json``."""
     return {"sentence": row.sentence, "section": row.section, "verdict": row.verdict.value,
             "claims": list(row.claims), "reason": row.reason, "starts": row.starts,
-            "text": row.text}
+            **({"text": row.text} if row.text else {})}
 
 
 def row_from_jsonable(item: Mapping[str, Any]) -> LedgerRow:

@@ -47,11 +47,11 @@ def result(request: pytest.FixtureRequest) -> ScanResult:
 
 
 def test_formats_and_file_names() -> None:
-    assert {f.value for f in Format} == {"html", "json", "sarif", "junit"}
+    assert {f.value for f in Format} == {"html", "json", "sarif", "junit", "pdf"}
     assert FILENAMES[Format.JUNIT] == "report.junit.xml" and len(FILENAMES) == len(Format)
     assert render(mixed_result(), "json") == render(mixed_result(), Format.JSON)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        render(mixed_result(), "pdf")  # type: ignore[arg-type]
+        render(mixed_result(), "docx")  # type: ignore[arg-type]
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -288,9 +288,10 @@ def test_html_content() -> None:
     assert "We promise tls-all-links." in html and "Fix first:</strong> Fix tls.protocols." in html
     assert 'href="https://shop.example/privacy"' in html
     assert "Appendix: how the score is computed" in html and "posture-score/1" in html
-    pres = re.findall(r'<pre class="evidence">(.*?)</pre>', html, re.S)
-    assert len(pres) == 5  # the error and not_applicable findings carry no evidence
-    assert any("&#34;TLSv1.1&#34;" in p or "&quot;TLSv1.1&quot;" in p for p in pres)
+    tables = re.findall(r'<table class="evidence kv">(.*?)</table>', html, re.S)
+    assert len(tables) == 5  # the error and not_applicable findings carry no evidence
+    assert any(re.search(r"<td[^>]*>[^<]*TLSv1\.1", t) for t in tables)
+    assert "<pre class=\"evidence\">" not in html  # raw JSON only in report.json
     assert "Fix tls.protocols." in html
     anchors = set(re.findall(r'id="((?:[cf]|cmd)-\d+)"', html))
     assert set(re.findall(r'href="#([^"]+)"', html)) <= anchors

@@ -128,3 +128,17 @@ def test_cli_import_writes_private_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert out.stat().st_mode & 0o777 == 0o600
     assert "0 unmatched" in capsys.readouterr().err
     assert main(["statement", "import", str(tmp_path / "none.txt"), "--lang", "nl"]) == 3
+
+
+def test_ledger_keeps_sentences_but_no_addresses_or_private_ones() -> None:
+    from posture.statement.rules import Match
+    from posture.statement.segment import Sentence
+    from posture.statement.skeleton import quoted
+
+    skeleton = import_statement(FIXTURE, "nl")
+    texts = [line.text for line in skeleton.ledger if line.text]
+    assert any("ISO 27001" in t for t in texts) and len(texts) < len(skeleton.ledger)
+    assert not any("@" in t or "020-1234567" in t for t in texts)
+    sentence = Sentence("S1", "1", "", "Mail jan@shop.example of bel +31 20 123 4567, zie "
+                        "https://shop.example/x of www.shop.example; Debian 12.")
+    assert quoted(sentence, Match((), None)) == "Mail … of bel …, zie … of … Debian 12."

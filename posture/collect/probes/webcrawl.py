@@ -21,6 +21,7 @@ import requests
 from urllib3.exceptions import InsecureRequestWarning
 
 from posture.collect.probes.tls.deadline import PinnedAdapter, Watchdog
+from posture.collect.probes.tls.neterrors import request_failed
 
 MAX_BODY = 512 * 1024
 MAX_ITEMS = 200
@@ -150,7 +151,8 @@ def crawl(job: Crawl) -> dict[str, Any]:
             resp, body = job._fetch(url)
         except requests.RequestException as exc:
             if not pages:
-                raise CrawlError(f"start page failed: {type(exc).__name__}") from exc
+                raise CrawlError("start page failed: " + request_failed(
+                    url, job.address, job.port, exc)) from exc
             pages.append({"path": _path(url), "status": None})
             continue
         first = not pages

@@ -18,6 +18,7 @@ import requests
 from urllib3.exceptions import InsecureRequestWarning
 
 from posture.collect.probes.tls.deadline import PinnedAdapter, Watchdog
+from posture.collect.probes.tls.neterrors import request_failed
 
 MAX_BODY = 512 * 1024
 MAX_HEADER = 500
@@ -67,8 +68,9 @@ def _fetch(req: Request) -> tuple[requests.Response, bytes]:
                                timeout=(min(left, req.connect_s), min(left, 10.0)))
             body = _read(resp, req.deadline)
     except requests.RequestException as exc:
-        why = "the endpoint deadline was reached" if watchdog.fired else type(exc).__name__
-        raise HttpProbeError(f"HTTP request to {parts.scheme}://{host} failed: {why}") from exc
+        why = "the endpoint deadline was reached" if watchdog.fired else ""
+        raise HttpProbeError(request_failed(req.url, req.address, req.port, exc,
+                                            why=why)) from exc
     finally:
         session.close()
     return resp, body

@@ -1,0 +1,51 @@
+"""A finding's evidence as key/value rows for the HTML report (raw JSON is in report.json).
+
+Nested values are flattened into dotted keys (``stale.1.account``); a list of plain values
+becomes one comma-separated value. Everything is target data: neutralised and bounded here,
+escaped by Jinja2. A large evidence object is cut at :data:`ROWS_SHOWN` rows and says how many
+it left out, so a hostile host cannot make the report unreadable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from posture.sanitize import safe_text
+from posture.store.results import to_jsonable
+
+ROWS_SHOWN = 40
+VALUE_LIMIT = 300
+KEY_LIMIT = 120
+
+
+def evidence_rows(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"rows": [(key, value), ...], "left_out": n}``, empty rows for no evidence."""
+    rows: list[tuple[str, str]] = []
+    _flatten("", to_jsonable(evidence), rows)
+    shown = [(safe_text(k, KEY_LIMIT), safe_text(v, VALUE_LIMIT)) for k, v in rows[:ROWS_SHOWN]]
+    return {"rows": shown, "left_out": max(len(rows) - ROWS_SHOWN, 0)}
+
+
+def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        if not value and prefix:
+            rows.append((prefix, "–"))
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, rows)
+    elif isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            rows.append((prefix, ", ".join(_scalar(v) for v in value) or "–"))
+        else:
+            for n, item in enumerate(value, start=1):
+                _flatten(f"{prefix}.{n}", item, rows)
+    else:
+        rows.append((prefix, _scalar(value)))
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

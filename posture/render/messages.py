@@ -1,0 +1,96 @@
+"""Posture's own sentences in the report's language, with target data kept verbatim inside.
+
+A finding summary or a claim reason is a :class:`~posture.models.Msg`: the English template,
+its parameters and, for plurals, the count. :func:`message_html` looks the template up in the
+catalog (ngettext when it has a plural), then fills in the parameters: numbers as they are,
+nested messages translated the same way, anything else (host names, versions, file names,
+a tool's error text) neutralised, escaped and marked ``<span class="tgt">``, never translated.
+
+A plain ``str`` (text from a results file, or a check not yet converted to :func:`msg`) is
+shown in English inside ``<span lang="en" class="untranslated">`` unless the catalog holds
+it word for word: the reader's browser and the tests can tell it apart from the report's
+language.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from posture.models import Msg, plain_param
+from posture.render.i18n import catalog_text, is_translated, ngettext
+from posture.sanitize import safe_text
+
+PARAM_LIMIT = 600
+"""Longest target value shown inside a sentence; the evidence tables show the rest."""
+
+_FORMATTER = string.Formatter()
+
+
+def message_html(value: str, lang: str, limit: int = 4000) -> Markup:
+    """``value`` as safe HTML in ``lang``; see the module docstring."""
+    if isinstance(value, Msg):
+        return _msg_html(value, lang)
+    text = safe_text(str(value), limit, keep_newlines=True)
+    if is_translated(lang, text) and text:
+        return escape(catalog_text(lang, text))
+    if lang == "en" or not text:
+        return escape(text)
+    return Markup('<span lang="en" class="untranslated">{}</span>').format(text)
+
+
+def message_text(value: str, lang: str) -> str:
+    """``value`` in ``lang`` as plain text (for attributes and the console): no markup."""
+    if not isinstance(value, Msg):
+        return catalog_text(lang, value) if is_translated(lang, value) else value
+    template = _template(value, lang)
+    params = {k: (message_text(v, lang) if isinstance(v, Msg) else _plain(v))
+              for k, v in value.params.items()}
+    return template.format_map(params)
+
+
+def translated(value: str, lang: str) -> bool:
+    """True when ``value`` (and every message inside it) has a translation in ``lang``."""
+    if not isinstance(value, Msg):
+        return is_translated(lang, value)
+    return is_translated(lang, value.msgid) and all(
+        translated(v, lang) for v in value.params.values() if isinstance(v, Msg))
+
+
+def _template(message: Msg, lang: str) -> str:
+    if message.plural and message.n is not None:
+        return ngettext(lang, message.msgid, message.plural, message.n)
+    return catalog_text(lang, message.msgid)
+
+
+def _msg_html(message: Msg, lang: str) -> Markup:
+    known = is_translated(lang, message.msgid)
+    template = _template(message, lang) if known else str(message.msgid)
+    if message.plural and message.n is not None and not known:
+        template = message.plural if message.n != 1 else message.msgid
+    parts: list[Markup] = []
+    for literal, field, _spec, _conv in _FORMATTER.parse(template):
+        parts.append(escape(literal))
+        if field is not None:
+            parts.append(_param_html(message.params.get(field, ""), lang))
+    html = Markup("").join(parts)
+    if known or lang == "en":
+        return html
+    return Markup('<span lang="en" class="untranslated">{}</span>').format(html)
+
+
+def _param_html(value: Any, lang: str) -> Markup:
+    if isinstance(value, Msg):
+        return _msg_html(value, lang)
+    if isinstance(value, bool) or value is None:
+        return Markup('<span class="tgt">{}</span>').format(str(value))
+    if isinstance(value, int | float):
+        return escape(str(value))
+    text = safe_text(_plain(value), PARAM_LIMIT, keep_newlines=False)
+    return Markup('<span class="tgt">{}</span>').format(text)
+
+
+def _plain(value: Any) -> str:
+    return plain_param(value)

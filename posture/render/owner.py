@@ -1,0 +1,104 @@
+"""The owner's page: what to do first, by how much it raises the score, and who does it.
+
+An *action* is one check: make every finding of that check that is not a pass (fail, warn or
+error) pass. Its gain is the score with those findings passing minus the score now, both from
+:func:`posture.judge.score.compute_score` itself, so the three actions on page one are by
+construction the three biggest gains the score formula allows (ties: more severe first, then
+the check id). An error counts as much as a failure in the score, so making missing evidence
+available can be among the biggest gains; the page says so in its own words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from posture.judge.score import claim_verdict, compute_score
+from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict
+from posture.render.common import SEVERITY_ORDER
+
+ACTIONS_SHOWN = 3
+
+# Who acts on a check family: the hosting company runs the servers, the web developer the
+# shop software and its pages, the shop owner decides on data and paperwork.
+_WHO: Mapping[str, str] = {
+    "accounts": "hosting", "apache": "hosting", "os": "hosting", "ssh": "hosting",
+    "services": "hosting", "tls": "hosting", "netfilter": "hosting", "allowlist": "hosting",
+    "db": "hosting", "http": "developer", "app": "developer", "shop": "developer",
+    "web": "developer", "testdata": "developer", "data": "owner", "attestation": "owner",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """Making every unmet finding of one check pass."""
+
+    check: str
+    kind: str  # fix (a failure), improve (only warnings), access (only errors)
+    gain: float  # score points, unrounded
+    findings: tuple[Finding, ...]
+    who: str  # hosting | developer | owner
+
+    @property
+    def first(self) -> Finding:
+        """The finding whose title and remediation describe the action."""
+        return self.findings[0]
+
+
+def who_acts(check_id: str) -> str:
+    """hosting, developer or owner: who can change what this check looks at."""
+    return _WHO.get(check_id.split(".", 1)[0], "hosting")
+
+
+def score_with(result: ScanResult, passing: set[str]) -> float:
+    """The score (as :func:`compute_score` rounds it) if the findings ``passing`` (ids) passed;
+    claims are judged again from the changed statuses, so grade caps and verdicts follow."""
+    findings = {f.id: (dataclasses.replace(f, status=Status.PASS) if f.id in passing else f)
+                for f in result.findings}
+    claims = [dataclasses.replace(c, verdict=claim_verdict(
+        [findings[i].status if i in findings else Status.ERROR for i in c.findings]))
+        for c in result.claims]
+    return compute_score(claims, findings).value
+
+
+def actions(result: ScanResult) -> list[Action]:
+    """Every action, biggest score gain first (only those that raise the score)."""
+    unmet: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if finding.status in (Status.FAIL, Status.WARN, Status.ERROR):
+            unmet.setdefault(finding.check, []).append(finding)
+    now = score_with(result, set())
+    found = []
+    for check, group in unmet.items():
+        gain = score_with(result, {f.id for f in group}) - now
+        if gain <= 0:
+            continue
+        group.sort(key=lambda f: (_STATUS_RANK[f.status], SEVERITY_ORDER[f.severity]))
+        statuses = {f.status for f in group}
+        kind = ("fix" if Status.FAIL in statuses else
+                "access" if Status.ERROR in statuses else "improve")
+        found.append(Action(check, kind, round(gain, 1), tuple(group), who_acts(check)))
+    found.sort(key=lambda a: (-a.gain, SEVERITY_ORDER[a.first.severity], a.check))
+    return found
+
+
+_STATUS_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2}
+
+VERDICT_ORDER: Mapping[str, int] = {
+    "contradicted": 0, "inconclusive": 1, "not_verifiable": 2, "attested": 3, "verified": 4,
+}
+"""Cards on page one: broken promises first, kept ones last."""
+
+
+def shown_verdict(claim: ClaimResult) -> str:
+    """The verdict the owner sees: a verified attestation is ``attested``, not verified."""
+    if claim.verdict is Verdict.VERIFIED and claim.type == "attestation":
+        return "attested"
+    return claim.verdict.value
+
+
+def card_order(claims: tuple[ClaimResult, ...]) -> list[ClaimResult]:
+    """Claims by shown verdict (worst first), then severity, then inventory order."""
+    return sorted(claims, key=lambda c: (VERDICT_ORDER[shown_verdict(c)],
+                                         SEVERITY_ORDER[c.severity]))
