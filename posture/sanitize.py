@@ -21,6 +21,7 @@ ELLIPSIS = "…"
 """Appended when a text was cut at its limit."""
 
 _NON_ASCII_OR_DEL = re.compile(r"[\x7f-\U0010ffff]")
+_MAYBE_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\U0010ffff]+")
 
 
 def is_unsafe_char(ch: str) -> bool:
@@ -49,21 +50,39 @@ def safe_text(s: str, limit: int = 2000, *, keep_newlines: bool = False) -> str:
     """
     if len(s) <= limit and s.isprintable():
         return s
+    # Runs of printable ASCII are copied whole, and so are runs of printable non-ASCII text
+    # (str.isprintable() is False for every unsafe category); only the rest is looked at one
+    # character at a time.
     out: list[str] = []
-    size = 0
-    for ch in s:
-        if ch == "\t":
-            piece = " "
-        elif (ch == "\n" and keep_newlines) or not is_unsafe_char(ch):
-            piece = ch
-        else:
-            piece = visible_escape(ch)
-        if size + len(piece) > limit:
-            out.append(ELLIPSIS)
-            break
-        out.append(piece)
-        size += len(piece)
+    room, pos = limit, 0
+    for match in _MAYBE_UNSAFE.finditer(s):
+        plain, run, pos = s[pos:match.start()], match.group(), match.end()
+        if run.isprintable():  # accented letters and the like: nothing to escape
+            plain, run = plain + run, ""
+        if len(plain) > room:
+            return "".join(out) + plain[:room] + ELLIPSIS
+        out.append(plain)
+        room -= len(plain)
+        for ch in run:
+            piece = _piece(ch, keep_newlines)
+            if len(piece) > room:
+                return "".join(out) + ELLIPSIS
+            out.append(piece)
+            room -= len(piece)
+    plain = s[pos:]
+    if len(plain) > room:
+        return "".join(out) + plain[:room] + ELLIPSIS
+    out.append(plain)
     return "".join(out)
+
+
+def _piece(ch: str, keep_newlines: bool) -> str:
+    """What one control or non-ASCII character becomes in :func:`safe_text`."""
+    if ch == "\t":
+        return " "
+    if (ch == "\n" and keep_newlines) or not is_unsafe_char(ch):
+        return ch
+    return visible_escape(ch)
 
 
 def safe_markup(s: str, limit: int = 2000) -> str:
