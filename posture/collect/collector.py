@@ -172,18 +172,38 @@ def _probe_databases(work: _HostWork, session: Session | None, inventory: Invent
 
 def collect_host(work: _HostWork, inventory: Inventory,
                  options: CollectOptions) -> tuple[HostFacts, dict[str, HostFacts]]:
-    """Visit one host: SSH batches, host probes, database probes. Never raises."""
+    """Visit one host: SSH batches, host probes, database probes. Never raises.
+
+    The host probes that do not read the SSH facts (a connect from a vantage address, a port
+    scan) wait on the network, a filtered port for its full timeout: they start first, in a
+    thread of their own, and run while the SSH session opens and the batches run.
+    """
     host, started = work.host, time.monotonic()
     if options.interrupt is not None and options.interrupt.requested:
         return HostFacts(host.name, False, {}, (options.interrupt.why(),)), {}
     environ = options.environ if options.environ is not None else os.environ
+    early_keys = {k for k in before_ssh(work.keys) if k in PROBES}
+    if not early_keys:
+        early: cf.Future[dict[str, Fact]] = cf.Future()
+        early.set_result({})
+        return _visit(work, inventory, options, early, started)
+    early_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
+                             host=host)
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe") as pool:
+        early = pool.submit(run_probes, early_keys, early_ctx)
+        return _visit(work, inventory, options, early, started)
+
+
+def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
+           early: cf.Future[dict[str, Fact]],
+           started: float) -> tuple[HostFacts, dict[str, HostFacts]]:
+    """The SSH part of :func:`collect_host`, with the early probes' facts from ``early``."""
+    host = work.host
+    environ = options.environ if options.environ is not None else os.environ
     say = options.progress or (lambda _h, _m: None)
     user_specs, root_specs = plan_batches(host, work.keys)
-    probe_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
-                             host=host)
-    host_probe_facts = run_probes(before_ssh(work.keys), probe_ctx)
     if not (user_specs or root_specs or work.databases):
-        return HostFacts(host.name, True, host_probe_facts,
+        return HostFacts(host.name, True, early.result(),
                          duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
     try:
@@ -194,7 +214,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
         say(host.name, f"unreachable: {exc}")
         reason = str(exc)[:500]
         dbs = _probe_databases(work, None, inventory, environ, reason)
-        return HostFacts(host.name, False, host_probe_facts, (reason,),
+        return HostFacts(host.name, False, early.result(), (reason,),
                          duration_s=round(time.monotonic() - started, 3)), dbs
     stop = options.interrupt.register(session.close) if options.interrupt else 0
     with session:
@@ -202,14 +222,17 @@ def collect_host(work: _HostWork, inventory: Inventory,
                        f"{len(user_specs) + len(root_specs)} facts")
         jobs = [(specs, priv) for specs, priv in ((user_specs, False), (root_specs, True))
                 if specs]
-        facts: dict[str, Fact] = dict(host_probe_facts)
+        facts: dict[str, Fact] = {}
         problems: list[str] = []
         with cf.ThreadPoolExecutor(max_workers=2) as pool:
             for part, problem in pool.map(lambda job: _run_batch(session, host, *job), jobs):
                 facts.update(part)
                 if problem:
                     problems.append(problem)
-        facts.update(run_after_ssh(work.keys, probe_ctx, facts, run_probes))
+        facts.update(early.result())
+        late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
+                                host=host)
+        facts.update(run_after_ssh(work.keys, late_ctx, facts, run_probes))
         dbs = _probe_databases(work, session, inventory, environ, "")
         result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,
                            round_trips=len(jobs), connections=session.connections,
