@@ -23,6 +23,7 @@ from posture.collect.facts.registry import FactSpec, specs_for
 from posture.collect.leastpriv import mark_refusals, wrapper_specs
 from posture.collect.probes.registry import BY_KEY as PROBES
 from posture.collect.probes.registry import ProbeContext, ProbeError, before_ssh, run_after_ssh
+from posture.collect.transport import pacing
 from posture.collect.transport.session import Session, open_session
 from posture.collect.transport.ssh import ExecResult, SshSession
 from posture.collect.transport.stopflag import Interrupt
@@ -48,6 +49,8 @@ class CollectOptions:
     on_target: Callable[[str, str, HostFacts], None] | None = None  # (kind, name, facts)
     # How a host's session is opened (tests: a recorded host, see posture.collect.replay).
     session_factory: Callable[[Host], Session] | None = None
+    # Unauthenticated SSH connections at once to one address (transport/pacing.py).
+    handshakes_per_address: int = pacing.DEFAULT_PER_ADDRESS
 
 
 def now_iso() -> str:
@@ -283,6 +286,7 @@ def _announce(options: CollectOptions, kind: str, done: Mapping[str, HostFacts])
 def collect(inventory: Inventory, plan: Plan, options: CollectOptions) -> FactsSnapshot:
     """Gather what ``plan`` asks for; hosts and endpoints in parallel (bounded)."""
     started = now_iso()
+    pacing.configure(options.handshakes_per_address)
     works = _host_work(inventory, plan)
     endpoints = [(e, set(plan.get("endpoint", {})[e.name])) for e in inventory.endpoints
                  if plan.get("endpoint", {}).get(e.name)]
