@@ -58,8 +58,8 @@ MANIFEST: Mapping[str, Entry] = {
 
 
 def _load(key: str) -> Probe:
-    module = importlib.import_module(MANIFEST[key].module)
-    return next(p for p in module.PROBES if p.key == key)
+    family: tuple[Probe, ...] = importlib.import_module(MANIFEST[key].module).PROBES
+    return next(p for p in family if p.key == key)
 
 
 class _LazyProbes(Mapping[str, Probe]):
