@@ -119,6 +119,20 @@ def run_size(size: int) -> dict[str, float]:
         return figures
 
 
+def print_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
+    """Measure each fleet size in a fresh process; print one line per size."""
+    print(f"{'hosts':>6} {'findings':>9} {'load':>6} {'judge':>6} {'html':>6} {'json':>6} "
+          f"{'sarif':>6} {'junit':>6} {'j+r s':>6} {'cpu s':>6} {'ms/host':>8} {'peak MiB':>9}")
+    rows: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        f = rows[size] = run_size(size)
+        print(f"{size:>6} {f['findings']:>9.0f} {f['load_inventory'] + f['load_facts']:>6.2f} "
+              f"{f['judge']:>6.2f} {f['html']:>6.2f} {f['json']:>6.2f} {f['sarif']:>6.2f} "
+              f"{f['junit']:>6.2f} {f['judge_render']:>6.2f} {f['judge_render_cpu']:>6.2f} "
+              f"{1000 * f['judge_render'] / size:>8.3f} {f['peak_mib']:>9.1f}", flush=True)
+    return rows
+
+
 def main() -> int:
     """Print one line per fleet size; with ``--check``, exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -130,16 +144,7 @@ def main() -> int:
     if args.measure:
         print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]))))
         return 0
-    sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"{'hosts':>6} {'findings':>9} {'load':>6} {'judge':>6} {'html':>6} {'json':>6} "
-          f"{'sarif':>6} {'junit':>6} {'j+r s':>6} {'cpu s':>6} {'ms/host':>8} {'peak MiB':>9}")
-    rows: dict[int, dict[str, float]] = {}
-    for size in sizes:
-        f = rows[size] = run_size(size)
-        print(f"{size:>6} {f['findings']:>9.0f} {f['load_inventory'] + f['load_facts']:>6.2f} "
-              f"{f['judge']:>6.2f} {f['html']:>6.2f} {f['json']:>6.2f} {f['sarif']:>6.2f} "
-              f"{f['junit']:>6.2f} {f['judge_render']:>6.2f} {f['judge_render_cpu']:>6.2f} "
-              f"{1000 * f['judge_render'] / size:>8.3f} {f['peak_mib']:>9.1f}", flush=True)
+    rows = print_rows([int(s) for s in args.sizes.split(",")])
     if not args.check:
         return 0
     problems = []
