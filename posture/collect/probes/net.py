@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import ipaddress
 import socket
 import ssl
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -119,6 +120,16 @@ def _greeting(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
     return {"answer": "other" if data else "silent"}
 
 
+@lru_cache(maxsize=1)
+def _reach_context() -> ssl.SSLContext:
+    """Reachability only: the certificate is judged by the TLS checks, not here. Made once
+    per run, without loading the system CA store it would not use."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
     # Inventory values, but a request line is no place for a line break.
     name = "".join(c for c in str(service.get("server_name") or "localhost") if c > " ")
@@ -126,11 +137,7 @@ def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON
     try:
         conn: socket.socket = sock
         if service.get("tls"):
-            context = ssl.create_default_context()
-            # Reachability only: the certificate is judged by the TLS checks, not here.
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            conn = context.wrap_socket(sock, server_hostname=name)
+            conn = _reach_context().wrap_socket(sock, server_hostname=name)
         request = (f"GET {path} HTTP/1.1\r\nHost: {name}\r\n"
                    "User-Agent: posture-allowlist-probe\r\nConnection: close\r\n\r\n")
         conn.sendall(request.encode("ascii", "replace"))
