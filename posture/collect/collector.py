@@ -185,16 +185,25 @@ def collect_host(work: _HostWork, inventory: Inventory,
     if options.interrupt is not None and options.interrupt.requested:
         return HostFacts(host.name, False, {}, (options.interrupt.why(),)), {}
     environ = options.environ if options.environ is not None else os.environ
-    early_keys = {k for k in before_ssh(work.keys) if k in PROBES}
+    early_keys = sorted(k for k in before_ssh(work.keys) if k in PROBES)
     if not early_keys:
         early: cf.Future[dict[str, Fact]] = cf.Future()
         early.set_result({})
         return _visit(work, inventory, options, early, started)
-    early_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
-                             host=host)
-    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe") as pool:
-        early = pool.submit(run_probes, early_keys, early_ctx)
+    # One thread per probe, each with its own context: their waits overlap each other too.
+    with cf.ThreadPoolExecutor(max_workers=len(early_keys) + 1, thread_name_prefix="probe") as pool:
+        parts = [pool.submit(run_probes, {key}, ProbeContext(
+            inventory, host.name, started + host.timeouts.host, environ, host=host))
+            for key in early_keys]
+        early = pool.submit(_merge, parts)
         return _visit(work, inventory, options, early, started)
+
+
+def _merge(parts: list[cf.Future[dict[str, Fact]]]) -> dict[str, Fact]:
+    merged: dict[str, Fact] = {}
+    for part in parts:
+        merged.update(part.result())
+    return merged
 
 
 def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
