@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rich.markup import escape as _rich_escape
-
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
 """Unicode categories shown as escapes: controls, format characters (bidi overrides, zero-width
 characters), lone surrogates, unassigned code points, line and paragraph separators."""
@@ -87,7 +85,9 @@ def _piece(ch: str, keep_newlines: bool) -> str:
 
 def safe_markup(s: str, limit: int = 2000) -> str:
     """:func:`safe_text`, then escaped for rich console markup (``[bold]`` stays literal)."""
-    return _rich_escape(safe_text(s, limit))
+    from rich.markup import escape  # only the console needs rich: report-only runs skip it
+
+    return escape(safe_text(s, limit))
 
 
 def escape_json_invisible(text: str) -> str:
