@@ -186,28 +186,37 @@ def collect_host(work: _HostWork, inventory: Inventory,
         return HostFacts(host.name, False, {}, (options.interrupt.why(),)), {}
     environ = options.environ if options.environ is not None else os.environ
     early_keys = sorted(k for k in before_ssh(work.keys) if k in PROBES)
-    if not early_keys:
+    late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
+                            host=host)
+    warmers = [hook for k in sorted(set(work.keys) - set(early_keys))
+               if k in PROBES and (hook := PROBES[k].warm) is not None]
+    if not (early_keys or warmers):
         early: cf.Future[dict[str, Fact]] = cf.Future()
         early.set_result({})
-        return _visit(work, inventory, options, early, started)
+        return _visit(work, inventory, options, early, late_ctx, started)
     # One thread per probe, each with its own context: their waits overlap each other too.
-    with cf.ThreadPoolExecutor(max_workers=len(early_keys) + 1, thread_name_prefix="probe") as pool:
+    workers = len(early_keys) + len(warmers) + 1
+    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
         parts = [pool.submit(run_probes, {key}, ProbeContext(
             inventory, host.name, started + host.timeouts.host, environ, host=host))
             for key in early_keys]
-        early = pool.submit(_merge, parts)
-        return _visit(work, inventory, options, early, started)
+        warm_ups = [pool.submit(w, late_ctx) for w in warmers]
+        early = pool.submit(_merge, parts, warm_ups)
+        return _visit(work, inventory, options, early, late_ctx, started)
 
 
-def _merge(parts: list[cf.Future[dict[str, Fact]]]) -> dict[str, Fact]:
+def _merge(parts: list[cf.Future[dict[str, Fact]]],
+           warm: list[cf.Future[None]]) -> dict[str, Fact]:
+    """The early probes' facts, once they and the warm-ups are done."""
     merged: dict[str, Fact] = {}
     for part in parts:
         merged.update(part.result())
+    cf.wait(warm)  # a failed warm-up only leaves its probe to do all the work itself
     return merged
 
 
 def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
-           early: cf.Future[dict[str, Fact]],
+           early: cf.Future[dict[str, Fact]], late_ctx: ProbeContext,
            started: float) -> tuple[HostFacts, dict[str, HostFacts]]:
     """The SSH part of :func:`collect_host`, with the early probes' facts from ``early``."""
     host = work.host
@@ -242,8 +251,6 @@ def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
                 if problem:
                     problems.append(problem)
         facts.update(early.result())
-        late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
-                                host=host)
         facts.update(run_after_ssh(work.keys, late_ctx, facts, run_probes))
         dbs = _probe_databases(work, session, inventory, environ, "")
         result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,

@@ -59,3 +59,7 @@ class Probe:
     # Host probes only: run after the SSH batches, which they read in ctx.cache["host_facts"]
     # (e.g. to confirm from the auditor a listener that the host reported).
     after_ssh: bool = False
+    # after_ssh probes only: the part that needs no SSH fact (connects to well-known ports),
+    # started with the early probes, beside the SSH session; it leaves its results in
+    # ctx.cache for ``run`` (the same context), which must still work when they are absent.
+    warm: Callable[[ProbeContext], None] | None = None

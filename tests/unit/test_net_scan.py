@@ -55,3 +55,34 @@ def test_a_postgresql_port_answers_the_ssl_request() -> None:
     finally:
         thread.join(5)
         server.close()
+
+
+def test_plaintext_probe_reuses_the_warm_up_and_probes_the_rest() -> None:
+    from posture.collect.probes import plain
+    from posture.collect.types import ProbeContext
+    from posture.inventory.model import Host, SshSettings, Timeouts
+
+    server = _listener()
+    port = int(server.getsockname()[1])
+    try:
+        ctx = ProbeContext(None, "h", time.monotonic() + 10, {},  # type: ignore[arg-type]
+                           host=Host(name="h", address="127.0.0.1", ssh=SshSettings(),
+                                     timeouts=Timeouts(connect=3, command=10, host=60)))
+        ctx.cache[plain._EARLY] = {(p, s): {"port": p, "service": s, "open": False, "from": 1}
+                                   for p, s in plain.WELL_KNOWN.items()}
+        ctx.cache["host_facts"] = {}
+        value = plain._plaintext_reach(ctx)
+        assert [item["port"] for item in value["ports"]] == sorted(plain.WELL_KNOWN)
+        assert all(item.get("from") == 1 for item in value["ports"])  # none probed again
+        del ctx.cache[plain._EARLY][(21, "FTP")]
+        ctx.cache["host_facts"] = {}
+        plain.WELL_KNOWN[port] = "Telnet"  # a listener the probe must find itself
+        try:
+            value = plain._plaintext_reach(ctx)
+        finally:
+            del plain.WELL_KNOWN[port]
+        by_port = {item["port"]: item for item in value["ports"]}
+        assert by_port[port]["open"] is True and "from" not in by_port[port]
+        assert "from" not in by_port[21]
+    finally:
+        server.close()

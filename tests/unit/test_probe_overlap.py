@@ -69,3 +69,28 @@ def test_a_host_without_ssh_facts_still_gets_its_probes(monkeypatch: pytest.Monk
     snapshot = collect(load_inventory(DEMO), {"host": {"lab": {"test.quick"}}},
                        CollectOptions(session_factory=lambda h: pytest.fail("no session")))
     assert snapshot.hosts["lab"].facts["test.quick"].value == {"ok": True}
+
+
+def test_a_late_probe_warms_up_beside_the_ssh_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = threading.Event()
+    seen: dict[str, object] = {}
+
+    def warm(ctx: ProbeContext) -> None:
+        time.sleep(PROBE_WAIT)
+        seen["session_open_when_warm_ended"] = opened.is_set()
+        ctx.cache["warmed"] = "yes"
+
+    def run(ctx: ProbeContext) -> object:
+        return {"warm": ctx.cache.get("warmed"), "facts": "os.release" in ctx.cache["host_facts"]}
+
+    probe = Probe("test.late", "host", run, after_ssh=True, warm=warm)
+    monkeypatch.setattr(collector, "PROBES", {**collector.PROBES, "test.late": probe})
+    from posture.collect.probes import registry
+    monkeypatch.setattr(registry, "BY_KEY", {**registry.BY_KEY, "test.late": probe})
+    started = time.monotonic()
+    snapshot = collect(load_inventory(DEMO), {"host": {"lab": {"os.release", "test.late"}}},
+                       CollectOptions(session_factory=lambda h: _SlowSession(RECORDED, opened)))
+    took = time.monotonic() - started
+    assert snapshot.hosts["lab"].facts["test.late"].value == {"warm": "yes", "facts": True}
+    assert seen["session_open_when_warm_ended"] is True
+    assert took < WAIT + PROBE_WAIT - 0.15
