@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +60,36 @@ def dumps(snapshot: FactsSnapshot) -> str:
 
 
 def digest(snapshot: FactsSnapshot) -> str:
-    """SHA-256 of the snapshot in one canonical compact form: sorted keys, no whitespace,
-    ASCII only (every other character \\u-escaped, lone surrogates included).
+    """SHA-256 of the snapshot in one canonical compact form: the JSON of
+    :func:`snapshot_to_dict` with sorted keys, no whitespace and ASCII only (every other
+    character \\u-escaped, lone surrogates included).
 
-    Computed once per judgement by the C JSON encoder; the indented file form of :func:`dumps`
-    would take the pure-Python encoder, several times slower on a large fleet.
+    Hashed one target at a time, so a fleet's facts are never copied whole (as dicts or as
+    text), by the C JSON encoder: the indented form of :func:`dumps` would take the
+    pure-Python encoder, several times slower on a large fleet.
     """
-    text = json.dumps(snapshot_to_dict(snapshot), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    groups = {"hosts": snapshot.hosts, "endpoints": snapshot.endpoints,
+              "databases": snapshot.databases, "documents": snapshot.documents}
+    head = snapshot_to_dict(replace(snapshot, hosts={}, endpoints={}, databases={},
+                                    documents={}))
+    hasher = hashlib.sha256()
+    for i, key in enumerate(sorted(set(head) | {g for g, t in groups.items() if t})):
+        hasher.update(f"{',' if i else '{'}{_canonical(key)}:".encode("ascii"))
+        if key not in groups:
+            hasher.update(_canonical(head[key]).encode("ascii"))
+            continue
+        targets = groups[key]
+        hasher.update(b"{")
+        for j, name in enumerate(sorted(targets)):
+            hasher.update(f"{',' if j else ''}{_canonical(name)}:"
+                          f"{_canonical(_host_to_dict(targets[name]))}".encode("ascii"))
+        hasher.update(b"}")
+    hasher.update(b"}")
+    return hasher.hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:

@@ -70,3 +70,28 @@ def test_findings_index_and_facts_digest() -> None:
     assert result.facts_sha256 == digest(snapshot) and len(result.facts_sha256) == 64
     other = dataclasses.replace(snapshot, scan_time="2000-01-01T00:00:00Z")
     assert digest(other) != digest(snapshot)
+
+
+def test_digest_is_the_hash_of_the_whole_canonical_document() -> None:
+    """Hashed target by target, yet the same as hashing the canonical JSON of the whole."""
+    import dataclasses
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from posture.models import Fact, FactStatus, HostFacts
+    from posture.store.factsfile import digest, load, snapshot_to_dict
+
+    def whole(snapshot: object) -> str:
+        text = json.dumps(snapshot_to_dict(snapshot), sort_keys=True,  # type: ignore[arg-type]
+                          separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+    snapshot = load(Path(__file__).parents[1] / "data" / "demo-facts-after.json")
+    assert digest(snapshot) == whole(snapshot)
+    other = HostFacts("zz-\u202e\ud800", True, {"k": Fact("k", FactStatus.OK, {"b": 1, "a": [2]})})
+    bigger = dataclasses.replace(snapshot, hosts={**snapshot.hosts, "aa": other},
+                                 endpoints={"ep": other}, documents={"doc": other})
+    assert digest(bigger) == whole(bigger) != digest(snapshot)
+    assert digest(dataclasses.replace(snapshot, hosts={})) == whole(
+        dataclasses.replace(snapshot, hosts={}))
