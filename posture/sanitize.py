@@ -8,8 +8,11 @@ visible escapes (``\\x1b``, ``\\u202e``), so an auditor can see that a target tr
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import unicodedata
+from typing import Any
 
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
 """Unicode categories shown as escapes: controls, format characters (bidi overrides, zero-width
@@ -98,7 +101,29 @@ def escape_json_invisible(text: str) -> str:
     such character sits inside a string, where a ``\\u`` escape means the same character: the
     document parses to the same data, yet ``cat report.json`` cannot drive a terminal.
     """
+    if text.isascii() and "\x7f" not in text:
+        return text  # nothing to escape: no second copy of a large report
     return _NON_ASCII_OR_DEL.sub(_json_escape_match, text)
+
+
+def json_document(value: Any) -> bytes:
+    """``value`` as an indented JSON file: the text of ``json.dumps(value, indent=2,
+    ensure_ascii=False, allow_nan=False)``, invisible characters escaped
+    (:func:`escape_json_invisible`), a final newline, UTF-8.
+
+    The encoder's pieces are written into one buffer as they come: a large report does not
+    first become a list of millions of small strings (that list, not the text, was most of
+    the peak memory of rendering a fleet).
+    """
+    buffer = io.StringIO()
+    write = buffer.write
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+    for piece in encoder.iterencode(value):
+        write(piece)
+    write("\n")
+    text = buffer.getvalue()
+    buffer.close()
+    return escape_json_invisible(text).encode("utf-8")
 
 
 def _json_escape_match(match: re.Match[str]) -> str:

@@ -17,6 +17,7 @@ catalog of the language (:mod:`posture.render.i18n`).
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from functools import lru_cache
@@ -51,7 +52,13 @@ def render_html(result: ScanResult, *, lang: str = "en",
     language = lang if lang in SUPPORTED_LANGUAGES and has_catalog(lang) else "en"
     template = _environment(language).get_template(TEMPLATE)
     view = build_view(result, language, history or ReportHistory())
-    page = template.render(report=view, css=_stylesheet())
+    # Streamed into one buffer: render() would first hold every piece of a large page in a
+    # list (most of the peak memory of a fleet's report).
+    buffer = io.StringIO()
+    for piece in template.generate(report=view, css=_stylesheet()):
+        buffer.write(piece)
+    page = buffer.getvalue()
+    buffer.close()
     return page.encode("utf-8")
 
 
