@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 JSON = Any  # a JSON-compatible value: dict/list/str/int/float/bool/None
@@ -272,8 +273,20 @@ class ScanResult:
     incomplete: bool = False  # the scan was stopped (SIGTERM) before every target was done
 
     def finding(self, finding_id: str) -> Finding | None:
-        """Look a finding up by id."""
-        return next((f for f in self.findings if f.id == finding_id), None)
+        """Look a finding up by id (through :attr:`findings_by_id`: constant time)."""
+        return self.findings_by_id.get(finding_id)
+
+    @cached_property
+    def findings_by_id(self) -> Mapping[str, Finding]:
+        """The findings by id, built on first use (the first finding of an id wins).
+
+        Not a field: equality, ``dataclasses.replace`` and serialisation ignore it, and a
+        replaced result builds its own index from its own findings.
+        """
+        index: dict[str, Finding] = {}
+        for finding in self.findings:
+            index.setdefault(finding.id, finding)
+        return index
 
 
 class Msg(str):

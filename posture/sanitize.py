@@ -8,10 +8,11 @@ visible escapes (``\\x1b``, ``\\u202e``), so an auditor can see that a target tr
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import unicodedata
-
-from rich.markup import escape as _rich_escape
+from typing import Any
 
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
 """Unicode categories shown as escapes: controls, format characters (bidi overrides, zero-width
@@ -21,6 +22,7 @@ ELLIPSIS = "…"
 """Appended when a text was cut at its limit."""
 
 _NON_ASCII_OR_DEL = re.compile(r"[\x7f-\U0010ffff]")
+_MAYBE_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\U0010ffff]+")
 
 
 def is_unsafe_char(ch: str) -> bool:
@@ -49,26 +51,46 @@ def safe_text(s: str, limit: int = 2000, *, keep_newlines: bool = False) -> str:
     """
     if len(s) <= limit and s.isprintable():
         return s
+    # Runs of printable ASCII are copied whole, and so are runs of printable non-ASCII text
+    # (str.isprintable() is False for every unsafe category); only the rest is looked at one
+    # character at a time.
     out: list[str] = []
-    size = 0
-    for ch in s:
-        if ch == "\t":
-            piece = " "
-        elif (ch == "\n" and keep_newlines) or not is_unsafe_char(ch):
-            piece = ch
-        else:
-            piece = visible_escape(ch)
-        if size + len(piece) > limit:
-            out.append(ELLIPSIS)
-            break
-        out.append(piece)
-        size += len(piece)
+    room, pos = limit, 0
+    for match in _MAYBE_UNSAFE.finditer(s):
+        plain, run, pos = s[pos:match.start()], match.group(), match.end()
+        if run.isprintable():  # accented letters and the like: nothing to escape
+            plain, run = plain + run, ""
+        if len(plain) > room:
+            return "".join(out) + plain[:room] + ELLIPSIS
+        out.append(plain)
+        room -= len(plain)
+        for ch in run:
+            piece = _piece(ch, keep_newlines)
+            if len(piece) > room:
+                return "".join(out) + ELLIPSIS
+            out.append(piece)
+            room -= len(piece)
+    plain = s[pos:]
+    if len(plain) > room:
+        return "".join(out) + plain[:room] + ELLIPSIS
+    out.append(plain)
     return "".join(out)
+
+
+def _piece(ch: str, keep_newlines: bool) -> str:
+    """What one control or non-ASCII character becomes in :func:`safe_text`."""
+    if ch == "\t":
+        return " "
+    if (ch == "\n" and keep_newlines) or not is_unsafe_char(ch):
+        return ch
+    return visible_escape(ch)
 
 
 def safe_markup(s: str, limit: int = 2000) -> str:
     """:func:`safe_text`, then escaped for rich console markup (``[bold]`` stays literal)."""
-    return _rich_escape(safe_text(s, limit))
+    from rich.markup import escape  # only the console needs rich: report-only runs skip it
+
+    return escape(safe_text(s, limit))
 
 
 def escape_json_invisible(text: str) -> str:
@@ -79,7 +101,29 @@ def escape_json_invisible(text: str) -> str:
     such character sits inside a string, where a ``\\u`` escape means the same character: the
     document parses to the same data, yet ``cat report.json`` cannot drive a terminal.
     """
+    if text.isascii() and "\x7f" not in text:
+        return text  # nothing to escape: no second copy of a large report
     return _NON_ASCII_OR_DEL.sub(_json_escape_match, text)
+
+
+def json_document(value: Any) -> bytes:
+    """``value`` as an indented JSON file: the text of ``json.dumps(value, indent=2,
+    ensure_ascii=False, allow_nan=False)``, invisible characters escaped
+    (:func:`escape_json_invisible`), a final newline, UTF-8.
+
+    The encoder's pieces are written into one buffer as they come: a large report does not
+    first become a list of millions of small strings (that list, not the text, was most of
+    the peak memory of rendering a fleet).
+    """
+    buffer = io.StringIO()
+    write = buffer.write
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+    for piece in encoder.iterencode(value):
+        write(piece)
+    write("\n")
+    text = buffer.getvalue()
+    buffer.close()
+    return escape_json_invisible(text).encode("utf-8")
 
 
 def _json_escape_match(match: re.Match[str]) -> str:

@@ -1,99 +1,168 @@
-"""Benchmark a full scan of the demo lab against the floor of one bare SSH exec.
+"""Benchmark posture on the namespaced trixie lab, beside the floor of one bare SSH exec.
 
-Usage: python scripts/bench.py [--runs N]   (root: it starts the demo lab)
+Usage: python scripts/bench.py [--runs N] [--baseline DIR] [--fleet SIZES] [--handshakes N]
+(root: it starts the trixie lab of tests/labs/trixie.py; its root file system is cached)
 
-Prints, per run and as medians: wall seconds of a full ``posture scan`` in a fresh process,
-the SSH part of it (connect to last byte, from the facts file), SSH connections and execs per
-host, peak memory (max RSS) of the scan process; beside the floor measured in the same run:
-a fresh Python process doing a bare paramiko connect + exec of ``true``. Then the endpoint
-benchmark of ``scripts/bench_tls.py`` (seconds per endpoint and for all endpoints together,
-beside testssl.sh and sslyze where installed).
+The lab is one server in its own network namespace with a vantage point whose probes its
+firewall drops, so the allowlist claim waits out a filtered-port timeout. From one run, as
+medians of ``--runs`` interleaved repetitions, it prints:
+
+- the full scan (every claim, four report formats) in a fresh process: wall, CPU, peak RSS;
+- each claim alone (``--only``), wall and CPU;
+- the floor: a fresh Python process doing a bare paramiko connect + auth + exec of ``true``;
+- the ratios of the scans to the floor, and the import time of the scan process;
+- with ``--baseline DIR`` (another checkout of posture, e.g. ``git worktree add``), the same
+  scans run from that checkout, side by side;
+- the fleet figures of scripts/bench_fleet.py (``--fleet``, default 100,1000) and the
+  handshake figures of scripts/bench_handshakes.py (``--handshakes`` hosts behind one sshd
+  at --concurrency 50; 0 skips them).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
-import bench_tls  # scripts/ is on sys.path when this file runs as a script
+import bench_fleet  # scripts/ is on sys.path when this file runs as a script
+import bench_handshakes
 import labpath  # noqa: F401  (puts the repository root on sys.path: tests.labs)
 
-from tests.labs.demo import DEMO_ADDRESS, DEMO_DIR, DEMO_SSH_PORT, start_demo
+from posture.inventory import load_inventory
+from tests.labs.trixie import TrixieLab, start_trixie_lab
+from tests.labs.trixie_inventory import DB_PASSWORD_ENV, current_inventory
 
 REPO = Path(__file__).resolve().parents[1]
 
 FLOOR = """
 import time, paramiko
 t0 = time.monotonic()
-sock_t = paramiko.Transport(({addr!r}, {port}))
-sock_t.start_client(timeout=10)
-sock_t.auth_publickey('pstauditor', paramiko.Ed25519Key.from_private_key_file({key!r}))
-ch = sock_t.open_session(); ch.exec_command('true'); ch.recv_exit_status()
-sock_t.close()
+t = paramiko.Transport(({addr!r}, 22))
+t.start_client(timeout=10)
+t.auth_publickey({user!r}, paramiko.Ed25519Key.from_private_key_file({key!r}))
+ch = t.open_session(); ch.exec_command('true'); ch.recv_exit_status()
+t.close()
 print(time.monotonic() - t0)
 """
 
 
-def _timed(argv: list[str]) -> tuple[float, int, str]:
-    """Run ``argv``; return wall seconds, peak RSS in KiB and stdout."""
+def run_child(argv: list[str], *, cwd: Path, env: Mapping[str, str]) -> dict[str, float | str]:
+    """Run ``argv`` and measure it with wait4 (before communicate could reap it)."""
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.monotonic() - start, int(usage.ru_maxrss), out
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                "rss": usage.ru_maxrss / 1024, "out": out.read().decode(errors="replace"),
+                "err": err.read().decode(errors="replace"), "code": float(proc.returncode)}
+
+
+def import_seconds(stderr: str) -> float:
+    """Total import time of a ``-X importtime`` run: the top-level imports' cumulative sums."""
+    total = 0
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
+        if match and not match.group(2).startswith(" "):
+            total += int(match.group(1))
+    return total / 1e6
 
 
 def main() -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another checkout to compare with")
+    parser.add_argument("--fleet", default="100,1000")
+    parser.add_argument("--handshakes", type=int, default=200)
     args = parser.parse_args()
-    rows: list[dict[str, float]] = []
-    with start_demo(), tempfile.TemporaryDirectory() as tmp:
-        key = str(DEMO_DIR / "client_ed25519")
-        floor_code = FLOOR.format(addr=DEMO_ADDRESS, port=DEMO_SSH_PORT, key=key)
-        for run in range(args.runs):
-            floor_wall, floor_rss, inner = _timed([sys.executable, "-c", floor_code])
-            facts = Path(tmp) / f"facts{run}.json"
-            scan_wall, scan_rss, _ = _timed(
-                [sys.executable, "-m", "posture", "scan", "-i", str(REPO / "inventory/demo.yml"),
-                 "-o", str(Path(tmp) / f"out{run}"), "--format", "html,json,sarif,junit",
-                 "--save-facts", str(facts), "-q"])
-            host = json.loads(facts.read_text())["hosts"]["lab"]
-            rows.append({"floor_wall": floor_wall, "floor_ssh": float(inner or 0),
-                         "scan_wall": scan_wall, "scan_ssh": host["duration_s"],
-                         "execs": host["round_trips"], "connections": host["connections"],
-                         "facts": len(host["facts"]), "scan_rss_mib": scan_rss / 1024,
-                         "floor_rss_mib": floor_rss / 1024})
-            r = rows[-1]
-            print(f"run {run + 1}: scan {r['scan_wall']:.3f} s (ssh part {r['scan_ssh']:.3f} s, "
-                  f"{r['connections']:.0f} connection, {r['execs']:.0f} execs, "
-                  f"{r['facts']:.0f} facts, peak {r['scan_rss_mib']:.1f} MiB) | floor "
-                  f"{r['floor_wall']:.3f} s (ssh part {r['floor_ssh']:.3f} s, "
-                  f"peak {r['floor_rss_mib']:.1f} MiB)")
-    med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-    print(f"\nmedian of {len(rows)} runs on the demo lab (1 host):")
-    print(f"  full scan, fresh process:     {med['scan_wall']:.3f} s wall, "
-          f"peak RSS {med['scan_rss_mib']:.1f} MiB")
-    print(f"  SSH part of the scan:         {med['scan_ssh']:.3f} s "
-          f"({med['connections']:.0f} connection, {med['execs']:.0f} execs, "
-          f"{med['facts']:.0f} facts)")
-    print(f"  floor, fresh process:         {med['floor_wall']:.3f} s wall "
-          f"(connect+auth+exec true: {med['floor_ssh']:.3f} s)")
-    print(f"  ratio scan/floor (process):   {med['scan_wall'] / med['floor_wall']:.2f}x")
-    print(f"  ratio SSH part/floor SSH:     {med['scan_ssh'] / med['floor_ssh']:.2f}x")
-    # Endpoints: posture's TLS/HTTP probes beside testssl.sh (and sslyze where installed).
-    bench_tls.main()
+    trees = {"now": REPO, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp:
+        lab = start_trixie_lab(Path(tmp) / "lab")
+        try:
+            figures = _lab_figures(lab, Path(tmp), trees, args.runs)
+        finally:
+            lab.stop()
+    _print_lab(figures, trees)
+    if args.fleet:
+        print("\nfleet: judge + render of generated recorded facts (scripts/bench_fleet.py)")
+        bench_fleet.print_rows([int(s) for s in args.fleet.split(",")])
+    if args.handshakes:
+        wall, failed, first = bench_handshakes.run(args.handshakes, 50, paced=True)
+        print(f"\n{args.handshakes} hosts behind one sshd (default MaxStartups), "
+              f"--concurrency 50: {wall:.2f} s, {failed} errors")
+        for line in first:
+            print(f"  {line[:200]}")
     return 0
+
+
+Figures = dict[str, dict[str, list[float]]]  # tree -> measure -> one value per run
+
+
+def _lab_figures(lab: TrixieLab, tmp: Path, trees: Mapping[str, Path], runs: int) -> Figures:
+    inv = current_inventory(tmp / "inventory.yml", lab)
+    claims = [c.id for c in load_inventory(inv).claims]
+    env = {**os.environ, DB_PASSWORD_ENV: lab.db_password, "POSTURE_HISTORY": "off"}
+    floor = FLOOR.format(addr=lab.address, user=lab.auditor, key=str(lab.key))
+    figures: Figures = {name: {} for name in trees}
+    figures["floor"] = {}
+
+    def scan(tree: str, only: list[str], tag: str, extra: tuple[str, ...] = ()) -> None:
+        argv = [sys.executable, *extra, "-m", "posture", "scan", "-i", str(inv), "-o",
+                str(tmp / f"out-{tree}-{tag}"), "--format", "html,json,sarif,junit", "-q",
+                *(["--only", *only] if only else [])]
+        got = run_child(argv, cwd=trees[tree], env=env)
+        if got["code"] not in (0.0, 1.0, 2.0):
+            raise SystemExit(f"{tree} scan {tag} failed: {str(got['err'])[-1500:]}")
+        row = figures[tree]
+        for key in ("wall", "cpu", "rss"):
+            row.setdefault(f"{tag}.{key}", []).append(float(got[key]))
+        if extra:
+            row.setdefault("import", []).append(import_seconds(str(got["err"])))
+
+    for _ in range(runs):  # interleaved: each repetition runs everything once
+        got = run_child([sys.executable, "-c", floor], cwd=REPO, env=env)
+        figures["floor"].setdefault("wall", []).append(float(got["wall"]))
+        figures["floor"].setdefault("cpu", []).append(float(got["cpu"]))
+        for tree in trees:
+            scan(tree, [], "full")
+            for claim in claims:
+                scan(tree, [claim], claim)
+    for tree in trees:
+        scan(tree, [], "importtime", ("-X", "importtime"))
+    return figures
+
+
+def _print_lab(figures: Figures, trees: Mapping[str, Path]) -> None:
+    med = {tree: {k: statistics.median(v) for k, v in rows.items()}
+           for tree, rows in figures.items()}
+    floor = med["floor"]["wall"]
+    print(f"trixie lab (1 server, vantage point behind a dropping firewall), medians of "
+          f"{len(figures['floor']['wall'])} interleaved runs")
+    print(f"  floor (fresh python, paramiko connect + auth + exec): {floor:.3f} s wall, "
+          f"{med['floor']['cpu']:.3f} s CPU")
+    for tree in trees:
+        row = med[tree]
+        print(f"\n  [{tree}] {trees[tree]}")
+        print(f"    full scan:       {row['full.wall']:.3f} s wall, {row['full.cpu']:.3f} s CPU, "
+              f"peak {row['full.rss']:.0f} MiB  ({row['full.wall'] / floor:.2f}x floor)")
+        print(f"    import time:     {row['import']:.3f} s")
+        for key in sorted(k for k in row if k.endswith(".wall") and k != "full.wall"):
+            name = key.removesuffix(".wall")
+            if name == "importtime":
+                continue
+            print(f"    only {name:<12} {row[key]:.3f} s wall, {row[name + '.cpu']:.3f} s CPU  "
+                  f"({row[key] / floor:.2f}x floor)")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--trust-on-first-use", action="store_true",
                       help="accept and record unknown host keys (changed keys still fail)")
     scan.add_argument("--concurrency", type=int, default=8, help="hosts scanned at once")
+    scan.add_argument("--handshakes-per-address", type=int, default=8, metavar="N",
+                      help="SSH connections being opened at once to one address (default 8, "
+                           "below sshd's MaxStartups 10)")
     commands_admin.add_scan_options(scan)
 
     ev = sub.add_parser("evaluate", help="judge a saved facts file again, offline")

@@ -58,6 +58,8 @@ def _scan(args: argparse.Namespace) -> int:
     inventory = commands_admin.apply_shard(args, inventory)
     if args.concurrency < 1:
         raise UsageError("--concurrency: expected a whole number >= 1")
+    if args.handshakes_per_address < 1:
+        raise UsageError("--handshakes-per-address: expected a whole number >= 1")
     if args.save_facts:
         check_output_file(args.save_facts, "--save-facts").parent.mkdir(parents=True,
                                                                         exist_ok=True)
@@ -67,6 +69,7 @@ def _scan(args: argparse.Namespace) -> int:
     with ProgressReporter(live=False if args.quiet else None) as reporter:
         options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
                                  concurrency=args.concurrency,
+                                 handshakes_per_address=args.handshakes_per_address,
                                  allow_match_exec=args.allow_match_exec,
                                  progress=None if args.quiet else reporter)
         snapshot, stopped = collect_until_stopped(inventory, plan, options, signals.STOP)

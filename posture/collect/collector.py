@@ -23,6 +23,7 @@ from posture.collect.facts.registry import FactSpec, specs_for
 from posture.collect.leastpriv import mark_refusals, wrapper_specs
 from posture.collect.probes.registry import BY_KEY as PROBES
 from posture.collect.probes.registry import ProbeContext, ProbeError, before_ssh, run_after_ssh
+from posture.collect.transport import pacing
 from posture.collect.transport.session import Session, open_session
 from posture.collect.transport.ssh import ExecResult, SshSession
 from posture.collect.transport.stopflag import Interrupt
@@ -48,6 +49,8 @@ class CollectOptions:
     on_target: Callable[[str, str, HostFacts], None] | None = None  # (kind, name, facts)
     # How a host's session is opened (tests: a recorded host, see posture.collect.replay).
     session_factory: Callable[[Host], Session] | None = None
+    # Unauthenticated SSH connections at once to one address (transport/pacing.py).
+    handshakes_per_address: int = pacing.DEFAULT_PER_ADDRESS
 
 
 def now_iso() -> str:
@@ -177,18 +180,56 @@ def _probe_databases(work: _HostWork, session: Session | None, inventory: Invent
 
 def collect_host(work: _HostWork, inventory: Inventory,
                  options: CollectOptions) -> tuple[HostFacts, dict[str, HostFacts]]:
-    """Visit one host: SSH batches, host probes, database probes. Never raises."""
+    """Visit one host: SSH batches, host probes, database probes. Never raises.
+
+    The host probes that do not read the SSH facts (a connect from a vantage address, a port
+    scan) wait on the network, a filtered port for its full timeout: they start first, in a
+    thread of their own, and run while the SSH session opens and the batches run.
+    """
     host, started = work.host, time.monotonic()
     if options.interrupt is not None and options.interrupt.requested:
         return HostFacts(host.name, False, {}, (options.interrupt.why(),)), {}
     environ = options.environ if options.environ is not None else os.environ
+    early_keys = sorted(k for k in before_ssh(work.keys) if k in PROBES)
+    late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
+                            host=host)
+    warmers = [hook for k in sorted(set(work.keys) - set(early_keys))
+               if k in PROBES and (hook := PROBES[k].warm) is not None]
+    if not (early_keys or warmers):
+        early: cf.Future[dict[str, Fact]] = cf.Future()
+        early.set_result({})
+        return _visit(work, inventory, options, early, late_ctx, started)
+    # One thread per probe, each with its own context: their waits overlap each other too.
+    workers = len(early_keys) + len(warmers) + 1
+    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+        parts = [pool.submit(run_probes, {key}, ProbeContext(
+            inventory, host.name, started + host.timeouts.host, environ, host=host))
+            for key in early_keys]
+        warm_ups = [pool.submit(w, late_ctx) for w in warmers]
+        early = pool.submit(_merge, parts, warm_ups)
+        return _visit(work, inventory, options, early, late_ctx, started)
+
+
+def _merge(parts: list[cf.Future[dict[str, Fact]]],
+           warm: list[cf.Future[None]]) -> dict[str, Fact]:
+    """The early probes' facts, once they and the warm-ups are done."""
+    merged: dict[str, Fact] = {}
+    for part in parts:
+        merged.update(part.result())
+    cf.wait(warm)  # a failed warm-up only leaves its probe to do all the work itself
+    return merged
+
+
+def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
+           early: cf.Future[dict[str, Fact]], late_ctx: ProbeContext,
+           started: float) -> tuple[HostFacts, dict[str, HostFacts]]:
+    """The SSH part of :func:`collect_host`, with the early probes' facts from ``early``."""
+    host = work.host
+    environ = options.environ if options.environ is not None else os.environ
     say = options.progress or (lambda _h, _m: None)
     user_specs, root_specs = plan_batches(host, work.keys)
-    probe_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
-                             host=host)
-    host_probe_facts = run_probes(before_ssh(work.keys), probe_ctx)
     if not (user_specs or root_specs or work.databases):
-        return HostFacts(host.name, True, host_probe_facts,
+        return HostFacts(host.name, True, early.result(),
                          duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
     try:
@@ -199,7 +240,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
         say(host.name, f"unreachable: {exc}")
         reason = str(exc)[:500]
         dbs = _probe_databases(work, None, inventory, environ, reason)
-        return HostFacts(host.name, False, host_probe_facts, (reason,),
+        return HostFacts(host.name, False, early.result(), (reason,),
                          duration_s=round(time.monotonic() - started, 3)), dbs
     stop = options.interrupt.register(session.close) if options.interrupt else 0
     with session:
@@ -207,7 +248,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
                        f"{len(user_specs) + len(root_specs)} facts")
         jobs = [(specs, priv) for specs, priv in ((user_specs, False), (root_specs, True))
                 if specs]
-        facts: dict[str, Fact] = dict(host_probe_facts)
+        facts: dict[str, Fact] = {}
         problems: list[str] = []
         with cf.ThreadPoolExecutor(max_workers=2) as pool:
             for part, problem in pool.map(
@@ -215,7 +256,8 @@ def collect_host(work: _HostWork, inventory: Inventory,
                 facts.update(part)
                 if problem:
                     problems.append(problem)
-        facts.update(run_after_ssh(work.keys, probe_ctx, facts, run_probes))
+        facts.update(early.result())
+        facts.update(run_after_ssh(work.keys, late_ctx, facts, run_probes))
         dbs = _probe_databases(work, session, inventory, environ, "", facts)
         result = HostFacts(host.name, True, facts, tuple(problems), session.host_key,
                            round_trips=len(jobs), connections=session.connections,
@@ -274,6 +316,7 @@ def _announce(options: CollectOptions, kind: str, done: Mapping[str, HostFacts])
 def collect(inventory: Inventory, plan: Plan, options: CollectOptions) -> FactsSnapshot:
     """Gather what ``plan`` asks for; hosts and endpoints in parallel (bounded)."""
     started = now_iso()
+    pacing.configure(options.handshakes_per_address)
     works = _host_work(inventory, plan)
     endpoints = [(e, set(plan.get("endpoint", {})[e.name])) for e in inventory.endpoints
                  if plan.get("endpoint", {}).get(e.name)]

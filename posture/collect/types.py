@@ -63,3 +63,7 @@ class Probe:
     # host fact (an SSH batch key) is planned on the database's host, and the probe reads it
     # in ctx.cache["host_facts"].
     host_facts: tuple[tuple[str, str], ...] = ()
+    # after_ssh probes only: the part that needs no SSH fact (connects to well-known ports),
+    # started with the early probes, beside the SSH session; it leaves its results in
+    # ctx.cache for ``run`` (the same context), which must still work when they are absent.
+    warm: Callable[[ProbeContext], None] | None = None

@@ -6,7 +6,6 @@ Every finding starts as ``error`` until a check proves otherwise; a check that r
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -32,7 +31,7 @@ from posture.models import (
     Verdict,
     msg,
 )
-from posture.store.factsfile import dumps as facts_dumps
+from posture.store.factsfile import digest as facts_digest
 
 
 def selected_claims(inventory: Inventory, only: Sequence[str] = ()) -> list[Claim]:
@@ -167,7 +166,7 @@ def evaluate(inventory: Inventory, snapshot: FactsSnapshot, *, only: Sequence[st
         score=score, claims=claims,
         findings=tuple(findings.values()), hosts=hosts, tool_version=__version__,
         statement=dict(inventory.statement), scan_time=snapshot.scan_time,
-        facts_sha256=hashlib.sha256(facts_dumps(snapshot).encode()).hexdigest(),
+        facts_sha256=facts_digest(snapshot),
         waivers=waivers, ledger=judge_ledger(inventory.ledger, claims))
 
 

@@ -17,10 +17,20 @@ catalog of the language (:mod:`posture.render.i18n`).
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+)
 from markupsafe import Markup
 
 from posture.models import ScanResult
@@ -42,7 +52,13 @@ def render_html(result: ScanResult, *, lang: str = "en",
     language = lang if lang in SUPPORTED_LANGUAGES and has_catalog(lang) else "en"
     template = _environment(language).get_template(TEMPLATE)
     view = build_view(result, language, history or ReportHistory())
-    page = template.render(report=view, css=_stylesheet())
+    # Streamed into one buffer: render() would first hold every piece of a large page in a
+    # list (most of the peak memory of a fleet's report).
+    buffer = io.StringIO()
+    for piece in template.generate(report=view, css=_stylesheet()):
+        buffer.write(piece)
+    page = buffer.getvalue()
+    buffer.close()
     return page.encode("utf-8")
 
 
@@ -56,11 +72,35 @@ def _environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.install_gettext_translations(  # type: ignore[attr-defined]
         translations(lang), newstyle=True
     )
     return env
+
+
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> BytecodeCache | None:
+    """The compiled template, kept between runs in a private folder of this user.
+
+    Compiling the template costs more than rendering a small report. The cache is keyed by
+    the template's source checksum, so an edited template is compiled afresh. Its files are
+    code that Jinja2 loads: the folder is used only when it belongs to this user and no one
+    else may write to it (``$XDG_CACHE_HOME/posture/jinja2``, else ``~/.cache/...``);
+    otherwise, or when it cannot be made, templates are compiled every run.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "posture" / "jinja2"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid()
+            or info.st_mode & 0o077):
+        return None
+    return FileSystemBytecodeCache(str(folder))
 
 
 @lru_cache(maxsize=1)

@@ -26,11 +26,9 @@ justification is the waiver's reason; an expired waiver only shows in the proper
 
 from __future__ import annotations
 
-import json
-
 from posture.models import JSON, Finding, ScanResult, Severity, Status
 from posture.render.common import claims_by_finding
-from posture.sanitize import escape_json_invisible, safe_text
+from posture.sanitize import json_document, safe_text
 from posture.store.results import to_jsonable
 
 SARIF_VERSION = "2.1.0"
@@ -106,8 +104,7 @@ def sarif_log(result: ScanResult) -> dict[str, JSON]:
 
 def render_sarif(result: ScanResult) -> bytes:
     """``report.sarif`` as UTF-8 bytes."""
-    text = json.dumps(sarif_log(result), indent=2, ensure_ascii=False, allow_nan=False)
-    return (escape_json_invisible(text) + "\n").encode("utf-8")
+    return json_document(sarif_log(result))
 
 
 def _rules(result: ScanResult) -> tuple[list[JSON], dict[str, int]]:

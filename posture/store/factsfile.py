@@ -6,7 +6,9 @@ The file holds what was gathered, never a secret: password hashes never leave th
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,7 @@ def _host_to_dict(host: HostFacts) -> dict[str, Any]:
         "reachable": host.reachable, "errors": list(host.errors), "host_key": host.host_key,
         "round_trips": host.round_trips, "connections": host.connections,
         "duration_s": host.duration_s,
-        "facts": {k: {"status": f.status.value, "value": f.value, "reason": f.reason,
+        "facts": {k: {"status": str(f.status), "value": f.value, "reason": f.reason,
                       "command": f.command, "exit_status": f.exit_status,
                       "privileged": f.privileged,
                       **({"truncated": True} if f.truncated else {})}
@@ -86,6 +88,39 @@ def _scan_time(value: Any, source: str) -> str:
         raise FactsFileError(f"{source}: scan_time must be an ISO 8601 time with a zone "
                              f"(e.g. 2026-11-25T10:00:00Z), got {str(value)[:60]!r}")
     return text
+
+
+def digest(snapshot: FactsSnapshot) -> str:
+    """SHA-256 of the snapshot in one canonical compact form: the JSON of
+    :func:`snapshot_to_dict` with sorted keys, no whitespace and ASCII only (every other
+    character \\u-escaped, lone surrogates included).
+
+    Hashed one target at a time, so a fleet's facts are never copied whole (as dicts or as
+    text), by the C JSON encoder: the indented form of :func:`dumps` would take the
+    pure-Python encoder, several times slower on a large fleet.
+    """
+    groups = {"hosts": snapshot.hosts, "endpoints": snapshot.endpoints,
+              "databases": snapshot.databases, "documents": snapshot.documents}
+    head = snapshot_to_dict(replace(snapshot, hosts={}, endpoints={}, databases={},
+                                    documents={}))
+    hasher = hashlib.sha256()
+    for i, key in enumerate(sorted(set(head) | {g for g, t in groups.items() if t})):
+        hasher.update(f"{',' if i else '{'}{_canonical(key)}:".encode("ascii"))
+        if key not in groups:
+            hasher.update(_canonical(head[key]).encode("ascii"))
+            continue
+        targets = groups[key]
+        hasher.update(b"{")
+        for j, name in enumerate(sorted(targets)):
+            hasher.update(f"{',' if j else ''}{_canonical(name)}:"
+                          f"{_canonical(_host_to_dict(targets[name]))}".encode("ascii"))
+        hasher.update(b"}")
+    hasher.update(b"}")
+    return hasher.hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:

@@ -9,7 +9,6 @@ into the :class:`~posture.models.ScanResult` it came from (``posture diff`` reli
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -31,7 +30,7 @@ from posture.models import (
     Verdict,
     WaiverState,
 )
-from posture.sanitize import escape_json_invisible
+from posture.sanitize import json_document
 from posture.store.json_messages import message_from_jsonable, message_to_jsonable
 
 SCHEMA = "posture.result/1"
@@ -173,8 +172,7 @@ def result_to_jsonable(result: ScanResult) -> dict[str, JSON]:
 
 def result_bytes(result: ScanResult) -> bytes:
     """``report.json`` as UTF-8 bytes; invisible characters are ``\\u``-escaped (lossless)."""
-    text = json.dumps(result_to_jsonable(result), indent=2, ensure_ascii=False, allow_nan=False)
-    return (escape_json_invisible(text) + "\n").encode("utf-8")
+    return json_document(result_to_jsonable(result))
 
 
 def result_from_json(data: Any) -> ScanResult:

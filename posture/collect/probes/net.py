@@ -6,17 +6,26 @@ vantage point (the probe binds that source address), and notes what answered: an
 banner, a database greeting or refusal, an HTTP status. A PostgreSQL server speaks only when
 spoken to: the probe sends its 8-byte TLS request (``SSLRequest``) and a PostgreSQL server
 answers ``S`` or ``N``, so "open" there means a PostgreSQL server answered. ``net.scan`` is a
-bounded concurrent connect scan of well-known TCP ports from the auditor's address. Both only
+connect scan of well-known TCP ports from the auditor's address. Both only
 ever connect to the host's inventory address, with short timeouts, and send nothing but an
 HTTP GET of an admin path named in the inventory and PostgreSQL's TLS request.
+
+A port a firewall drops answers nothing: only the connect timeout tells. So every connect of
+a probe is started at once (non-blocking sockets for the scan, one thread per connect for
+``net.reach``), and a host with many filtered ports costs one timeout, not one per port.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import errno
 import ipaddress
+import selectors
 import socket
 import ssl
+import threading
+import time
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -33,6 +42,10 @@ WELL_KNOWN = (21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 389, 443, 445, 46
               5984, 6379, 8000, 8080, 8081, 8443, 8888, 9000, 9090, 9200, 9300, 10000,
               11211, 15672, 27017)
 MAX_SCAN_PORTS = 96
+MAX_REACH_WORKERS = 32  # net.reach connects at once per host (services x sources)
+# Scans at once in this process: each holds up to MAX_SCAN_PORTS sockets, and many hosts are
+# probed concurrently; the file descriptors of a process are limited (often 1,024).
+_SCANS = threading.BoundedSemaphore(4)
 _DB_PORTS = {"mariadb": 3306, "mysql": 3306, "postgresql": 5432}
 _SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
 # Endpoint kind -> the allowlist service (the ``ip_allowlist`` expect key) that judges it.
@@ -148,6 +161,16 @@ def _postgres_answer(sock: socket.socket) -> dict[str, JSON]:
     return {"answer": "other" if data else "silent"}
 
 
+@lru_cache(maxsize=1)
+def _reach_context() -> ssl.SSLContext:
+    """Reachability only: the certificate is judged by the TLS checks, not here. Made once
+    per run, without loading the system CA store it would not use."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON]:
     # Inventory values, but a request line is no place for a line break.
     name = "".join(c for c in str(service.get("server_name") or "localhost") if c > " ")
@@ -155,11 +178,7 @@ def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON
     try:
         conn: socket.socket = sock
         if service.get("tls"):
-            context = ssl.create_default_context()
-            # Reachability only: the certificate is judged by the TLS checks, not here.
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            conn = context.wrap_socket(sock, server_hostname=name)
+            conn = _reach_context().wrap_socket(sock, server_hostname=name)
         request = (f"GET {path} HTTP/1.1\r\nHost: {name}\r\n"
                    "User-Agent: posture-allowlist-probe\r\nConnection: close\r\n\r\n")
         conn.sendall(request.encode("ascii", "replace"))
@@ -190,7 +209,8 @@ def run_reach(ctx: ProbeContext) -> JSON:
     sources: list[tuple[str, str | None]] = [("auditor", None)]
     sources += [(vp.name, vp.source_address) for vp in ctx.inventory.vantage_points]
     todo = services(ctx.inventory, ctx.host, address)
-    with cf.ThreadPoolExecutor(max_workers=8) as pool:
+    workers = max(1, min(MAX_REACH_WORKERS, len(todo) * len(sources)))
+    with cf.ThreadPoolExecutor(max_workers=workers) as pool:  # a filtered port: one timeout
         futures = {(i, j): pool.submit(_probe_one, address, svc, src)
                    for i, svc in enumerate(todo) for j, src in enumerate(sources)}
         for (i, _j), future in sorted(futures.items()):
@@ -199,11 +219,38 @@ def run_reach(ctx: ProbeContext) -> JSON:
             "services": todo}
 
 
-def _open(address: str, port: int) -> bool:
-    sock, state, _ = _connect(address, port, None)
-    if sock is not None:
-        sock.close()
-    return state == "open"
+def open_ports(address: str, ports: list[int], timeout: float = CONNECT_TIMEOUT) -> set[int]:
+    """The ``ports`` of ``address`` that accept a TCP connection: every connect started at
+    once on a non-blocking socket, a port without an answer within ``timeout`` is filtered."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    opened: set[int] = set()
+    pending: dict[int, socket.socket] = {}
+    with _SCANS, selectors.DefaultSelector() as selector:
+        try:
+            for port in ports:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                sock.setblocking(False)
+                code = sock.connect_ex((address, port))
+                if code == 0:
+                    opened.add(port)
+                if code not in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+                    sock.close()  # open at once (loopback), or refused or unroutable
+                    continue
+                pending[port] = sock
+                selector.register(sock, selectors.EVENT_WRITE, port)
+            deadline = time.monotonic() + timeout
+            while pending and (left := deadline - time.monotonic()) > 0:
+                for key, _ in selector.select(left):
+                    port = key.data
+                    sock = pending.pop(port)
+                    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                        opened.add(port)
+                    selector.unregister(sock)
+                    sock.close()
+        finally:
+            for sock in pending.values():  # no answer: filtered
+                sock.close()
+    return opened
 
 
 def run_scan(ctx: ProbeContext) -> JSON:
@@ -213,10 +260,12 @@ def run_scan(ctx: ProbeContext) -> JSON:
     address = destination(ctx.host)
     ports = sorted({*WELL_KNOWN, *(int(s["port"]) for s in
                                    services(ctx.inventory, ctx.host, address))})[:MAX_SCAN_PORTS]
-    with cf.ThreadPoolExecutor(max_workers=16) as pool:
-        states = list(pool.map(lambda port: _open(address, port), ports))
+    try:
+        up = open_ports(address, ports)
+    except OSError as exc:
+        raise ProbeError(FactStatus.ERROR, f"port scan failed: {exc.strerror or exc}") from None
     return {"address": address, "ports_scanned": len(ports),
-            "open": [port for port, up in zip(ports, states, strict=True) if up]}
+            "open": [port for port in ports if port in up]}
 
 
 PROBES: tuple[Probe, ...] = (

@@ -23,6 +23,8 @@ WELL_KNOWN = {21: "FTP", 23: "Telnet", 513: "rlogin", 514: "rsh"}
 _DAEMONS = {"vsftpd": "FTP", "proftpd": "FTP", "pure-ftpd": "FTP", "in.ftpd": "FTP",
             "ftpd": "FTP", "in.telnetd": "Telnet", "telnetd": "Telnet"}
 _PER_PORT = 3.0  # seconds per port at most
+_CONNECT = 1.5  # of which for the TCP connect: a port a firewall drops is filtered after it
+_EARLY = "admin.plaintext_reach.early"  # ctx.cache key of the well-known ports' results
 _MAX_PORTS = 20
 
 
@@ -72,8 +74,9 @@ def _probe_port(address: str, port: int, service: str, deadline: float) -> dict[
     item: dict[str, JSON] = {"port": port, "service": service}
     end = min(deadline, time.monotonic() + _PER_PORT)
     try:
-        with socket.create_connection((address, port), timeout=max(0.1, end - time.monotonic())
-                                      ) as sock:
+        connect = min(_CONNECT, end - time.monotonic())
+        with socket.create_connection((address, port), timeout=max(0.1, connect)) as sock:
+            sock.settimeout(max(0.1, end - time.monotonic()))
             item["open"] = True
             if service == "FTP":
                 item.update(_ftp(sock, end))
@@ -88,6 +91,17 @@ def _probe_port(address: str, port: int, service: str, deadline: float) -> dict[
     return item
 
 
+def _warm(ctx: ProbeContext) -> None:
+    """The well-known ports need no SSH fact: probed beside the SSH session."""
+    if ctx.host is None:
+        return
+    address, deadline = ctx.host.address, ctx.deadline
+    with cf.ThreadPoolExecutor(max_workers=len(WELL_KNOWN)) as pool:
+        items = list(pool.map(lambda job: _probe_port(address, job[0], job[1], deadline),
+                              sorted(WELL_KNOWN.items())))
+    ctx.cache[_EARLY] = {(item["port"], item["service"]): item for item in items}
+
+
 def _plaintext_reach(ctx: ProbeContext) -> JSON:
     if ctx.host is None:
         raise ProbeError(FactStatus.ERROR, "not a host")
@@ -95,15 +109,18 @@ def _plaintext_reach(ctx: ProbeContext) -> JSON:
     ports.update(_reported_ports(ctx.cache.get("host_facts") or {}))
     address, deadline = ctx.host.address, ctx.deadline
     chosen = sorted(ports.items())[:_MAX_PORTS]
-    with cf.ThreadPoolExecutor(max_workers=8) as pool:  # a filtered port costs its timeout
-        items = list(pool.map(lambda job: _probe_port(address, job[0], job[1], deadline),
-                              chosen))
-    return {"address": ctx.host.address, "ports": items}
+    early = ctx.cache.get(_EARLY) or {}
+    todo = [job for job in chosen if job not in early]
+    with cf.ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:  # one timeout in all
+        done = dict(zip(todo, pool.map(
+            lambda job: _probe_port(address, job[0], job[1], deadline), todo), strict=True))
+    return {"address": ctx.host.address, "ports": [early.get(job) or done[job]
+                                                   for job in chosen]}
 
 
 PROBES: tuple[Probe, ...] = (
     Probe("admin.plaintext_reach", "host", _plaintext_reach,
           "Plaintext admin ports (FTP, Telnet, rlogin, rsh) tried from the auditor.",
-          after_ssh=True),
+          after_ssh=True, warm=_warm),
 )
 """The host probes of this family."""

@@ -18,6 +18,7 @@ from types import TracebackType
 
 import paramiko
 
+from posture.collect.transport import pacing
 from posture.collect.transport import sudo as sudo_mod
 from posture.collect.transport.hostkeys import (
     describe,
@@ -40,6 +41,14 @@ logging.getLogger("paramiko").addHandler(logging.NullHandler())
 _WATCHDOG_GRACE = 2.0  # after the host deadline, connections are torn down whatever blocks
 
 
+class _Dropped(Exception):  # a signal inside this module, never raised out of it
+    """The server dropped a connection before authentication (``error`` says how)."""
+
+    def __init__(self, error: TransportError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class SshSession:
     """An open SSH connection to one host; use as a context manager.
 
@@ -56,6 +65,7 @@ class SshSession:
         self.connections = 0
         self._deadline = deadline
         self._sudo_password: Secret | None = None
+        self._pace_key = ""  # pacing destination of the last hop connected (pacing.py)
         self._transports: list[paramiko.Transport] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -120,10 +130,46 @@ class SshSession:
 
     def _connect_hop(self, target: SshTarget, creds: Credentials, *, final: bool,
                      tofu: bool) -> None:
-        timeout = self._budget(self.host.timeouts.connect)
+        """Connect, verify and authenticate one hop, paced per destination (pacing.py):
+        a connection dropped before authentication is tried again, an auth failure never."""
         with self._lock:
             self._check_open()
             via = self._transports[-1] if self._transports else None  # None: the first hop
+        key = pacing.destination(target.hostname, target.port, self._pace_key if via else "")
+        attempt = 0
+        while True:
+            with pacing.handshake_slot(key, self._deadline, target.label):
+                try:
+                    transport, server_key = self._handshake(target, via)
+                except _Dropped as drop:
+                    failure = drop.error
+                else:
+                    learned = verify_host_key(
+                        label=target.label, names=target.known_hosts_names,
+                        key_type=server_key.get_name(), blob=server_key.asbytes(),
+                        known_hosts=self.route.known_hosts,
+                        pins=self.host.ssh.host_key_fingerprints if final else (),
+                        trust_on_first_use=tofu)
+                    authenticate(transport, target, creds)  # the key is verified: now secrets
+                    break
+            attempt += 1
+            pause = pacing.backoff(attempt)
+            if attempt > pacing.RETRIES or time.monotonic() + pause >= self._deadline:
+                raise TransportError(f"{failure} (dropped before authentication, "
+                                     f"{attempt} attempt{'s' if attempt > 1 else ''})")
+            time.sleep(pause)
+        self._pace_key = key
+        if final:
+            self.host_key = describe(server_key.get_name(), server_key.asbytes())
+            self.host_key_learned = learned
+
+    def _handshake(self, target: SshTarget, via: paramiko.Transport | None
+                   ) -> tuple[paramiko.Transport, paramiko.PKey]:
+        """TCP (or a channel of ``via``) and the SSH key exchange; the server's key.
+
+        Raises :class:`_Dropped` when the server dropped the connection before its banner or
+        during the key exchange (a retry may succeed), TransportError otherwise."""
+        timeout = self._budget(self.host.timeouts.connect)
         transport = paramiko.Transport(self._open_socket(target, timeout, via))
         with self._lock:
             if self._closed:  # the watchdog fired meanwhile: do not leak this connection
@@ -133,7 +179,7 @@ class SshSession:
         self.connections += 1
         transport.banner_timeout = transport.handshake_timeout = timeout
         transport.auth_timeout = timeout
-        pins = self.host.ssh.host_key_fingerprints if final else ()
+        pins = self.host.ssh.host_key_fingerprints if target is self.route.target else ()
         options = transport.get_security_options()
         if not pins:  # ask for the key types known_hosts already holds, like OpenSSH
             options.key_types = preferred_algorithms(
@@ -149,20 +195,28 @@ class SshSession:
             failure = transport.get_exception()  # whatever the hostile peer made paramiko raise
             if failure is not None or not transport.is_active():
                 detail = clean_error(failure) if failure else "negotiation failed"
-                raise TransportError(f"{target.label}: SSH handshake with {where} failed: "
-                                     f"{detail}")
-            key = transport.get_remote_server_key()
+                error = TransportError(f"{target.label}: SSH handshake with {where} failed: "
+                                       f"{detail}")
+                if pacing.dropped_before_auth(failure):
+                    self._forget(transport)
+                    raise _Dropped(error)
+                raise error
+            return transport, transport.get_remote_server_key()
         except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise TransportError(f"{target.label}: SSH handshake with {where} failed: "
-                                 f"{clean_error(exc)}") from None
-        learned = verify_host_key(label=target.label, names=target.known_hosts_names,
-                                  key_type=key.get_name(), blob=key.asbytes(),
-                                  known_hosts=self.route.known_hosts, pins=pins,
-                                  trust_on_first_use=tofu)
-        authenticate(transport, target, creds)  # the key is verified: now we may offer secrets
-        if final:
-            self.host_key = describe(key.get_name(), key.asbytes())
-            self.host_key_learned = learned
+            error = TransportError(f"{target.label}: SSH handshake with {where} failed: "
+                                   f"{clean_error(exc)}")
+            if pacing.dropped_before_auth(exc):
+                self._forget(transport)
+                raise _Dropped(error) from None
+            raise error from None
+
+    def _forget(self, transport: paramiko.Transport) -> None:
+        """Close a dropped connection and take it off the session's list."""
+        with self._lock:
+            if transport in self._transports:
+                self._transports.remove(transport)
+                self.connections -= 1
+        transport.close()
 
     def _start(self, command: str, timeout: float, max_stdout: int,
                max_stderr: int) -> ChannelPump | None:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import socket
+import ssl
 import threading
 import time
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.ssl_ import create_urllib3_context
 
 _CURRENT: contextvars.ContextVar[Watchdog | None] = contextvars.ContextVar(
     "posture_http_watchdog", default=None)
@@ -92,6 +95,21 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+@lru_cache(maxsize=1)
+def unverified_context() -> ssl.SSLContext:
+    """The one TLS client context of the HTTP probes, made once per run.
+
+    They never verify (trust is judged from the handshake probe), yet without a context of
+    its own urllib3 makes one per connection and loads the system CA store into it, tens of
+    milliseconds each time. urllib3 sets ``verify_mode`` to CERT_NONE on it for every
+    connection: the same value, so sharing it between threads is safe.
+    """
+    context = create_urllib3_context(cert_reqs=ssl.CERT_NONE)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class PinnedAdapter(HTTPAdapter):
     """No retries; TLS server name from the URL (``connect_to`` changes only the TCP target);
     connections watched by the current :class:`Watchdog`."""
@@ -102,5 +120,6 @@ class PinnedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["server_hostname"] = self._server_name
+        kwargs.setdefault("ssl_context", unverified_context())
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}

@@ -13,6 +13,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -97,7 +98,10 @@ def _is_ip(name: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=16)
 def _store(ca_file: str | None) -> crypto.X509Store:
+    """The trust store of the system bundle plus ``ca_file``: loaded once per run and trust
+    store (reading the system bundle costs tens of milliseconds), shared by verifications."""
     store = crypto.X509Store()
     bundle = ssl.get_default_verify_paths().cafile
     for path in (bundle, *SYSTEM_BUNDLES):

@@ -1,0 +1,176 @@
+"""Judge and render the recorded facts of a generated fleet: 100, 1,000 and 10,000 hosts.
+
+Usage: python scripts/bench_fleet.py [--sizes 100,1000,10000] [--check]
+
+Nothing is scanned: every host of the fleet gets the facts of the recorded demo host
+(tests/data/demo-facts-before.json or -after.json, alternately, so verdicts differ between
+hosts), and an inventory whose host claims (those of inventory/demo.yml with a host check) are
+scoped to every host (the inventory file holds one host; the measuring process gives it every
+host of the facts file, so the inventory loader is not part of the figures). Each size runs in
+a fresh Python process, which prints the seconds spent loading the facts, judging, and
+rendering each format (HTML in English, JSON, SARIF, JUnit), and the process's peak memory
+(max RSS). ``--check`` exits 1 when 1,000
+hosts take 2 s or more to judge and render, peak memory for 1,000 hosts reaches 300 MiB, or
+the time per host grows by more than half from the smallest size to the largest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+FORMATS = ("html", "json", "sarif", "junit")
+T = TypeVar("T")
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Writes shared lists out in full: inventories refuse YAML aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _host_claims(demo: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+    """The demo claims that a host check verifies, scoped to every host of the fleet."""
+    import checks
+
+    claims = []
+    for claim in demo["claims"]:
+        if any(c.meta.target == "host" for c in checks.checks_for(claim["type"])):
+            claims.append({**claim, "scope": {"hosts": names}})
+    return claims
+
+
+def write_fleet(folder: Path, size: int) -> tuple[Path, Path]:
+    """Write a ``size``-host inventory and facts file into ``folder``; return their paths."""
+    demo = yaml.safe_load((REPO / "inventory" / "demo.yml").read_text())
+    names = [f"web-{i:05d}" for i in range(size)]
+    claims = _host_claims(demo, names)
+    inventory = {
+        "version": 1, "organisation": "Fleet benchmark B.V.",
+        "defaults": demo["defaults"],
+        # One host: measure() gives the inventory every host of the facts file (an inventory
+        # of 10,000 hosts would pass the loader's size limit; loading is not measured here).
+        "hosts": [{"name": names[0], "address": "127.0.0.1", "ssh": {"port": 22220}}],
+        "claims": [{**c, "scope": {"hosts": names[:1]}} for c in claims],
+    }
+    inv_path = folder / "fleet.yml"
+    inv_path.write_text(yaml.dump(inventory, Dumper=_NoAliases, sort_keys=False))
+    records = [json.loads((DATA / f"demo-facts-{w}.json").read_text())
+               for w in ("before", "after")]
+    hosts = [rec["hosts"]["lab"] for rec in records]
+    facts_path = folder / "fleet-facts.json"
+    with facts_path.open("w", encoding="utf-8") as out:  # streamed: 10,000 hosts are big
+        head = {k: v for k, v in records[0].items() if k not in ("hosts",)}
+        out.write(json.dumps(head)[:-1] + ', "hosts": {')
+        for i, name in enumerate(names):
+            host = dict(hosts[i % 2], host_key=f"ssh-ed25519 SHA256:fleet{i:05d}")
+            out.write(("" if i == 0 else ", ") + json.dumps(name) + ": " + json.dumps(host))
+        out.write("}}\n")
+    return inv_path, facts_path
+
+
+def measure(inv_path: Path, facts_path: Path) -> dict[str, float]:
+    """In this process: load, judge, render every format; seconds per step and peak MiB."""
+    from posture.inventory import load_inventory
+    from posture.judge.evaluate import evaluate
+    from posture.render import render
+    from posture.store.factsfile import loads
+
+    figures: dict[str, float] = {}
+
+    def timed(name: str, step: Callable[[], T]) -> T:
+        wall, cpu = time.perf_counter(), time.process_time()
+        value = step()
+        figures[name] = time.perf_counter() - wall
+        figures[f"{name}_cpu"] = time.process_time() - cpu
+        return value
+
+    template = timed("load_inventory", lambda: load_inventory(inv_path))
+    snapshot = timed("load_facts", lambda: loads(facts_path.read_text(encoding="utf-8"),
+                                                 source=str(facts_path)))
+    names = tuple(snapshot.hosts)
+    inventory = dataclasses.replace(
+        template, hosts=tuple(dataclasses.replace(template.hosts[0], name=n) for n in names),
+        claims=tuple(dataclasses.replace(c, scope=dataclasses.replace(c.scope, hosts=names))
+                     for c in template.claims))
+    result = timed("judge", lambda: evaluate(inventory, snapshot))
+    figures["findings"] = len(result.findings)
+    for fmt in FORMATS:
+        figures[f"{fmt}_bytes"] = len(timed(fmt, lambda f=fmt: render(result, f, lang="en")))  # type: ignore[misc]
+    for suffix in ("", "_cpu"):
+        figures[f"judge_render{suffix}"] = sum(figures[f + suffix] for f in ("judge", *FORMATS))
+    figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def run_size(size: int) -> dict[str, float]:
+    """Generate a fleet of ``size`` hosts and measure it in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="posture-fleet-") as tmp:
+        inv_path, facts_path = write_fleet(Path(tmp), size)
+        done = subprocess.run([sys.executable, __file__, "--measure", str(inv_path),
+                               str(facts_path)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{size} hosts: the measuring process failed:\n{done.stderr}")
+        figures: dict[str, float] = json.loads(done.stdout)
+        return figures
+
+
+def print_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
+    """Measure each fleet size in a fresh process; print one line per size."""
+    print(f"{'hosts':>6} {'findings':>9} {'load':>6} {'judge':>6} {'html':>6} {'json':>6} "
+          f"{'sarif':>6} {'junit':>6} {'j+r s':>6} {'cpu s':>6} {'ms/host':>8} {'peak MiB':>9}")
+    rows: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        f = rows[size] = run_size(size)
+        print(f"{size:>6} {f['findings']:>9.0f} {f['load_inventory'] + f['load_facts']:>6.2f} "
+              f"{f['judge']:>6.2f} {f['html']:>6.2f} {f['json']:>6.2f} {f['sarif']:>6.2f} "
+              f"{f['junit']:>6.2f} {f['judge_render']:>6.2f} {f['judge_render_cpu']:>6.2f} "
+              f"{1000 * f['judge_render'] / size:>8.3f} {f['peak_mib']:>9.1f}", flush=True)
+    return rows
+
+
+def main() -> int:
+    """Print one line per fleet size; with ``--check``, exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--measure", nargs=2, metavar=("INVENTORY", "FACTS"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]))))
+        return 0
+    rows = print_rows([int(s) for s in args.sizes.split(",")])
+    if not args.check:
+        return 0
+    problems = []
+    if 1000 in rows and rows[1000]["judge_render"] >= 2.0:
+        problems.append(f"1,000 hosts: {rows[1000]['judge_render']:.2f} s to judge and render")
+    if 1000 in rows and rows[1000]["peak_mib"] >= 300:
+        problems.append(f"1,000 hosts: peak {rows[1000]['peak_mib']:.0f} MiB")
+    small, large = min(rows), max(rows)
+    if large > small:
+        growth = (rows[large]["judge_render"] / large) / (rows[small]["judge_render"] / small)
+        if growth > 1.5:
+            problems.append(f"time per host grows {growth:.2f}x from {small} to {large} hosts")
+    for problem in problems:
+        print(f"MISSED: {problem}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""The command starts without loading what a scan does not use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_the_command_does_not_load_invoke_and_leaves_it_importable() -> None:
+    code = ("import sys\n"
+            "from posture.cli import main\n"
+            "assert 'paramiko' not in sys.modules\n"
+            "code = main(['--version'])\n"
+            "assert 'invoke' not in sys.modules and 'unittest.mock' not in sys.modules\n"
+            "import paramiko.config\n"
+            "assert paramiko.config.invoke is None\n"
+            "import invoke  # the block lasted for paramiko's import only\n"
+            "assert 'posture.collect.probes.tls.probe' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
