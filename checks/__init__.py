@@ -9,29 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checks import (
-    accounts,
-    adminplain,
-    allowlist,
-    apache,
-    appconfig,
-    attestation,
-    dbtls,
-    nginx_tls,
-    os_release,
-    services,
-    shop,
-    shopdata,
-    ssh,
-    testdata,
-    tls,
-    web,
-    webserver,
-)
-from checks import grade as tls_grade
-from checks import http as http_checks
-from checks import nginx as nginx_checks
 from checks.base import Check
+from checks.databases import appconfig, dbtls, shop, shopdata, testdata
+from checks.network import allowlist
+from checks.sshd import ssh
+from checks.system import accounts, attestation, os_release, services
+from checks.websites import adminplain, apache, nginx_tls, tls, web, webserver
+from checks.websites import grade as tls_grade
+from checks.websites import http as http_checks
+from checks.websites import nginx as nginx_checks
 from posture.models import CLAIM_TYPES as ALL_CLAIM_TYPES
 
 CLAIM_TYPES: tuple[str, ...] = ALL_CLAIM_TYPES

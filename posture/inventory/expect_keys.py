@@ -13,31 +13,31 @@ from collections.abc import Mapping
 from posture.inventory.validators import nearest
 
 EVALUATED_EXPECT_KEYS: Mapping[str, tuple[str, ...]] = {
-    # checks/os_release.py
+    # checks/system/os_release.py
     "os_version": ("distribution", "version"),
-    # checks/apache.py
+    # checks/websites/apache.py
     "apache_version": ("version",),
     "web_server_version": ("product", "version"),
-    # checks/accounts.py
+    # checks/system/accounts.py
     "password_rotation": ("max_age_days", "min_length", "accounts", "require_complexity"),
-    # checks/allowlist.py: one key per service it judges
+    # checks/network/allowlist.py: one key per service it judges
     "ip_allowlist": ("ssh", "database", "admin", "integrations"),
-    # checks/testdata.py
+    # checks/databases/testdata.py
     "test_data_fictitious": ("max_real_share",),
-    # checks/tls.py, grade.py, dbtls.py, appconfig.py, http.py take no parameters
+    # checks/websites/tls.py, grade.py, dbtls.py, appconfig.py, http.py take no parameters
     "tls_all_links": (),
-    # checks/ssh.py, services.py, appconfig.py take no parameters
+    # checks/sshd/ssh.py, services.py, appconfig.py take no parameters
     "encrypted_admin_channels": (),
-    # checks/web.py; max_pages by the crawler (posture/collect/probes/web.py)
+    # checks/websites/web.py; max_pages by the crawler (posture/collect/probes/web.py)
     "cookies_functional_only": ("allowed", "max_pages"),
     "third_parties_declared": ("declared", "not_used", "first_party", "max_pages"),
-    # checks/shopdata.py; table_prefix by posture/collect/probes/shopdb.py
+    # checks/databases/shopdata.py; table_prefix by posture/collect/probes/shopdb.py
     "retention": ("max_age_days", "table_prefix"),
     "no_card_data_stored": ("table_prefix",),
     "newsletter_opt_in": ("table_prefix",),
-    # checks/shop.py
+    # checks/databases/shop.py
     "application_version": ("product", "version"),
-    # checks/attestation.py (period_days is shown as what the document attests)
+    # checks/system/attestation.py (period_days is shown as what the document attests)
     "attestation": ("document", "sha256", "attested_by", "expires", "period_days"),
 }
 

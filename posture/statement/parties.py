@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from checks.webdata import processors
+from checks.websites.webdata import processors
 from posture.statement.versions import PRODUCTS
 
 _CLAUSE = re.compile(r"[;:]|,\s*(?:en|and|maar|but|dan|then|zodat|omdat|because|waardoor|"

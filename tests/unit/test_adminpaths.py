@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checks.adminplain import ADMIN_PLAIN_HTTP, _verdict
 from checks.base import CheckContext
+from checks.websites.adminplain import ADMIN_PLAIN_HTTP, _verdict
 from posture.collect.facts.shop import parse_opencart
 from posture.collect.probes.adminpaths import admin_paths, app_folders
 from posture.collect.types import ProbeContext

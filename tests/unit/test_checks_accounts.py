@@ -16,7 +16,7 @@ from facts_samples import (
     timed_out,
 )
 
-from checks.accounts import MAX_DAYS_POLICY, PASSWORD_AGE, PASSWORD_QUALITY, pam_rules
+from checks.system.accounts import MAX_DAYS_POLICY, PASSWORD_AGE, PASSWORD_QUALITY, pam_rules
 from posture.models import Fact, Severity, Status
 
 P90 = {"max_age_days": 90}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import posture.collect.facts.registry  # noqa: F401 - loads the fact families in their order
-from checks import allowlist
 from checks.base import CheckContext
+from checks.network import allowlist
 from posture.collect.facts.parsers_net import (
     parse_apache_access,
     parse_iptables,

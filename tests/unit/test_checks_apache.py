@@ -14,7 +14,7 @@ from facts_samples import (
     timed_out,
 )
 
-from checks.apache import EOL, VERSION_DISCLOSURE, VERSION_MATCHES, WORKERS_NOT_ROOT
+from checks.websites.apache import EOL, VERSION_DISCLOSURE, VERSION_MATCHES, WORKERS_NOT_ROOT
 from posture.models import Fact, Status
 
 

@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from checks import eol
+from checks.system import eol
 
 SCAN_DAY = date(2026, 11, 25)
 

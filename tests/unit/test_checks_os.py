@@ -17,8 +17,13 @@ from facts_samples import (
     timed_out,
 )
 
-from checks import os_release
-from checks.os_release import EOL_ACTUAL, EOL_CLAIMED, VERSION_MATCHES, canonical_distribution
+from checks.system import os_release
+from checks.system.os_release import (
+    EOL_ACTUAL,
+    EOL_CLAIMED,
+    VERSION_MATCHES,
+    canonical_distribution,
+)
 from posture.models import Fact, Severity, Status
 
 OS_FACTS = ("os.release", "os.lsb", "os.version_files")

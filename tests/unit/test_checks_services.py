@@ -14,7 +14,7 @@ from facts_samples import (
     timed_out,
 )
 
-from checks.services import PLAINTEXT_ADMIN
+from checks.system.services import PLAINTEXT_ADMIN
 from posture.models import Status
 
 

@@ -17,7 +17,7 @@ from facts_samples import (
 )
 
 from checks.base import Check
-from checks.ssh import (
+from checks.sshd.ssh import (
     PASSWORD_AUTHENTICATION,
     ROOT_LOGIN,
     SFTP_SUBSYSTEM,

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from facts_samples import SCAN_TIME, context, denied, ok
 
-from checks.attestation import ATTESTED
 from checks.base import Check
-from checks.shop import ADMIN, SUPPORT, VERSION
-from checks.shopdata import NEWSLETTER, NO_CARD_DATA, RETENTION
-from checks.web import COOKIES, THIRD_PARTIES
-from checks.webdata import classify_cookie, processor_for_host
+from checks.databases.shop import ADMIN, SUPPORT, VERSION
+from checks.databases.shopdata import NEWSLETTER, NO_CARD_DATA, RETENTION
+from checks.system.attestation import ATTESTED
+from checks.websites.web import COOKIES, THIRD_PARTIES
+from checks.websites.webdata import classify_cookie, processor_for_host
 from posture.models import Status
 
 SHA = "ab" * 32

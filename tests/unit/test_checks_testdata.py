@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from facts_samples import context
 
-from checks.testdata import FICTITIOUS_VALUES, NO_PRODUCTION_RECORDS
+from checks.databases.testdata import FICTITIOUS_VALUES, NO_PRODUCTION_RECORDS
 from posture.models import Fact, FactStatus, Status
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import checks
 from checks.base import CheckContext
-from checks.grade import compute
+from checks.websites.grade import compute
 from posture.collect.facts.parsers_app import parse_php_defines, parse_vsftpd
 from posture.models import Fact, FactStatus, Status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.versions import (
+from checks.system.versions import (
     Relation,
     branch,
     first_version,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks import allowlist
 from checks.base import CheckContext
+from checks.network import allowlist
 from posture.collect.facts.dbserver import parse_servers
 from posture.collect.facts.parsers import ParseError
 from posture.models import Fact, FactStatus

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from checks import eol
+from checks.system import eol
 
 INSTALLED = Path("/usr/share/distro-info")
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "refresh_eol.py"

@@ -89,7 +89,7 @@ def test_the_table_covers_every_claim_type_and_every_schema_field() -> None:
 
 
 def _sources() -> str:
-    files = [*sorted((ROOT / "checks").glob("*.py")),
+    files = [*sorted((ROOT / "checks").rglob("*.py")),
              *sorted((ROOT / "posture" / "collect").rglob("*.py"))]
     return "\n".join(p.read_text(encoding="utf-8") for p in files)
 

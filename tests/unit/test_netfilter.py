@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import posture.collect.facts.registry  # noqa: F401 - loads the fact families in their order
-from checks.ipranges import IpSet
-from checks.netfilter import Chain, Cond, Rule, Ruleset, reachable
-from checks.netfilter_iptables import rule_from_args, rulesets_from_iptables
-from checks.netfilter_nft import rulesets_from_nft
+from checks.network.ipranges import IpSet
+from checks.network.netfilter import Chain, Cond, Rule, Ruleset, reachable
+from checks.network.netfilter_iptables import rule_from_args, rulesets_from_iptables
+from checks.network.netfilter_nft import rulesets_from_nft
 from posture.collect.facts.parsers_net import parse_iptables, parse_nft
 
 DATA = Path(__file__).parent.parent / "data"

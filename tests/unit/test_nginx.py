@@ -12,10 +12,16 @@ from nginx_samples import nginx_config as _config
 from nginx_samples import nginx_ctx as _ctx
 from nginx_samples import nginx_fact as _fact
 
-from checks import allowlist, webserver
-from checks import nginx as nginx_checks
-from checks.allowlist_nginx import admin_layer, choose_server, evaluate_rules, match_location
-from checks.ipranges import IpSet
+from checks.network import allowlist
+from checks.network.allowlist_nginx import (
+    admin_layer,
+    choose_server,
+    evaluate_rules,
+    match_location,
+)
+from checks.network.ipranges import IpSet
+from checks.websites import nginx as nginx_checks
+from checks.websites import webserver
 from posture.collect.facts.nginx import parse_version
 from posture.collect.facts.nginx_config import parse_dump
 from posture.models import Fact, FactStatus, Status
@@ -180,7 +186,7 @@ def test_admin_check_on_nginx_uses_the_serving_server() -> None:
 
 
 def test_tls_config_per_server() -> None:
-    from checks.nginx_tls import TLS_CONFIG
+    from checks.websites.nginx_tls import TLS_CONFIG
 
     lab = TLS_CONFIG.evaluate(_ctx(_fact("lab-right-wrong.txt")))
     assert lab.status is Status.FAIL
@@ -198,7 +204,7 @@ def test_tls_config_per_server() -> None:
 
 
 def test_tls_default_protocols_follow_the_version() -> None:
-    from checks.nginx_tls import _default_protocols
+    from checks.websites.nginx_tls import _default_protocols
 
     assert "TLSv1" in _default_protocols("1.22.1")
     assert _default_protocols("1.23.4") == ["TLSv1.2", "TLSv1.3"]
@@ -219,7 +225,7 @@ def test_without_sudo_the_version_comes_from_nginx_v_and_the_config_is_an_error(
 
 
 def test_shop_admin_folder_behind_nginx_allow_deny_counts_as_allowlisted() -> None:
-    from checks.shop import ADMIN
+    from checks.databases.shop import ADMIN
 
     shop = {"shops": [{"root": "/srv/lab/htdocs", "version": "3.0.3.8", "served_by": ["nginx"],
                        "apache_admin_ip_rules": 0,

@@ -13,8 +13,8 @@ from nginx_samples import nginx_config as _config
 from nginx_samples import nginx_ctx as _ctx
 from nginx_samples import nginx_fact as _fact
 
-from checks import nginx as nginx_checks
-from checks.allowlist_nginx import admin_layer
+from checks.network.allowlist_nginx import admin_layer
+from checks.websites import nginx as nginx_checks
 from posture.collect.facts.nginx import parse_config, parse_version
 from posture.collect.facts.nginx_config import parse_dump
 from posture.collect.facts.parsers import ParseError
@@ -107,7 +107,7 @@ def test_hostile_nesting_is_an_error_not_a_crash() -> None:
     config = parse_dump(deep)
     assert config["errors"] and config["servers"] == []
     master = {"pid": 1, "version": "1.22.1", "dump_rc": 0, "config": config}
-    from checks.nginx_model import config_of
+    from checks.websites.nginx_model import config_of
 
     assert config_of(master).status is Status.ERROR  # type: ignore[union-attr]
 
@@ -126,7 +126,7 @@ _NGX_BODY = st.lists(st.one_of(_NGX_TOKENS, st.text(max_size=8)), max_size=80).m
           suppress_health_check=list(HealthCheck))
 @given(_NGX_BODY)
 def test_any_dump_parses_or_errors_and_the_checks_never_crash(body: str) -> None:
-    from checks.nginx_tls import TLS_CONFIG
+    from checks.websites.nginx_tls import TLS_CONFIG
 
     raw = ("master 7\nexe /usr/sbin/nginx\nargs x\nconf \nprefix \nversion nginx version: "
            "nginx/1.22.1\nbegin m1\n# configuration file /etc/nginx/nginx.conf:\nhttp {\n"
@@ -153,7 +153,7 @@ def test_a_fake_section_header_inside_a_file_makes_the_dump_an_error() -> None:
     assert any("/etc/nginx/hidden: in the dump but included by nothing" in e
                for e in config["errors"])
     master = {"pid": 1, "version": "1.22.1", "dump_rc": 0, "config": config}
-    from checks.nginx_model import config_of
+    from checks.websites.nginx_model import config_of
 
     assert config_of(master).status is Status.ERROR  # type: ignore[union-attr]
 

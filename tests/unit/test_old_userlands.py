@@ -19,11 +19,14 @@ from typing import Any
 import pytest
 from facts_samples import absent, context, ok, parsed
 
-from checks import allowlist, apache, os_release, services, ssh
-from checks.allowlist_apache import admin_layer
-from checks.allowlist_layers import Firewall, firewall, firewall_layer
-from checks.allowlist_services import mysql_service
-from checks.ipranges import IpSet
+from checks.network import allowlist
+from checks.network.allowlist_apache import admin_layer
+from checks.network.allowlist_layers import Firewall, firewall, firewall_layer
+from checks.network.allowlist_services import mysql_service
+from checks.network.ipranges import IpSet
+from checks.sshd import ssh
+from checks.system import os_release, services
+from checks.websites import apache
 from posture.collect import batch
 from posture.collect.facts.parsers import ParseError
 from posture.collect.facts.parsers_net import parse_apache_access, parse_iptables

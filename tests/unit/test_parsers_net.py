@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import posture.collect.facts.registry  # noqa: F401 - loads the fact families in their order
-from checks.allowlist_apache import admin_layer
-from checks.allowlist_layers import wildcard_hosts
-from checks.ipranges import IpSet
+from checks.network.allowlist_apache import admin_layer
+from checks.network.allowlist_layers import wildcard_hosts
+from checks.network.ipranges import IpSet
 from posture.collect.facts.parsers import ParseError
 from posture.collect.facts.parsers_net import (
     parse_apache_access,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.allowlist_services import postgres_service
-from checks.pghba import plain_rules
+from checks.databases.pghba import plain_rules
+from checks.network.allowlist_services import postgres_service
 from posture.collect.facts.parsers_net import parse_postgres_access
 from posture.collect.probes.pgtls import file_rules
 from posture.models import Fact, FactStatus

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.dbtls_pg import required, version
-from checks.pghba import plain_rules
+from checks.databases.dbtls_pg import required, version
+from checks.databases.pghba import plain_rules
 
 
 def rule(line: int, kind: str, users: str, address: str = "127.0.0.1/32",

@@ -22,9 +22,9 @@ from facts_samples import (
     sshd_contexts_raw,
 )
 
-from checks.accounts import PASSWORD_AGE
 from checks.base import Check, Outcome
-from checks.ssh import PASSWORD_AUTHENTICATION, ROOT_LOGIN
+from checks.sshd.ssh import PASSWORD_AUTHENTICATION, ROOT_LOGIN
+from checks.system.accounts import PASSWORD_AGE
 from posture.collect.batch import build_script, data_stdin, new_marker, split_output
 from posture.collect.facts.parsers import ParseError
 from posture.collect.facts.spec import FactSpec

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checks import accounts as account_checks
 from checks.base import Check, CheckContext, CheckMeta, Outcome
+from checks.system import accounts as account_checks
 from posture.collect import batch
 from posture.collect.facts.accounts import SUMMARY_SNIPPET, parse_password_summary
 from posture.collect.facts.parsers import MAX_LINES, ParseError

@@ -25,7 +25,7 @@ KEEP = 200
 NO_MAX = 999999999
 """Sort key of an account without a maximum password age (it never has to change)."""
 
-# Same classification as checks.accounts.Account.blocked, computed where the data is.
+# Same classification as checks.system.accounts.Account.blocked, computed where the data is.
 # The day is the target's own clock (date +%s); the check reports the offset to the scan time.
 SUMMARY_SNIPPET = r"""
 now=$(date +%s) || exit 1

@@ -2,7 +2,7 @@
 r"""SSH facts of the network family: firewalls and service access rules (see catalog.py).
 
 Every snippet is a constant; whatever the target prints is parsed by
-:mod:`posture.collect.facts.parsers_net` and judged by :mod:`checks.allowlist`.
+:mod:`posture.collect.facts.parsers_net` and judged by :mod:`checks.network.allowlist`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ the serving sshd itself, once per connection context, what it would apply:
   inside every literal
   ``Match Address`` network of the configuration (``match`` contexts), so a block narrower
   than a declared network is still evaluated. Which of these can reach the server is judged by
-  :mod:`checks.sshd_contexts`.
+  :mod:`checks.sshd.sshd_contexts`.
 * **to where**: the listen addresses and ports, only when a ``Match LocalAddress`` or
   ``LocalPort`` line exists.
 

@@ -1,4 +1,5 @@
-"""iptables-save rule sets (legacy and nft back ends, IPv4 and IPv6) -> :mod:`checks.netfilter`.
+"""iptables-save rule sets (legacy and nft back ends, IPv4 and IPv6) ->
+:mod:`checks.network.netfilter`.
 
 The fact ``net.iptables`` holds, per back end and family, each table's chain policies and its
 rules as argument lists (see :func:`posture.collect.facts.parsers_net.parse_iptables`). Built-in
@@ -11,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.ipranges import IpSet
-from checks.netfilter import Chain, Cond, Rule, Ruleset
-from checks.netfilter_nft import SERVICES
+from checks.network.ipranges import IpSet
+from checks.network.netfilter import Chain, Cond, Rule, Ruleset
+from checks.network.netfilter_nft import SERVICES
 
 _HOOKS = {"PREROUTING": "prerouting", "INPUT": "input"}
 _TABLES = ("raw", "mangle", "filter", "security")

@@ -1,7 +1,7 @@
 """Checks of what a shop's pages do in a visitor's browser: cookies and third parties.
 
 Both judge the ``web.crawl`` fact (a bounded same-site crawl, no JavaScript) with the
-readable tables in ``checks/data`` (:mod:`checks.webdata`). Nothing here has clicked a
+readable tables in ``checks/data`` (:mod:`checks.websites.webdata`). Nothing here has clicked a
 consent banner, so everything observed happened before any interaction.
 """
 
@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing, param_error
-from checks.webdata import CATEGORIES, classify_cookie, processor, processor_for_host, processors
+from checks.websites.webdata import (
+    CATEGORIES,
+    classify_cookie,
+    processor,
+    processor_for_host,
+    processors,
+)
 from posture.models import Severity, Status, msg
 
 CRAWL = "web.crawl"

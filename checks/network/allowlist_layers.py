@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.base import CheckContext, Outcome, missing
-from checks.ipranges import LOOPBACK, IpSet
-from checks.netfilter import Ruleset, reachable
-from checks.netfilter_iptables import rulesets_from_iptables
-from checks.netfilter_nft import rulesets_from_nft
+from checks.network.ipranges import LOOPBACK, IpSet
+from checks.network.netfilter import Ruleset, reachable
+from checks.network.netfilter_iptables import rulesets_from_iptables
+from checks.network.netfilter_nft import rulesets_from_nft
 from posture.models import JSON, FactStatus, Status, msg
 
 FIREWALL_FACTS = ("net.nftables", "net.iptables")

@@ -4,7 +4,7 @@
 truncated or unusual output: that is an error, never a silent default. Authentication
 (passwords, root logins) is judged per connection context (``sshd -T -C``, fact
 ``sshd.contexts``): a Match block that turns passwords on for any client that can reach the
-server fails the check, naming the block's file:line; see :mod:`checks.sshd_contexts`.
+server fails the check, naming the block's file:line; see :mod:`checks.sshd.sshd_contexts`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
-from checks.sshd_contexts import (
+from checks.sshd.sshd_contexts import (
     Block,
     block_of,
     blocks,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.allowlist_judge import declared, judge, probe_entries
-from checks.allowlist_layers import Firewall, fact_error, firewall
-from checks.allowlist_services import Service, database_service, ssh_service
-from checks.allowlist_web import WEB_FACTS, web_layer
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
-from checks.ipranges import IpSet
+from checks.network.allowlist_judge import declared, judge, probe_entries
+from checks.network.allowlist_layers import Firewall, fact_error, firewall
+from checks.network.allowlist_services import Service, database_service, ssh_service
+from checks.network.allowlist_web import WEB_FACTS, web_layer
+from checks.network.ipranges import IpSet
 from posture.models import FactStatus, Severity, Status, msg
 
 _FW = ("net.nftables", "net.iptables")

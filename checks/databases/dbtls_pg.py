@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.base import Outcome, capped
-from checks.pghba import plain_rules, unreadable
+from checks.databases.pghba import plain_rules, unreadable
 from posture.models import Status
 
 OLD_VERSIONS = ("", "tlsv1", "tlsv1.1")

@@ -1,4 +1,5 @@
-"""nftables rule sets (the objects of ``nft -j list ruleset``) -> :mod:`checks.netfilter` model.
+"""nftables rule sets (the objects of ``nft -j list ruleset``) -> the
+:mod:`checks.network.netfilter` model.
 
 Only what decides delivery of a new inbound TCP connection is translated exactly: source
 addresses (literals, prefixes, ranges, anonymous and named sets), destination ports, layer-4
@@ -11,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from checks.ipranges import IpSet
-from checks.netfilter import Chain, Cond, Rule, Ruleset
+from checks.network.ipranges import IpSet
+from checks.network.netfilter import Chain, Cond, Rule, Ruleset
 
 _FAMILIES = {"ip": (4,), "ip6": (6,), "inet": (4, 6)}
 _NOOP = frozenset({"counter", "log", "mangle", "notrack", "set", "map", "comment", "meta",

@@ -15,9 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.allowlist_layers import Layer
-from checks.ipranges import IpSet
-from checks.nginx_model import inherited_list, listens, setting
+from checks.network.allowlist_layers import Layer
+from checks.network.ipranges import IpSet
+from checks.websites.nginx_model import inherited_list, listens, setting
 
 Level = Mapping[str, Any]
 _DENY_CODES = ("403", "404", "444")

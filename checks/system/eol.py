@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from checks.versions import is_prefix, parts
+from checks.system.versions import is_prefix, parts
 from posture.models import Msg, msg
 
 _TABLE_FILE = ("data", "eol.json")

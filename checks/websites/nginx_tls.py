@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped
-from checks.nginx_model import Level, config_of, inherited_list, listens, masters, setting
-from checks.tls import DEPRECATED
+from checks.websites.nginx_model import Level, config_of, inherited_list, listens, masters, setting
+from checks.websites.tls import DEPRECATED
 from posture.models import Severity, Status, msg
 
 # nginx's default ssl_protocols: 1.23.4 dropped TLS 1.0 and 1.1 from it.

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.allowlist_layers import Layer, any_layer, as_list, listen_layer, wildcard_hosts
-from checks.ipranges import IpSet
+from checks.network.allowlist_layers import Layer, any_layer, as_list, listen_layer, wildcard_hosts
+from checks.network.ipranges import IpSet
 from posture.models import JSON, Fact, FactStatus, msg
 
 _TRUE = ("1", "on", "yes", "true")

@@ -1,7 +1,7 @@
 """Which sources can open a new TCP connection to a port, as the kernel's netfilter decides.
 
-Rule sets from nftables (:mod:`checks.netfilter_nft`) and iptables-save
-(:mod:`checks.netfilter_iptables`) are translated into the small model below, then evaluated
+Rule sets from nftables (:mod:`checks.network.netfilter_nft`) and iptables-save
+(:mod:`checks.network.netfilter_iptables`) are translated into the small model below, then evaluated
 symbolically: the set of possible source addresses flows through each base chain of the
 ``prerouting`` and ``input`` hooks; every rule splits it into the part it matches (which gets
 the rule's verdict) and the rest (which goes on). ``jump``/``goto``/``return`` and policies
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from checks.ipranges import NOTHING, IpSet
+from checks.network.ipranges import NOTHING, IpSet
 
 YES, NO, MAYBE = "yes", "no", "maybe"
 TERMINAL = ("accept", "drop", "reject", "jump", "goto", "return")

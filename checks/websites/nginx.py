@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import eol
 from checks.base import Check, CheckContext, CheckMeta, Outcome, scan_date
-from checks.nginx_model import config_of, installed, masters, setting, walk
-from checks.workers import workers_verdict
+from checks.system import eol
+from checks.websites.nginx_model import config_of, installed, masters, setting, walk
+from checks.websites.workers import workers_verdict
 from posture.models import Severity, Status, msg
 
 CLAIMS = ("apache_version", "web_server_version")

@@ -6,7 +6,6 @@ it because distributions back-port fixes without changing the upstream version n
 
 from __future__ import annotations
 
-from checks import eol
 from checks.base import (
     Check,
     CheckContext,
@@ -16,10 +15,11 @@ from checks.base import (
     scan_date,
     text_param,
 )
-from checks.installed import Installed
-from checks.nginx_model import installed as nginx_installed
-from checks.versions import Relation, relate, upstream_version
-from checks.workers import workers_verdict
+from checks.system import eol
+from checks.system.installed import Installed
+from checks.system.versions import Relation, relate, upstream_version
+from checks.websites.nginx_model import installed as nginx_installed
+from checks.websites.workers import workers_verdict
 from posture.models import FactStatus, Severity, Status, msg
 
 _PACKAGES = ("apache2", "httpd", "apache2-bin")  # preference order when the binary is unseen

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import allowlist_apache, allowlist_nginx
-from checks.allowlist_layers import Layer
 from checks.base import CheckContext, Outcome
-from checks.nginx_model import config_of, masters
+from checks.network import allowlist_apache, allowlist_nginx
+from checks.network.allowlist_layers import Layer
+from checks.websites.nginx_model import config_of, masters
 from posture.models import FactStatus, Status
 
 WEB_FACTS = ("apache.access", "nginx.config", "nginx.version")

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
 
-from checks import account_census
 from checks.base import (
     Check,
     CheckContext,
@@ -24,7 +23,8 @@ from checks.base import (
     param_error,
     scan_date,
 )
-from checks.ssh import password_logins
+from checks.sshd.ssh import password_logins
+from checks.system import account_census
 from posture.models import JSON, Severity, Status, msg
 
 _EPOCH = date(1970, 1, 1)

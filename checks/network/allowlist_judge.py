@@ -6,10 +6,10 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.allowlist_layers import Firewall, Layer, firewall_layer, intersect
-from checks.allowlist_services import Service
 from checks.base import CheckContext, Outcome, param_error
-from checks.ipranges import LOOPBACK, IpSet
+from checks.network.allowlist_layers import Firewall, Layer, firewall_layer, intersect
+from checks.network.allowlist_services import Service
+from checks.network.ipranges import LOOPBACK, IpSet
 from posture.models import JSON, Fact, Status, msg
 
 _REFUSED_ANSWERS = ("host-not-allowed",)

@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.allowlist_layers import Layer, wildcard_hosts
-from checks.ipranges import LOOPBACK, IpSet
+from checks.network.allowlist_layers import Layer, wildcard_hosts
+from checks.network.ipranges import LOOPBACK, IpSet
 
 
 def _apache_ip(text: str) -> IpSet:

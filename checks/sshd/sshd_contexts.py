@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from checks.ipranges import NON_GLOBAL, IpSet
+from checks.network.ipranges import NON_GLOBAL, IpSet
 
 # Special-purpose blocks that are not reachable from the Internet (RFC 6890 registries).
 SPECIAL = (*NON_GLOBAL, "0.0.0.0/8", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checks import eol
 from checks.base import (
     Check,
     CheckContext,
@@ -19,7 +18,8 @@ from checks.base import (
     scan_date,
     text_param,
 )
-from checks.versions import Relation, most_precise, relate
+from checks.system import eol
+from checks.system.versions import Relation, most_precise, relate
 from posture.models import Severity, Status, msg
 
 # Prefixes of lower-cased names and what they mean; first match wins.

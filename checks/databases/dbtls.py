@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import dbtls_pg
 from checks.base import Check, CheckContext, CheckMeta, Outcome, capped, missing
+from checks.databases import dbtls_pg
 from posture.models import Severity, Status, msg
 
 WORDING = msg("Note: a database link is encrypted with TLS, not 'https' (HTTP over TLS); a "

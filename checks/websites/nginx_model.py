@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checks.base import CheckContext, Outcome, missing
-from checks.installed import Installed
-from checks.versions import upstream_version
+from checks.system.installed import Installed
+from checks.system.versions import upstream_version
 from posture.models import FactStatus, Status
 
 PACKAGES = ("nginx", "nginx-core", "nginx-full", "nginx-light", "nginx-extras")

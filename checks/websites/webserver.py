@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import apache, nginx_model
 from checks.base import Check, CheckContext, CheckMeta, Outcome, param_error, text_param
-from checks.installed import Installed
-from checks.versions import Relation, relate
+from checks.system.installed import Installed
+from checks.system.versions import Relation, relate
+from checks.websites import apache, nginx_model
 from posture.models import FactStatus, Severity, Status
 
 PRODUCTS = {"apache": "Apache", "nginx": "nginx"}

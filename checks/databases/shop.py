@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from checks.allowlist_nginx import evaluate_rules, match_location
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
-from checks.nginx_model import config_of, inherited_list, masters
-from checks.versions import is_prefix as _is_prefix
+from checks.network.allowlist_nginx import evaluate_rules, match_location
+from checks.system.versions import is_prefix as _is_prefix
+from checks.websites.nginx_model import config_of, inherited_list, masters
 from posture.models import Severity, Status, msg
 
 FACT = "app.opencart_install"
