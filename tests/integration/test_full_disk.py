@@ -1,6 +1,6 @@
 """A full disk never clobbers the last good report, and says what happened (exit 5).
 
-The output folder is a 256 KiB tmpfs mounted in a private mount namespace (it vanishes with
+The output folder is an 8 MiB tmpfs mounted in a private mount namespace (it vanishes with
 the namespace; nothing of the machine is touched), filled up after a first good run.
 """
 
@@ -33,7 +33,7 @@ claims:
 SCRIPT = r"""
 set -u
 out="$1"; facts="$2"; inv="$3"; py="$4"; local="$5"
-mount -t tmpfs -o size=256k,mode=0700 posturetest "$out" || exit 90
+mount -t tmpfs -o size=8m,mode=0700 posturetest "$out" || exit 90
 run() { "$py" -m posture evaluate --facts "$facts" -i "$inv" -o "$out" -q --no-history "$@"; }
 run --format json,html; echo "first=$?"
 cp "$out/report.json" "$out/../good.json"

@@ -293,7 +293,7 @@ def test_shop_data_claims_on_postgresql(scan: Scan) -> None:
     assert retention["evidence"]["tables"]["customer"]["rows_older"] == 1000
     cards = scan.finding("data.no_card_numbers@pg-prod")
     assert cards["status"] == "fail", cards
-    assert cards["summary"].startswith("2 value(s) holding a Luhn-valid card number in 1 ")
+    assert cards["summary"].startswith("2 values holding a Luhn-valid card number in 1 column")
     assert cards["evidence"]["columns_with_card_numbers"][0]["column"] == "comment"
     newsletter = scan.finding("data.newsletter_opt_in@pg-prod")
     assert newsletter["status"] == "pass", newsletter
