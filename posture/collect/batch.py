@@ -55,6 +55,7 @@ class _Raw:
     out: list[str]
     err: list[str]
     rc: int | None = None
+    cut: bool = False  # stdout went over SECTION_CAP: what was kept is only a part
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, int]]:
@@ -93,6 +94,8 @@ def _split(data: bytes, marker: str, stream: str, raws: dict[str, _Raw]) -> None
         if size <= SECTION_CAP:
             # Hostile output may hold any bytes: decode leniently, never fail.
             getattr(raws[current], stream).append(data[start:end].decode("utf-8", "replace"))
+        elif stream == "out":
+            raws[current].cut = True
 
 
 def _strip_closing_newline(lines: list[str]) -> str:
@@ -148,5 +151,10 @@ def split_output(stdout: bytes, stderr: bytes, marker: str, specs: Sequence[Fact
         if raw.rc is None and failure:
             status = FactStatus.TIMEOUT if "time" in failure else FactStatus.ERROR
             fact = Fact(spec.key, status, None, failure[:500], fact.command, None, privileged)
+        elif raw.cut:
+            # A part of the output is not the fact: judging it could pass what the rest fails.
+            fact = Fact(spec.key, FactStatus.ERROR, None, f"output over the section cap of "
+                        f"{SECTION_CAP} bytes: not judged on a part of it", fact.command,
+                        raw.rc, privileged)
         facts[spec.key] = fact
     return facts
