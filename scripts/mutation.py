@@ -166,21 +166,23 @@ class _Blank(ast.NodeTransformer):
         return node
 
 
-def _shape(fn: ast.AST) -> str:
+def _shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     clone = ast.parse(ast.unparse(fn)).body[0]
     assert isinstance(clone, ast.FunctionDef | ast.AsyncFunctionDef)
     clone.name = "f"
     return ast.dump(_Blank().visit(clone))
 
 
-def mutated_line(source: str, fns: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+def _body(lines: list[str], fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    return lines[fn.lineno:fn.end_lineno or fn.lineno]  # without the def line (its name)
+
+
+def mutated_line(lines: list[str], fns: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
                  local: str) -> str:
     """The first line the mutant adds, stripped: how an equivalent entry names its mutation."""
     orig = fns[local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"]
-    mutant = fns[local]
-    a = (ast.get_source_segment(source, orig) or "").splitlines()[1:]
-    b = (ast.get_source_segment(source, mutant) or "").splitlines()[1:]
-    added = [ln[1:].strip() for ln in difflib.unified_diff(a, b, lineterm="", n=0)
+    added = [ln[1:].strip() for ln in difflib.unified_diff(
+                 _body(lines, orig), _body(lines, fns[local]), lineterm="", n=0)
              if ln.startswith("+") and not ln.startswith("+++")]
     return added[0] if added else "<removed lines only>"
 
@@ -195,14 +197,15 @@ def collect(work: Path, module: str, equivalents: dict[str, tuple[str, str]],
                     stats["tests_by_mangled_function_name"].items()
                     if name.startswith(prefix) for t in ids})
     source = (work / "mutants" / module).read_text()
-    fns = _functions(source)
+    fns, lines = _functions(source), source.splitlines()
+    shapes: dict[str, str] = {}
     result = Result(module, module_key(module, tests))
     for name, code in sorted(meta["exit_code_by_key"].items()):
         result.total += 1
         if code is None:
             problems.append(f"{name}: not checked by mutmut")
         local = name[len(prefix):]
-        line = mutated_line(source, fns, local)
+        line = mutated_line(lines, fns, local)
         if code in KILLED:
             result.killed += 1
             if name in equivalents:
@@ -215,8 +218,8 @@ def collect(work: Path, module: str, equivalents: dict[str, tuple[str, str]],
                 result.survivors.append(name)
             else:
                 result.equivalent.append(name)
-        elif _shape(fns[local]) == _shape(fns[local.rsplit("__mutmut_", 1)[0]
-                                              + "__mutmut_orig"]):
+        elif _shape(fns[local]) == shapes.setdefault(orig := local.rsplit("__mutmut_", 1)[0],
+                                                     _shape(fns[orig + "__mutmut_orig"])):
             result.prose.append(name)
         else:
             result.survivors.append(f"{name}: {line}")
