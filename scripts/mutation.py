@@ -12,14 +12,15 @@ record is rewritten, commit it). ``--check`` never runs mutmut: a stale record i
 What counts:
 * killed: a test failed, timed out or the mutant did not type-check;
 * survived: no test failed, or no test exercises the mutated function at all;
-* equivalent: listed in ``tests/data/mutation/equivalent.txt`` with its mutated line and a
-  one-line reason; an entry whose mutant no longer exists, no longer reads the same or is now
-  killed is stale and fails the gate (the list cannot silently go out of date);
+* equivalent: a survivor listed in ``tests/data/mutation/equivalent.txt`` with its mutated
+  line and a one-line reason; an entry that matches no recorded survivor (killed, renumbered
+  or gone) is stale and fails the gate, so the list cannot silently go out of date;
 * prose: a mutant that changes nothing but the text of a string holding whitespace (a sentence
   of a summary or message, never a key, a value compared against or an option name). Shown,
   not gated: ``--count-prose`` gates on them as well.
 
-The score is killed / (total - equivalent - prose).
+The score is killed / (total - equivalent - prose). ``--ratchet`` lets a module that is still
+below the floor pass as long as it does not fall below its recorded score.
 """
 
 from __future__ import annotations
@@ -58,26 +59,14 @@ class Result:
     total: int = 0
     killed: int = 0
     prose: list[str] = field(default_factory=list)
-    equivalent: list[str] = field(default_factory=list)
     survivors: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-    @property
-    def gated(self) -> int:
-        """Mutants that count towards the score."""
-        return self.total - len(self.prose) - len(self.equivalent)
-
-    @property
-    def score(self) -> float:
-        """Killed share of the counted mutants, in percent (100 when nothing counts)."""
-        return 100.0 * self.killed / self.gated if self.gated else 100.0
 
     def as_json(self) -> dict[str, object]:
         """The record entry."""
         return {"key": self.key, "total": self.total, "killed": self.killed,
-                "prose": len(self.prose), "equivalent": sorted(self.equivalent),
-                "survivors": sorted(self.survivors), "seconds": round(self.seconds, 1),
-                "score": round(self.score, 1)}
+                "prose": len(self.prose), "survivors": sorted(self.survivors),
+                "seconds": round(self.seconds, 1)}
 
 
 def expand(patterns: Iterable[str]) -> list[str]:
@@ -187,15 +176,14 @@ def mutated_line(lines: list[str], fns: dict[str, ast.FunctionDef | ast.AsyncFun
     return added[0] if added else "<removed lines only>"
 
 
-def collect(work: Path, module: str, equivalents: dict[str, tuple[str, str]],
-            problems: list[str]) -> tuple[Result, list[str]]:
+def collect(work: Path, module: str, problems: list[str]) -> tuple[Result, list[str]]:
     """Read one module's results from a finished run."""
     meta = json.loads((work / "mutants" / (module + ".meta")).read_text())
     stats = json.loads((work / "mutants" / "mutmut-stats.json").read_text())
     prefix = _dotted(module) + "."
     tests = sorted({t.split("::", 1)[0] for name, ids in
                     stats["tests_by_mangled_function_name"].items()
-                    if name.startswith(prefix) for t in ids})
+                    if name.startswith(prefix) and "." not in name[len(prefix):] for t in ids})
     source = (work / "mutants" / module).read_text()
     fns, lines = _functions(source), source.splitlines()
     shapes: dict[str, str] = {}
@@ -204,28 +192,15 @@ def collect(work: Path, module: str, equivalents: dict[str, tuple[str, str]],
         result.total += 1
         if code is None:
             problems.append(f"{name}: not checked by mutmut")
-        local = name[len(prefix):]
-        line = mutated_line(lines, fns, local)
         if code in KILLED:
             result.killed += 1
-            if name in equivalents:
-                problems.append(f"{name}: listed as equivalent but now killed; remove the entry")
             continue
-        if name in equivalents:
-            if equivalents[name][0] != line:
-                problems.append(f"{name}: the equivalent entry names {equivalents[name][0]!r}, "
-                                f"the mutant now reads {line!r}")
-                result.survivors.append(name)
-            else:
-                result.equivalent.append(name)
-        elif _shape(fns[local]) == shapes.setdefault(orig := local.rsplit("__mutmut_", 1)[0],
-                                                     _shape(fns[orig + "__mutmut_orig"])):
+        local = name[len(prefix):]
+        orig = local.rsplit("__mutmut_", 1)[0]
+        if _shape(fns[local]) == shapes.setdefault(orig, _shape(fns[orig + "__mutmut_orig"])):
             result.prose.append(name)
         else:
-            result.survivors.append(f"{name}: {line}")
-    for name in equivalents:
-        if name.startswith(prefix) and name not in meta["exit_code_by_key"]:
-            problems.append(f"{name}: listed as equivalent but no such mutant any more")
+            result.survivors.append(f"{name}: {mutated_line(lines, fns, local)}")
     return result, tests
 
 
@@ -265,16 +240,45 @@ def _list(entry: dict[str, object], key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+@dataclass
+class Score:
+    """One module's (or the whole's) figures once equivalents are applied."""
+
+    killed: int
+    counted: int
+    prose: int
+    equivalent: int
+
+    @property
+    def percent(self) -> float:
+        """Killed share of the counted mutants (100 when nothing counts)."""
+        return 100.0 * self.killed / self.counted if self.counted else 100.0
+
+
+def score_of(module: str, entry: dict[str, object], equivalents: dict[str, tuple[str, str]],
+             problems: list[str], count_prose: bool = False) -> Score:
+    """Apply the equivalent list to a recorded module; stale entries become problems."""
+    survivors = set(_list(entry, "survivors"))
+    prefix = _dotted(module) + "."
+    matched = 0
+    for name, (line, _reason) in equivalents.items():
+        if not name.startswith(prefix) or "." in name[len(prefix):]:
+            continue
+        if f"{name}: {line}" in survivors:
+            matched += 1
+        else:
+            problems.append(f"{name}: listed as equivalent, but no surviving mutant of that name "
+                            f"reads {line!r} (killed, renumbered or gone): update the list")
+    prose = _int(entry, "prose")
+    counted = _int(entry, "total") - matched - (0 if count_prose else prose)
+    return Score(_int(entry, "killed"), counted, prose, matched)
+
+
 def write_record(modules: dict[str, dict[str, object]], floor: float) -> None:
-    """Rewrite the record, modules sorted, with the totals."""
-    total = sum(_int(m, "total") - _int(m, "prose") - len(_list(m, "equivalent"))
-                for m in modules.values())
-    killed = sum(_int(m, "killed") for m in modules.values())
+    """Rewrite the record, modules sorted."""
     RECORD.parent.mkdir(parents=True, exist_ok=True)
     RECORD.write_text(json.dumps({
         "tool": "mutmut " + _mutmut_version(), "floor": floor, "tests": "tests/unit",
-        "overall": {"killed": killed, "counted": total,
-                    "score": round(100.0 * killed / total, 1) if total else 100.0},
         "modules": dict(sorted(modules.items())),
     }, indent=1) + "\n")
 
@@ -297,26 +301,22 @@ def stale(modules: Sequence[str], record: dict[str, dict[str, object]]) -> list[
     return out
 
 
-def report(modules: Sequence[str], record: dict[str, dict[str, object]], floor: float,
-           count_prose: bool) -> bool:
-    """Print the table; True when every module and the whole reach the floor."""
+def report(scores: dict[str, Score], floors: dict[str, float], overall_floor: float) -> bool:
+    """Print the table; True when every module and the whole reach their floors."""
     ok = True
-    killed_all = counted_all = 0
     print(f"{'module':<36} {'killed':>6} {'counted':>7} {'prose':>5} {'equiv':>5} {'score':>6}")
-    for module in modules:
-        m = record[module]
-        killed, total, prose = _int(m, "killed"), _int(m, "total"), _int(m, "prose")
-        equiv = len(_list(m, "equivalent"))
-        counted = total - equiv - (0 if count_prose else prose)
-        score = 100.0 * killed / counted if counted else 100.0
-        killed_all += killed
-        counted_all += counted
-        flag = "" if score >= floor else "  < floor"
-        ok = ok and score >= floor
-        print(f"{module:<36} {killed:>6} {counted:>7} {prose:>5} {equiv:>5} {score:>5.1f}%{flag}")
-    overall = 100.0 * killed_all / counted_all if counted_all else 100.0
-    print(f"{'overall':<36} {killed_all:>6} {counted_all:>7} {'':>5} {'':>5} {overall:>5.1f}%")
-    return ok and overall >= floor
+    for module, sc in scores.items():
+        low = sc.percent < floors[module]
+        ok = ok and not low
+        flag = f"  < floor {floors[module]:.1f}" if low else ""
+        print(f"{module:<36} {sc.killed:>6} {sc.counted:>7} {sc.prose:>5} {sc.equivalent:>5} "
+              f"{sc.percent:>5.1f}%{flag}")
+    total = Score(sum(s.killed for s in scores.values()), sum(s.counted for s in scores.values()),
+                  sum(s.prose for s in scores.values()), sum(s.equivalent for s in scores.values()))
+    flag = f"  < floor {overall_floor:.1f}" if total.percent < overall_floor else ""
+    print(f"{'overall':<36} {total.killed:>6} {total.counted:>7} {total.prose:>5} "
+          f"{total.equivalent:>5} {total.percent:>5.1f}%{flag}")
+    return ok and total.percent >= overall_floor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -324,6 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("modules", nargs="*", help=f"globs (default: {' '.join(DEFAULT_MODULES)})")
     ap.add_argument("--floor", type=float, default=FLOOR, help="lowest score in percent")
+    ap.add_argument("--ratchet", action="store_true",
+                    help="a module below the floor passes if it did not fall below its score "
+                         "in the checked-in record (for modules still climbing to the floor)")
     ap.add_argument("--check", action="store_true", help="never run: a stale record fails")
     ap.add_argument("--force", action="store_true", help="re-run even modules up to date")
     ap.add_argument("--budget", type=float, default=75 * 60, help="seconds for the run")
@@ -333,35 +336,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     modules = expand(args.modules or DEFAULT_MODULES)
     record = read_record()
     equivalents = read_equivalents()
+    problems: list[str] = []
+    before = {m: score_of(m, record[m], equivalents, [], args.count_prose)
+              for m in modules if m in record}
     todo = modules if args.force else stale(modules, record)
     if todo and args.check:
         print("mutation: the record is stale for: " + ", ".join(todo), file=sys.stderr)
         print("run scripts/mutation.py and commit tests/data/mutation/record.json",
               file=sys.stderr)
         return 2
-    problems: list[str] = []
     if todo:
         print(f"mutation: running mutmut on {len(todo)} module(s): {', '.join(todo)}", flush=True)
         start = time.monotonic()
         work = run_mutmut(todo, args.budget)
         elapsed = time.monotonic() - start
         try:
-            for module in todo:
-                result, tests = collect(work, module, equivalents, problems)
-                result.seconds = elapsed * result.total / max(1, sum(
-                    len(json.loads((work / "mutants" / (m + ".meta")).read_text())
-                        ["exit_code_by_key"]) for m in todo))
-                record[module] = {**result.as_json(), "tests": tests}
+            results = [collect(work, module, problems) for module in todo]
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        write_record({m: record[m] for m in sorted(set(record) | set(todo))}, args.floor)
-        print(f"mutation: run took {elapsed:.0f} s", flush=True)
-    ok = report(modules, record, args.floor, args.count_prose)
+        mutants = max(1, sum(r.total for r, _ in results))
+        for result, tests in results:
+            result.seconds = elapsed * result.total / mutants
+            record[result.module] = {**result.as_json(), "tests": tests}
+        write_record(record, args.floor)
+        print(f"mutation: run took {elapsed:.0f} s for {mutants} mutants", flush=True)
+    scores = {m: score_of(m, record[m], equivalents, problems, args.count_prose)
+              for m in modules}
+    floors = {m: min(args.floor, before[m].percent) if args.ratchet and m in before
+              else args.floor for m in modules}
+    overall = args.floor
+    if args.ratchet and before:
+        done = [before[m] for m in modules if m in before]
+        killed, counted = sum(s.killed for s in done), sum(s.counted for s in done)
+        overall = min(args.floor, 100.0 * killed / counted if counted else 100.0)
+    ok = report(scores, floors, overall)
     if args.survivors:
         for module in modules:
             for line in _list(record[module], "survivors"):
                 print("survived: " + line)
-    for problem in problems:
+    for problem in sorted(set(problems)):
         print("mutation: " + problem, file=sys.stderr)
     if problems:
         return 2
