@@ -1,0 +1,136 @@
+"""Every field of the facts the batch splitter makes, and the limits on their text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from posture.collect.batch import SECTION_CAP, build_script, classify, new_marker, split_output
+from posture.collect.factspec import FactSpec
+from posture.collect.parsers import ParseError
+from posture.models import FactStatus
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def _strict(text: str) -> list[str]:
+    if "bad" in text:
+        raise ParseError("a bad line")
+    return text.split("\n")
+
+
+SPEC = FactSpec("t.one", "  printf x  \n", _lines)
+
+
+def test_marker_shape() -> None:
+    marker = new_marker()
+    assert re.fullmatch(r"__POSTURE_[0-9a-f]{24}__", marker)
+    assert new_marker() != marker
+
+
+@pytest.mark.parametrize(("timeout", "text"), [(0.2, "timeout -k 2 1"), (1, "timeout -k 2 1"),
+                                                (2.9, "timeout -k 2 2"), (30, "timeout -k 2 30")])
+def test_command_timeout_is_at_least_one_second(timeout: float, text: str) -> None:
+    assert f'T="{text}"' in build_script([SPEC], new_marker(), timeout).decode()
+
+
+@pytest.mark.parametrize("privileged", [True, False])
+def test_every_field_of_an_ok_fact(privileged: bool) -> None:
+    fact = classify(SPEC, "a\nb", "", 0, privileged=privileged)
+    assert (fact.key, fact.status, fact.value, fact.reason) == ("t.one", FactStatus.OK,
+                                                                ["a", "b"], "")
+    assert fact.command == "printf x"
+    assert fact.exit_status == 0
+    assert fact.privileged is privileged
+
+
+def test_text_limits() -> None:
+    long = FactSpec("t.long", "x" * 3000, _lines)
+    fact = classify(long, "", "E" * 400 + "\nsecond line", 3, privileged=False)
+    assert fact.command == "x" * 2000
+    assert fact.reason == "exit status 3: " + "E" * 300
+    fact = classify(long, "", "", 3, privileged=False)
+    assert fact.reason == "exit status 3"
+
+
+def test_a_parse_error_is_an_error_with_its_reason() -> None:
+    fact = classify(FactSpec("t.p", "true", _strict), "bad", "", 0, privileged=True)
+    assert fact.status is FactStatus.ERROR and fact.value is None
+    assert fact.reason == "unexpected output: a bad line"
+
+
+def test_fixed_reasons() -> None:
+    assert classify(SPEC, "x", "", None, privileged=False).reason == (
+        "no answer: the connection or the script ended early")
+    assert classify(SPEC, "x", "", 124, privileged=False).reason == (
+        "the command ran out of time on the target")
+    assert classify(SPEC, "", "", 2, privileged=False).reason == "exit status 2"
+
+
+@pytest.mark.parametrize(("failure", "status"), [
+    ("the host deadline passed (time limit)", FactStatus.TIMEOUT),
+    ("the connection ended before the batch finished", FactStatus.ERROR),
+])
+def test_unfinished_sections_carry_the_failure(failure: str, status: FactStatus) -> None:
+    marker = new_marker()
+    facts = split_output(b"", b"", marker, [SPEC], privileged=True, failure=failure + "!" * 600)
+    fact = facts["t.one"]
+    assert (fact.key, fact.status, fact.value, fact.exit_status) == ("t.one", status, None, None)
+    assert fact.reason == (failure + "!" * 600)[:500]
+    assert fact.command == "printf x"
+    assert fact.privileged is True
+
+
+def test_without_a_failure_text_an_unfinished_section_is_the_plain_error() -> None:
+    fact = split_output(b"", b"", new_marker(), [SPEC], privileged=False)["t.one"]
+    assert fact.status is FactStatus.ERROR and fact.privileged is False
+    assert fact.reason == "no answer: the connection or the script ended early"
+
+
+@pytest.mark.parametrize("privileged", [True, False])
+def test_an_over_cap_fact_keeps_its_fields(privileged: bool) -> None:
+    marker = new_marker()
+    out = (f"{marker} B t.one\n".encode() + b"z" * SECTION_CAP + f"\n{marker} E t.one 0\n"
+           .encode())
+    fact = split_output(out, b"", marker, [SPEC], privileged=privileged)["t.one"]
+    assert (fact.key, fact.status, fact.exit_status) == ("t.one", FactStatus.ERROR, 0)
+    assert fact.reason == (f"output over the section cap of {SECTION_CAP} bytes: not judged on "
+                           "a part of it")
+    assert fact.command == "printf x" and fact.privileged is privileged
+
+
+@pytest.mark.parametrize(("body", "value"), [
+    (b"\nfirst line empty", ["", "first line empty"]),
+    (b"one", ["one"]),
+    (b"", [""]),
+    (b"a\n\nb", ["a", "", "b"]),
+])
+def test_line_splitting(body: bytes, value: list[str]) -> None:
+    marker = new_marker()
+    out = f"{marker} B t.one\n".encode() + body + f"\n{marker} E t.one 0".encode()
+    fact = split_output(out, b"", marker, [SPEC], privileged=False)["t.one"]
+    assert fact.value == value
+
+
+def test_a_marker_line_with_trailing_text_is_output() -> None:
+    marker = new_marker()
+    out = (f"{marker} B t.one\n{marker} E t.one 0 and more\nkept\n{marker} E t.one 0\n"
+           .encode())
+    fact = split_output(out, b"", marker, [SPEC], privileged=False)["t.one"]
+    assert fact.value == [f"{marker} E t.one 0 and more", "kept"]
+
+
+def test_a_marker_not_at_the_start_of_a_line_is_output() -> None:
+    marker = new_marker()
+    out = f"{marker} B t.one\nx {marker} E t.one 0\n{marker} E t.one 0\n".encode()
+    assert split_output(out, b"", marker, [SPEC], privileged=False)["t.one"].value == [
+        f"x {marker} E t.one 0"]
+
+
+def test_utf8_output_is_decoded() -> None:
+    marker = new_marker()
+    out = f"{marker} B t.one\nré\n{marker} E t.one 0\n".encode()
+    assert split_output(out, b"", marker, [SPEC], privileged=False)["t.one"].value == ["ré"]
