@@ -134,3 +134,41 @@ def test_utf8_output_is_decoded() -> None:
     marker = new_marker()
     out = f"{marker} B t.one\nré\n{marker} E t.one 0\n".encode()
     assert split_output(out, b"", marker, [SPEC], privileged=False)["t.one"].value == ["ré"]
+
+
+def _section(marker: str, key: str, body: bytes) -> bytes:
+    return f"{marker} B {key}\n".encode() + body + f"\n{marker} E {key} 0\n".encode()
+
+
+@pytest.mark.parametrize("before", [b"sh: 1: warning before the first section\n", b"\n", b"\n\n"])
+def test_output_before_the_first_section_is_ignored(before: bytes) -> None:
+    marker = new_marker()
+    out = before + _section(marker, "t.one", b"a") + _section(marker, "t.two", b"b")
+    facts = split_output(out, before + _section(marker, "t.one", b""), marker,
+                         [SPEC, FactSpec("t.two", "true", _lines)], privileged=False)
+    assert facts["t.one"].value == ["a"] and facts["t.two"].value == ["b"]
+
+
+def test_the_newline_before_the_end_marker_is_not_output() -> None:
+    marker = new_marker()
+    fact = split_output(_section(marker, "t.one", b"a\n"), b"", marker, [SPEC],
+                        privileged=False)["t.one"]
+    assert fact.value == ["a"]
+
+
+@pytest.mark.parametrize(("key_length", "found"), [(113, True), (114, True), (115, False)])
+def test_marker_lines_are_recognised_up_to_a_length(key_length: int, found: bool) -> None:
+    # the end line is the marker, " E ", the key, " 0": recognised while shorter than
+    # the marker + 120, so a key of 114 characters is the longest that can end a section
+    key = "k" * key_length
+    marker = new_marker()
+    fact = split_output(_section(marker, key, b"v"), b"", marker,
+                        [FactSpec(key, "true", _lines)], privileged=False)[key]
+    assert (fact.status is FactStatus.OK) is found
+
+
+def test_a_long_parse_error_is_cut_to_500_characters() -> None:
+    def fail(_text: str) -> list[str]:
+        raise ParseError("p" * 800)
+    fact = classify(FactSpec("t.p", "true", fail), "x", "", 0, privileged=False)
+    assert fact.reason == ("unexpected output: " + "p" * 800)[:500]
