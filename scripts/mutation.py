@@ -16,8 +16,8 @@ What counts:
   line and a one-line reason; an entry that matches no recorded survivor (killed, renumbered
   or gone) is stale and fails the gate, so the list cannot silently go out of date;
 * prose: a mutant that changes nothing but the text of a string holding whitespace (a sentence
-  of a summary or message, never a key, a value compared against or an option name). Shown,
-  not gated: ``--count-prose`` gates on them as well.
+  of a summary or message, never a key, a value compared against or an option name). Left out
+  of the score, killed or not; ``--count-prose`` counts them, as survivors.
 
 The score is killed / (total - equivalent - prose). ``--ratchet`` lets a module that is still
 below the floor pass as long as it does not fall below its recorded score.
@@ -192,13 +192,12 @@ def collect(work: Path, module: str, problems: list[str]) -> tuple[Result, list[
         result.total += 1
         if code is None:
             problems.append(f"{name}: not checked by mutmut")
-        if code in KILLED:
-            result.killed += 1
-            continue
         local = name[len(prefix):]
         orig = local.rsplit("__mutmut_", 1)[0]
         if _shape(fns[local]) == shapes.setdefault(orig, _shape(fns[orig + "__mutmut_orig"])):
-            result.prose.append(name)
+            result.prose.append(name)  # left out of the score whether killed or not
+        elif code in KILLED:
+            result.killed += 1
         else:
             result.survivors.append(f"{name}: {mutated_line(lines, fns, local)}")
     return result, tests
