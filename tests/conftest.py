@@ -48,6 +48,14 @@ class LabUsers:
     nosudo_password: str
 
 
+def require_lab_part(reason: str) -> None:
+    """Skip with ``reason`` (when not empty), but fail under CI: nothing vanishes there."""
+    if reason:
+        if os.environ.get("CI") or os.environ.get("POSTURE_REQUIRE_LAB"):
+            pytest.fail(f"required lab part unavailable: {reason}")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """The session's lab; torn down (servers, users, sudoers) even when tests fail."""

@@ -14,6 +14,7 @@ the same data as ``report.json``, which may name hosts and weaknesses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -115,7 +116,10 @@ class History:
             raise HistoryError(f"history {self.path}: cannot open ({exc})") from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            with contextlib.suppress(sqlite3.OperationalError):
+                # Persistent once set; a writer racing another one to set it may find the
+                # file busy: the busy timeout covers every statement after this one.
+                conn.execute("PRAGMA journal_mode = WAL")
             with conn:
                 self._ensure_schema(conn)
                 yield conn

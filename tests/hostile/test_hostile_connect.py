@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from posture.inventory.loader import load_inventory
+from tests.exitcodes import expected_exit
 from tests.hostile.conftest import Ledger, Run, false_passes, leaks_of, run_posture
 from tests.hostile.netjunk import BlackHole
 
@@ -90,7 +91,7 @@ def test_connect_timeout_comes_from_the_endpoint_then_the_defaults(tmp_path: Pat
 
 def test_unreachable_endpoints_end_within_the_connect_timeout_in_error(
         scan: Run, canaries: dict[str, str], ledger: Ledger) -> None:
-    assert scan.code in (1, 2), scan.stderr.decode()[-3000:]
+    assert scan.code == expected_exit(scan.report()), scan.stderr.decode()[-3000:]
     facts: dict[str, Any] = json.loads((scan.outdir / "facts.json").read_text())["endpoints"]
     durations = {name: facts[name]["duration_s"] for name in facts}
     assert set(durations) == {"hole", "holedefault", "refused"}

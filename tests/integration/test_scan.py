@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
-from tests.conftest import LabUsers
+from tests.conftest import LabUsers, require_lab_part
 from tests.labs.base import Lab, LabSshd, free_port
 from tests.labs.web import LabApache, apache_unavailable_reason, start_apache
 
@@ -150,7 +150,7 @@ def _findings(report: dict[str, object]) -> dict[str, dict[str, object]]:
 def test_clean_setup_is_verified(tmp_path: Path, clean_sshd: LabSshd, lab_users: LabUsers,
                                  apache: LabApache | None, rotation_policy: None) -> None:
     if apache is None:
-        pytest.skip("apache2 not installed")
+        require_lab_part(apache_unavailable_reason() or "the lab Apache did not start")
     osr = _os_release()
     claims = _claims(osr["ID"], osr["VERSION_ID"], "2.4", lab_users.sudoer[:-4] + "*")
     inv = _inventory(tmp_path / "inv.yml", clean_sshd, lab_users, claims)

@@ -19,6 +19,7 @@ from posture.collect.probes.registry import ProbeContext
 from posture.collect.probes.tls.probe import PROBES
 from posture.inventory.model import Endpoint, Inventory
 from posture.models import Fact, FactStatus, Status
+from tests.conftest import require_lab_part
 from tests.labs.tls import LAB_HOSTNAME, LabCA, expired, make_ca, self_signed, wrong_host
 from tests.labs.web import LabApache, TlsOptions, apache_unavailable_reason, start_apache
 
@@ -37,9 +38,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> LabCA:
 def servers(ca: LabCA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         dict[str, LabApache]]:
     """Apache in several configurations, all at once (module scope)."""
-    reason = apache_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+    require_lab_part(apache_unavailable_reason())
     base = tmp_path_factory.mktemp("tlsweb")
     good = ca.issue("good")
     variants = {

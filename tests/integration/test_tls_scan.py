@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LabUsers
+from tests.conftest import LabUsers, require_lab_part
+from tests.exitcodes import expected_exit
 from tests.integration.test_scan import STRONG
 from tests.labs.base import Lab, LabSshd
 from tests.labs.ftp import start_vsftpd, vsftpd_unavailable_reason
@@ -48,8 +49,7 @@ def site(lab: Lab, lab_users: LabUsers, tmp_path_factory: pytest.TempPathFactory
     """Clean and weak endpoints, a MariaDB offering TLS and a keys-only sshd."""
     for reason in (apache_unavailable_reason(), mariadb_unavailable_reason(),
                    vsftpd_unavailable_reason()):
-        if reason:
-            pytest.skip(reason)
+        require_lab_part(reason)
     base = tmp_path_factory.mktemp("tlsscan")
     base.chmod(0o755)
     ca = make_ca(base / "pki")
@@ -104,8 +104,9 @@ def _scan(tmp: Path, site: Site, users: LabUsers, endpoint: LabApache) -> dict[s
     done = subprocess.run([sys.executable, "-m", "posture", "scan", "-i", str(inventory),
                            "-o", str(tmp / "out"), "--format", "json", "-q"], env=env,
                           capture_output=True, timeout=120, check=False)
-    assert done.returncode in (0, 1, 2), done.stderr.decode()[-2000:]
-    return dict(json.loads((tmp / "out" / "report.json").read_text()))
+    report = dict(json.loads((tmp / "out" / "report.json").read_text()))
+    assert done.returncode == expected_exit(report), done.stderr.decode()[-2000:]
+    return report
 
 
 def _findings(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -32,7 +32,8 @@ def test_two_scans_show_the_improvement(tmp_path: Path,
     history = tmp_path / "history.sqlite"
     before, after = tmp_path / "before", tmp_path / "after"
     assert _evaluate("demo-facts-before.json", before, history) == 1
-    assert _evaluate("demo-facts-after.json", after, history) in (0, 1)
+    # Still 1: the after scan fixes SSH passwords but other claims stay contradicted.
+    assert _evaluate("demo-facts-after.json", after, history) == 1
     for name in FILES:
         assert stat.S_IMODE((after / name).stat().st_mode) == 0o600, name
     old = json.loads((before / "report.json").read_text())
@@ -47,11 +48,15 @@ def test_two_scans_show_the_improvement(tmp_path: Path,
     with sqlite3.connect(history) as db:
         assert db.execute("SELECT count(*) FROM scan_log").fetchone()[0] == 2
     capsys.readouterr()
-    assert main(["diff", str(before / "report.json"), str(after / "report.json")]) in (0, 1)
+    assert main(["diff", str(before / "report.json"), str(after / "report.json")]) == 0
     assert "fixed     finding ssh.password_authentication@lab: fail -> pass" in capsys.readouterr().out
+    # The other way round the same change is a regression: exit 1.
+    assert main(["diff", str(after / "report.json"), str(before / "report.json")]) == 1
+    assert "regressed finding ssh.password_authentication@lab: pass -> fail" in \
+        capsys.readouterr().out
     # Replaying a stored scan is recorded too (nothing is ever dropped), but the trend shows
     # the scan and its replay as one point.
-    assert _evaluate("demo-facts-after.json", after, history) in (0, 1)
+    assert _evaluate("demo-facts-after.json", after, history) == 1
     with sqlite3.connect(history) as db:
         assert db.execute("SELECT count(*) FROM scan_log").fetchone()[0] == 3
     assert "Score of the last 2 scans" in (after / "report.html").read_text()
