@@ -27,7 +27,9 @@ SECTION_CAP = 1 << 20  # bytes of one section kept for parsing
 # keep-alive line to stderr, which fails (EPIPE) when the SSH channel was closed (posture
 # interrupted, killed, or its connection dropped). It then signals the batch's children
 # (``timeout`` leads a process group of its own and passes the signal on to it) and the
-# batch's own process group, so nothing keeps running on the target until its own timeout.
+# batch's shell itself, so nothing keeps running on the target until its own timeout. Never
+# the whole process group: where the batch shares one with others (a local run), only what
+# the batch started may be ended.
 # It ignores TERM itself, so it outlives its own signals; the epilogue ends it with KILL.
 # The splitter drops the keep-alive lines.
 _PRELUDE = """\
@@ -37,7 +39,7 @@ if command -v timeout >/dev/null 2>&1; then T="timeout -k 2 {timeout}"; else T="
 ( trap '' PIPE TERM; while kill -0 $$ 2>/dev/null; do
     sleep 1 </dev/null >/dev/null 2>&1
     printf '%s K\\n' {m} >&2 2>/dev/null || {{
-      pkill -TERM -P $$ 2>/dev/null; kill -TERM 0 2>/dev/null; exit 0; }}
+      pkill -TERM -P $$ 2>/dev/null; kill -TERM $$ 2>/dev/null; exit 0; }}
   done ) </dev/null >/dev/null &
 posture_watchdog=$!
 """
