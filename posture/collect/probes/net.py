@@ -227,7 +227,7 @@ def open_ports(address: str, ports: list[int], timeout: float = CONNECT_TIMEOUT)
     pending: dict[int, socket.socket] = {}
     with _SCANS, selectors.DefaultSelector() as selector:
         try:
-            for port in ports:
+            for port in sorted(set(ports)):  # one socket per port, whatever the caller passes
                 sock = socket.socket(family, socket.SOCK_STREAM)
                 sock.setblocking(False)
                 code = sock.connect_ex((address, port))
@@ -242,7 +242,7 @@ def open_ports(address: str, ports: list[int], timeout: float = CONNECT_TIMEOUT)
             while pending and (left := deadline - time.monotonic()) > 0:
                 for key, _ in selector.select(left):
                     port = key.data
-                    sock = pending.pop(port)
+                    sock = pending.pop(port)  # unique: ports were deduplicated above
                     if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
                         opened.add(port)
                     selector.unregister(sock)
