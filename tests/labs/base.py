@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -69,11 +70,43 @@ def lab_unavailable_reason() -> str:
     return ""
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[:2]
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _bindable(address: str, family: socket.AddressFamily, port: int, *,
+              absent_ok: bool = False) -> bool:
+    try:
+        with socket.socket(family) as sock:
+            sock.bind((address, port))
+    except OSError as exc:
+        # an address this machine does not have (IPv6 off) cannot be taken by anyone
+        return absent_ok and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
+    return True
+
+
 def free_port(address: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (the kernel picks from the ephemeral range)."""
-    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as sock:
-        sock.bind((address, 0))
-        return int(sock.getsockname()[1])
+    """A TCP port that was free a moment ago, chosen OUTSIDE the kernel's ephemeral range.
+
+    A port from the ephemeral range can be handed to an outgoing connection (an SSH client,
+    a forwarded channel) between this call and the server's bind; a server listening on
+    ``localhost`` then silently keeps only one of its addresses. Ports below the range are
+    never given out implicitly, so only another lab could take one (random choice, checked).
+    """
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(20000, 65000) if not low <= p <= high] or list(range(20000, 32000))
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    others = [("::1", socket.AF_INET6)] if address == "127.0.0.1" and socket.has_ipv6 else []
+    for _ in range(200):
+        port = secrets.choice(candidates)
+        if _bindable(address, family, port) and all(
+                _bindable(addr, fam, port, absent_ok=True) for addr, fam in others):
+            return port
+    raise LabError("no free TCP port outside the ephemeral range")
 
 
 def fingerprint_of_pubfile(path: Path) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from tests.labs.base import free_port
+
 NGINX: Final = "/usr/sbin/nginx"
 MARKER: Final = ".posture-lab-nginx"
 
@@ -144,12 +146,6 @@ def nginx_version() -> str:
     return text.rsplit("/", 1)[-1].split()[0].strip()
 
 
-def _free_port(address: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((address, 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait(address: str, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -210,8 +206,8 @@ def start_nginx(root: Path, *, address: str = "127.0.0.1", user: str = "www-data
                         f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
                         "-keyout", str(root / "server.key"), "-out", str(root / "server.crt")],
                        check=True, capture_output=True, timeout=60)
-    http_port, https_port = _free_port(address), _free_port(address)
-    wrong_port = _free_port(address) if wrong else None
+    http_port, https_port = free_port(address), free_port(address)
+    wrong_port = free_port(address) if wrong else None
     values = {"root": root, "address": address, "http_port": http_port, "name": name,
               "https_port": https_port, "wrong_port": wrong_port, "user": user,
               "admin_rules": admin_rules(admin_allowed), "feed_rules": admin_rules(feed_allowed),

@@ -14,6 +14,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -187,21 +188,32 @@ def start_postgres(workdir: Path | None = None, *, ssl_on: bool = True,
                 [str(PG_BIN / "postgres"), "-D", str(data)], stdin=subprocess.DEVNULL,
                 stdout=log, stderr=log, user=entry.pw_uid, group=entry.pw_gid, cwd=root,
                 env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
-        _wait_ready(server)
+        wanted = [a.strip() for a in (listen_dropin or "localhost").split(",")]
+        _wait_ready(server, tcp=bool({"*", "localhost", address} & set(wanted)))
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def _wait_ready(server: LabPostgres, limit: float = 60.0) -> None:
+def _tcp_open(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_ready(server: LabPostgres, limit: float = 60.0, *, tcp: bool = True) -> None:
     deadline = time.monotonic() + limit
     sock = server.root / "sock" / f".s.PGSQL.{server.port}"
     while time.monotonic() < deadline:
         if server.proc is not None and server.proc.poll() is not None:
             log = (server.root / "postgres.log").read_text(errors="replace")[-2000:]
             raise LabPgError(f"postgres exited ({server.proc.returncode}): {log}")
-        if sock.exists():
+        # ready means the unix socket answers AND the TCP port the tests use accepts: a
+        # cluster that lost its TCP bind would otherwise look ready and fail later
+        if sock.exists() and (not tcp or _tcp_open(server.address, server.port)):
             with contextlib.suppress(LabPgError):
                 server.sql("SELECT 1")
                 return

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from tests.labs.base import free_port
+
 APACHE: Final = "/usr/sbin/apache2"
 MODULES: Final = Path("/usr/lib/apache2/modules")
 
@@ -85,12 +87,6 @@ def apache_unavailable_reason() -> str:
     if not (MODULES / "mod_ssl.so").exists():
         return "mod_ssl is missing (Debian package apache2)"
     return ""
-
-
-def _free_port(address: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((address, 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(address: str, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -174,8 +170,8 @@ def start_apache(root: Path, *, address: str = "127.0.0.1", http_port: int | Non
                         "/CN=lab.posture.test", "-addext", "subjectAltName=DNS:lab.posture.test",
                         "-keyout", str(root / "server.key"), "-out", str(root / "server.crt")],
                        check=True, capture_output=True, timeout=60)
-    http_port = http_port or _free_port(address)
-    https_port = https_port or _free_port(address)
+    http_port = http_port or free_port(address)
+    https_port = https_port or free_port(address)
     conf = root / "apache2.conf"
     tls = tls or TlsOptions()
     conf.write_text(_CONF.format(root=root, address=address, http_port=http_port,
