@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_lab_part
 from tests.labs.bigserver import LOCAL_INVENTORY, scan_with_accounts, write_accounts
 
 pytestmark = pytest.mark.integration
@@ -21,9 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(autouse=True)
 def _root() -> None:
     if os.geteuid() != 0 or not shutil.which("unshare"):
-        if os.environ.get("CI"):
-            pytest.fail("this test needs root and unshare (CI runs as root)")
-        pytest.skip("needs root and unshare")
+        require_lab_part("needs root and unshare (CI runs as root)")
 
 
 @pytest.mark.parametrize("comment_len", [0, 300])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_lab_part
 from tests.labs.base import free_port, lab_unavailable_reason
 from tests.labs.demo import MARKER, DemoDirError, start_demo
 
@@ -23,9 +24,7 @@ def test_a_folder_the_demo_did_not_make_is_left_alone(tmp_path: Path) -> None:
 
 
 def test_the_demo_removes_its_data_and_keys_at_stop(tmp_path: Path) -> None:
-    reason = lab_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+    require_lab_part(lab_unavailable_reason())
     workdir = tmp_path / "demo"
     demo = start_demo(workdir, ssh_port=free_port(), with_apache=False, db_port=free_port())
     try:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_lab_part
+
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,9 +52,7 @@ umount "$out"
 
 def test_full_disk_keeps_the_previous_report(tmp_path: Path) -> None:
     if os.geteuid() != 0 or not shutil.which("unshare"):
-        if os.environ.get("CI"):
-            pytest.fail("needs root and unshare (CI runs as root)")
-        pytest.skip("needs root and unshare")
+        require_lab_part("needs root and unshare (CI runs as root)")
     out = tmp_path / "out"
     out.mkdir(mode=0o700)
     local = tmp_path / "local.yml"  # a real scan of this machine, then the disk is full

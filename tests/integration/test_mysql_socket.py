@@ -17,7 +17,7 @@ import pytest
 
 from posture.collect.collector import CollectOptions, collect
 from posture.inventory.loader import load_inventory
-from tests.conftest import LabUsers
+from tests.conftest import LabUsers, require_lab_part
 from tests.labs.base import LabSshd
 from tests.labs.mariadb import LabMariaDB, mariadb_unavailable_reason, start_mariadb
 
@@ -46,7 +46,7 @@ def test_account_layer_uses_the_socket_from_a_config_dropin(
     assert not any(arg.startswith(b"--socket") for arg in cmdline)
     assert db.socket.name == "server.sock" and str(db.socket) not in DEFAULT_SOCKETS
     if any(Path(p).exists() for p in DEFAULT_SOCKETS):
-        pytest.skip("a server listens on a default socket here: it could answer instead")
+        require_lab_part("a server listens on a default socket here: it could answer instead")
     account = f"pst{secrets.token_hex(3)}shop"
     db.sql(f"CREATE USER '{account}'@'%' IDENTIFIED BY '{secrets.token_urlsafe(12)}'")
     inventory = tmp_path / "inv.yml"
@@ -67,7 +67,7 @@ claims: []
     value = fact.value
     assert isinstance(value, dict)
     if value["pids"] != [db.pid]:
-        pytest.skip(f"other MariaDB servers listen here too ({value['pids']})")
+        require_lab_part(f"other MariaDB servers listen here too ({value['pids']})")
     assert value["listening"] == [str(db.socket)]  # from its open files, not a guess
     assert value["socket"] == str(db.socket)
     assert not value["client_error"], value["client_error"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
-from tests.conftest import LabUsers
+from tests.conftest import LabUsers, require_lab_part
 from tests.labs.base import Lab, LabSshd, free_port
 
 pytestmark = pytest.mark.integration
@@ -99,24 +99,34 @@ def test_match_block_for_a_declared_source_fails_with_file_and_line(
                for f in age_logins)
 
 
+def _unreached_network() -> ipaddress.IPv4Network:
+    """A private network this machine is not attached to (a CI container often sits in
+    172.16.0.0/12: then the shared address space is used)."""
+    attached = [ipaddress.ip_interface(word).ip for word in subprocess.run(
+        ["ip", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout.split()
+        if "/" in word and word[0].isdigit()]
+    for candidate in ("172.16.0.0/12", "100.64.0.0/10"):
+        network = ipaddress.IPv4Network(candidate)
+        if not any(ip in network for ip in attached):
+            return network
+    require_lab_part("this machine is attached to 172.16.0.0/12 and 100.64.0.0/10")
+    raise AssertionError("unreachable")
+
+
 def test_match_block_for_an_unreached_network_passes_and_is_named(
         tmp_path: Path, lab: Lab, lab_users: LabUsers) -> None:
-    attached = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True,
-                              check=True).stdout.split()
-    unreached = ipaddress.ip_network("172.16.0.0/12")
-    if any("/" in word and ipaddress.ip_interface(word).ip in unreached for word in attached
-           if word[0].isdigit()):
-        pytest.skip("this machine is attached to 172.16.0.0/12: the block would be reachable")
-    sshd, conf = _start(lab, "ctxpass", "Match Address 172.16.0.0/12\n"
+    unreached = _unreached_network()
+    sshd, conf = _start(lab, "ctxpass", f"Match Address {unreached}\n"
                                         "    PasswordAuthentication yes\n")
     findings = _scan(tmp_path, sshd, lab_users, ["10.0.0.0/8"])
     finding = findings["ssh.password_authentication@lab"]
     assert finding["status"] == "pass", finding
     assert finding["evidence"]["unreachable_blocks"][0].startswith(
-        f"{conf}:1 (Match Address 172.16.0.0/12)")
-    # The same block is a fail once the allowlist declares that network.
+        f"{conf}:1 (Match Address {unreached})")
+    # The same block is a fail once the allowlist declares a network inside it.
+    declared = ipaddress.IPv4Network((int(unreached.network_address) + 8 * 256, 24))
     (tmp_path / "declared").mkdir()
-    findings = _scan(tmp_path / "declared", sshd, lab_users, ["172.16.8.0/24"])
+    findings = _scan(tmp_path / "declared", sshd, lab_users, [str(declared)])
     assert findings["ssh.password_authentication@lab"]["status"] == "fail"
 
 

@@ -14,6 +14,7 @@ from posture.errors import InventoryError
 from posture.inventory import load_inventory
 from posture.inventory.ansible.convert import convert, merge, render
 from posture.inventory.ansible.reader import load_ansible_inventory
+from tests.conftest import require_lab_part
 
 INI = """\
 # a comment
@@ -90,7 +91,7 @@ def _ansible_hostvars(path: Path) -> dict[str, dict[str, object]]:
     tool = shutil.which("ansible-inventory") or str(Path(sys.executable).with_name(
         "ansible-inventory"))
     if not Path(tool).exists():
-        pytest.skip("ansible-core is not installed")
+        require_lab_part("ansible-core is not installed (it is in the test extras)")
     out = subprocess.run([tool, "-i", str(path), "--list"], capture_output=True, text=True,
                          check=True, timeout=60, cwd=path.parent)
     return json.loads(out.stdout)["_meta"]["hostvars"]  # type: ignore[no-any-return]

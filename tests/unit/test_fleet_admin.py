@@ -22,6 +22,7 @@ from posture.errors import FactsFileError, UsageError
 from posture.inventory import load_inventory
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
 from posture.store.fleet import merge_snapshots, parse_shard, shard_inventory, shard_of
+from tests.conftest import require_lab_part
 
 HOSTS = "".join(f"  - {{name: web{i}, address: 192.0.2.{i}}}\n" for i in range(1, 21))
 INVENTORY = f"""\
@@ -172,7 +173,7 @@ def test_sudoers_rules_parse_with_visudo(tmp_path: Path) -> None:
     path.write_text(text)
     visudo = shutil.which("visudo") or "/usr/sbin/visudo"
     if not Path(visudo).exists():
-        pytest.skip("visudo not installed")
+        require_lab_part("visudo not installed (Debian package sudo)")
     done = subprocess.run([visudo, "-c", "-f", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     with pytest.raises(UsageError):

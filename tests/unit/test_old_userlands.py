@@ -33,10 +33,16 @@ from posture.collect.facts.parsers_net import parse_apache_access, parse_iptable
 from posture.collect.facts.registry import BY_KEY, CATALOG
 from posture.collect.transport import sudo as sudo_mod
 from posture.models import Fact, FactStatus, Status
+from tests.conftest import require_lab_part
 
 OLD = Path(__file__).resolve().parents[1] / "data" / "old"
 DASH = shutil.which("dash")
-needs_dash = pytest.mark.skipif(DASH is None, reason="dash is not installed")
+needs_dash = pytest.mark.usefixtures("_dash")
+
+
+@pytest.fixture
+def _dash() -> None:
+    require_lab_part("" if DASH else "dash is not installed (Debian package dash)")
 
 
 def _read(name: str) -> str:
@@ -235,10 +241,10 @@ def test_iptables_14_ruleset_is_evaluated(tmp_path: Path) -> None:
 
 
 @needs_dash
-@pytest.mark.skipif(os.geteuid() != 0 or not Path("/proc/net/ip_tables_names").exists()
-                    or shutil.which("setpriv") is None,
-                    reason="needs root, setpriv and a root-only /proc/net/ip_tables_names")
 def test_iptables_14_run_without_root_is_denied_not_empty() -> None:
+    require_lab_part("" if os.geteuid() == 0 and Path("/proc/net/ip_tables_names").exists()
+                     and shutil.which("setpriv") else
+                     "needs root, setpriv and a root-only /proc/net/ip_tables_names")
     # iptables-save 1.4 prints nothing and exits 0 when it cannot list its tables; run the
     # snippet as nobody (the table list is root-only) with a save tool that does just that.
     assert DASH is not None

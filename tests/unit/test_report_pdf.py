@@ -18,8 +18,13 @@ from test_report_owner import DEMOS, demo, english_fragments
 from posture.cli import main
 from posture.render.html import render_html
 from posture.render.pdf import FetchRefused, pdf_available, refusing_fetcher
+from tests.conftest import require_lab_part
 
-pytestmark = pytest.mark.skipif(bool(pdf_available()), reason="WeasyPrint/Pango not installed")
+
+@pytest.fixture(autouse=True)
+def _pdf_tools() -> None:
+    require_lab_part(pdf_available())
+
 
 ROOT = Path(__file__).parents[2]
 
