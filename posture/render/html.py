@@ -20,9 +20,11 @@ from __future__ import annotations
 import io
 import os
 import stat
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     BytecodeCache,
@@ -74,10 +76,35 @@ def _environment(lang: str) -> Environment:
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
+    catalog = translations(lang)
     env.install_gettext_translations(  # type: ignore[attr-defined]
-        translations(lang), newstyle=True
+        catalog, newstyle=True
     )
+    env.globals["_"] = _cached_gettext(catalog.gettext)
     return env
+
+
+def _cached_gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:
+    """``_()`` of the template: Jinja2's new-style gettext, each plain text translated once.
+
+    The template calls ``_()`` about ten times per finding, each call passing through three
+    layers of Jinja2 (alias, context call, ``Markup % variables``). The answer for a text
+    without variables never changes for a language, so it is kept (per environment, so per
+    language; the keys are the template's own literal texts). With variables it is computed
+    as Jinja2 does: the translation as markup, the variables escaped into it.
+    """
+    cache: dict[str, Markup] = {}
+
+    def gettext(string: str, /, **variables: Any) -> Markup:
+        if variables:
+            return Markup(translate(string)) % variables  # noqa: S704  (our catalog, as Jinja2)
+        try:
+            return cache[string]
+        except KeyError:
+            value = cache[string] = Markup(translate(string)) % {}  # noqa: S704  (as above)
+            return value
+
+    return gettext
 
 
 @lru_cache(maxsize=1)

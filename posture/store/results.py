@@ -51,6 +51,25 @@ def to_jsonable(value: Any) -> JSON:
     Enums become their values, mappings dicts (string keys), tuples/lists lists, sets sorted
     lists, dataclasses dicts, non-finite floats strings; anything else its ``str()``.
     """
+    # Plain JSON data (nearly all evidence) is copied by exact type, leaves inline: the
+    # general tests below (an ABC ``isinstance`` for Mapping) cost most of a fleet's report.
+    cls = value.__class__
+    if cls in _LEAVES:
+        return value
+    if cls is dict:
+        return {k if k.__class__ is str else str(k):
+                v if v.__class__ in _LEAVES else to_jsonable(v) for k, v in value.items()}
+    if cls is list or cls is tuple:
+        return [v if v.__class__ in _LEAVES else to_jsonable(v) for v in value]
+    return _general_jsonable(value)
+
+
+_LEAVES = frozenset({str, int, bool, type(None)})
+"""Exact types :func:`to_jsonable` returns as they are (subclasses take the general path)."""
+
+
+def _general_jsonable(value: Any) -> JSON:
+    """:func:`to_jsonable` for everything but plain dicts, lists and leaves."""
     if isinstance(value, Enum):
         return to_jsonable(value.value)
     if value is None or isinstance(value, str | bool | int):
