@@ -20,9 +20,10 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,27 @@ def render_html(result: ScanResult, *, lang: str = "en",
     language = lang if lang in SUPPORTED_LANGUAGES and has_catalog(lang) else "en"
     template = _environment(language).get_template(TEMPLATE)
     view = build_view(result, language, history or ReportHistory())
-    # Streamed into one buffer: render() would first hold every piece of a large page in a
-    # list (most of the peak memory of a fleet's report).
-    buffer = io.StringIO()
-    for piece in template.generate(report=view, css=_stylesheet()):
-        buffer.write(piece)
-    page = buffer.getvalue()
-    buffer.close()
-    return page.encode("utf-8")
+    return _utf8(template.generate(report=view, css=_stylesheet()))
+
+
+CHUNK_PIECES = 4096
+"""Pieces of the page joined and encoded at a time (see :func:`_utf8`)."""
+
+
+def _utf8(pieces: Iterator[str]) -> bytes:
+    """The page's pieces as one UTF-8 text, encoded a few thousand pieces at a time.
+
+    render() would first hold every piece of a large page in a list, and a text buffer would
+    hold the page as text (up to four bytes a character) beside its encoding: here the page
+    exists only once, as the growing bytes of a :class:`io.BytesIO` (whose value is handed
+    over without a copy), most of the peak memory of a fleet's report saved.
+    """
+    out = io.BytesIO()
+    batch = list(islice(pieces, CHUNK_PIECES))
+    while batch:
+        out.write("".join(batch).encode("utf-8"))
+        batch = list(islice(pieces, CHUNK_PIECES))
+    return out.getvalue()
 
 
 @lru_cache(maxsize=4)
