@@ -41,14 +41,13 @@ def available() -> bool:
     return _orjson is not None
 
 
-def fast_indented(value: Any, *, allow_nan: bool = False, newline: bool = False) -> bytes | None:
-    """UTF-8 bytes of ``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=allow_nan)``
-    (plus ``"\\n"`` with ``newline``), or ``None`` when only the standard library can write it.
+def fast_indented(value: Any, *, newline: bool = False) -> bytes | None:
+    """UTF-8 bytes of ``json.dumps(value, indent=2, ensure_ascii=False)`` (plus ``"\\n"``
+    with ``newline``), or ``None`` when only the standard library can write it.
 
-    ``allow_nan`` matters only through the fallback: a non-finite float always answers
-    ``None``, so the caller's ``json.dumps`` raises or writes ``NaN`` as it was asked to.
+    A non-finite float always answers ``None``, so the caller's ``json.dumps`` raises or
+    writes ``NaN`` as its ``allow_nan`` says.
     """
-    del allow_nan  # see the docstring: non-finite floats never take this path
     if _orjson is None:
         return None
     option = _orjson.OPT_INDENT_2 | _orjson.OPT_PASSTHROUGH_DATACLASS \
@@ -65,7 +64,7 @@ def fast_indented(value: Any, *, allow_nan: bool = False, newline: bool = False)
 
 def indented_text(value: Any, *, allow_nan: bool = True) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=allow_nan)``, faster."""
-    fast = fast_indented(value, allow_nan=allow_nan)
+    fast = fast_indented(value)
     if fast is not None:
         return fast.decode("utf-8")
     return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=allow_nan)

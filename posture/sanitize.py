@@ -118,7 +118,7 @@ def json_document(value: Any) -> bytes:
     the peak memory of rendering a fleet). orjson writes the same bytes far faster when it
     can promise them (:func:`posture.jsontext.fast_indented`); the standard library otherwise.
     """
-    fast = fast_indented(value, allow_nan=False, newline=True)
+    fast = fast_indented(value, newline=True)
     if fast is not None:
         if fast.isascii() and b"\x7f" not in fast:
             return fast  # nothing to escape: no second copy of a large report
