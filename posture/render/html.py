@@ -20,9 +20,12 @@ from __future__ import annotations
 import io
 import os
 import stat
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     BytecodeCache,
@@ -52,14 +55,27 @@ def render_html(result: ScanResult, *, lang: str = "en",
     language = lang if lang in SUPPORTED_LANGUAGES and has_catalog(lang) else "en"
     template = _environment(language).get_template(TEMPLATE)
     view = build_view(result, language, history or ReportHistory())
-    # Streamed into one buffer: render() would first hold every piece of a large page in a
-    # list (most of the peak memory of a fleet's report).
-    buffer = io.StringIO()
-    for piece in template.generate(report=view, css=_stylesheet()):
-        buffer.write(piece)
-    page = buffer.getvalue()
-    buffer.close()
-    return page.encode("utf-8")
+    return _utf8(template.generate(report=view, css=_stylesheet()))
+
+
+CHUNK_PIECES = 4096
+"""Pieces of the page joined and encoded at a time (see :func:`_utf8`)."""
+
+
+def _utf8(pieces: Iterator[str]) -> bytes:
+    """The page's pieces as one UTF-8 text, encoded a few thousand pieces at a time.
+
+    render() would first hold every piece of a large page in a list, and a text buffer would
+    hold the page as text (up to four bytes a character) beside its encoding: here the page
+    exists only once, as the growing bytes of a :class:`io.BytesIO` (whose value is handed
+    over without a copy), most of the peak memory of a fleet's report saved.
+    """
+    out = io.BytesIO()
+    batch = list(islice(pieces, CHUNK_PIECES))
+    while batch:
+        out.write("".join(batch).encode("utf-8"))
+        batch = list(islice(pieces, CHUNK_PIECES))
+    return out.getvalue()
 
 
 @lru_cache(maxsize=4)
@@ -74,10 +90,35 @@ def _environment(lang: str) -> Environment:
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
+    catalog = translations(lang)
     env.install_gettext_translations(  # type: ignore[attr-defined]
-        translations(lang), newstyle=True
+        catalog, newstyle=True
     )
+    env.globals["_"] = _cached_gettext(catalog.gettext)
     return env
+
+
+def _cached_gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:
+    """``_()`` of the template: Jinja2's new-style gettext, each plain text translated once.
+
+    The template calls ``_()`` about ten times per finding, each call passing through three
+    layers of Jinja2 (alias, context call, ``Markup % variables``). The answer for a text
+    without variables never changes for a language, so it is kept (per environment, so per
+    language; the keys are the template's own literal texts). With variables it is computed
+    as Jinja2 does: the translation as markup, the variables escaped into it.
+    """
+    cache: dict[str, Markup] = {}
+
+    def gettext(string: str, /, **variables: Any) -> Markup:
+        if variables:
+            return Markup(translate(string)) % variables  # noqa: S704  (our catalog, as Jinja2)
+        try:
+            return cache[string]
+        except KeyError:
+            value = cache[string] = Markup(translate(string)) % {}  # noqa: S704  (as above)
+            return value
+
+    return gettext
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ that raise the score most) comes from :mod:`posture.render.owner`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,11 +86,10 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, lang,
                                sentences.get(c.id, ""))
                    for c in cards],
-        "findings": [
+        "findings": Lazy(lambda: (
             _finding_view(f, anchors[f.id], commands, lang,
                           [(claim_anchors[c], _t(c)) for c in owners.get(f.id, [])])
-            for f in ordered
-        ],
+            for f in ordered)),
         "commands": [{"anchor": a, "key": _t(k, 200), "command": _t(c, COMMAND_LIMIT),
                       "privileged": p} for (k, c, p), a in commands.items()],
         "hosts": [{"name": _t(h.name, 300), "reachable": h.reachable,
@@ -102,6 +102,18 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "formula": _formula(),
         "ledger": ledger_view(result, claim_anchors, lang),
     }
+
+
+class Lazy:
+    """A list built anew on each iteration: the views of a fleet's findings are made one
+    at a time as the template writes them, never all held at once (most of the memory of
+    a large report's view). Iterate it, or call :func:`list` on it."""
+
+    def __init__(self, make: Callable[[], Iterator[dict[str, Any]]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._make()
 
 
 def decimal(value: float, lang: str, pattern: str = "0.0") -> str:

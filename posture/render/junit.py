@@ -20,10 +20,10 @@ other invisible characters shown as escapes (:func:`~posture.sanitize.safe_text`
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 
+from posture.jsontext import indented_text
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
 from posture.sanitize import safe_text
 from posture.store.results import to_jsonable
@@ -106,7 +106,7 @@ def _finding_case(claim_id: str, fid: str, finding: Finding | None) -> ET.Elemen
         ET.SubElement(case, "error", {"message": "finding missing from the result"})
         return case
     message = xml_text(finding.summary, 4000)
-    evidence = json.dumps(to_jsonable(finding.evidence), indent=2, ensure_ascii=False)
+    evidence = indented_text(to_jsonable(finding.evidence))
     waiver = finding.waiver
     if waiver is not None and finding.status in (Status.FAIL, Status.ERROR):
         if waiver.active:

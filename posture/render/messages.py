@@ -33,12 +33,14 @@ def message_html(value: str, lang: str, limit: int = 4000) -> Markup:
     """``value`` as safe HTML in ``lang``; see the module docstring."""
     if isinstance(value, Msg):
         return _msg_html(value, lang)
+    if not value:  # most facts carry no reason: nothing to look up or escape
+        return Markup("")
     text = safe_text(str(value), limit, keep_newlines=True)
     if is_translated(lang, text) and text:
         return escape(catalog_text(lang, text))
     if lang == "en" or not text:
         return escape(text)
-    return Markup('<span lang="en" class="untranslated">{}</span>').format(text)
+    return _untranslated(escape(text))
 
 
 def message_text(value: str, lang: str) -> str:
@@ -70,26 +72,37 @@ def _msg_html(message: Msg, lang: str) -> Markup:
     template = _template(message, lang) if known else str(message.msgid)
     if message.plural and message.n is not None and not known:
         template = message.plural if message.n != 1 else message.msgid
-    parts: list[Markup] = []
+    # Every part is escaped markup already, so plain string joins keep it safe (Markup's own
+    # join and format would escape each part again through Python-level formatters).
+    parts: list[str] = []
     for literal, field, _spec, _conv in _FORMATTER.parse(template):
         parts.append(escape(literal))
         if field is not None:
             parts.append(_param_html(message.params.get(field, ""), lang))
-    html = Markup("").join(parts)
+    html = Markup("".join(parts))  # noqa: S704  (every part escaped above)
     if known or lang == "en":
         return html
-    return Markup('<span lang="en" class="untranslated">{}</span>').format(html)
+    return _untranslated(html)
+
+
+def _untranslated(html: Markup) -> Markup:
+    """Escaped ``html`` marked as English text inside a page of another language."""
+    return Markup(f'<span lang="en" class="untranslated">{html}</span>')  # noqa: S704
+
+
+def _target(text: str) -> Markup:
+    """Target data inside a sentence: escaped, marked ``<span class="tgt">``."""
+    return Markup(f'<span class="tgt">{escape(text)}</span>')  # noqa: S704  (escaped)
 
 
 def _param_html(value: Any, lang: str) -> Markup:
     if isinstance(value, Msg):
         return _msg_html(value, lang)
     if isinstance(value, bool) or value is None:
-        return Markup('<span class="tgt">{}</span>').format(str(value))
+        return _target(str(value))
     if isinstance(value, int | float):
         return escape(str(value))
-    text = safe_text(_plain(value), PARAM_LIMIT, keep_newlines=False)
-    return Markup('<span class="tgt">{}</span>').format(text)
+    return _target(safe_text(_plain(value), PARAM_LIMIT, keep_newlines=False))
 
 
 def _plain(value: Any) -> str:

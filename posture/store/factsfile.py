@@ -63,18 +63,55 @@ def dumps(snapshot: FactsSnapshot) -> str:
     return escape_json_invisible(text) + "\n"
 
 
+class _Sharer:
+    """``object_hook`` of the parser: each object's strings and integers (and those of the
+    lists it holds) replaced by the first equal one met, as the object is made.
+
+    A fleet's hosts repeat the same commands, paths and names thousands of times: one copy
+    of each is most of the memory of loaded facts saved, and sharing them while parsing
+    frees each duplicate at once, so the parser reuses its memory instead of leaving holes
+    all over the heap (which a pass after parsing did).
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, Any] = {}
+
+    def __call__(self, obj: dict[str, Any]) -> dict[str, Any]:
+        share = self.seen.setdefault
+        for key, value in obj.items():
+            cls = value.__class__
+            if cls is str or cls is int:  # never bool: True == 1 must stay True
+                obj[key] = share(value, value)
+            elif cls is list:
+                for n, item in enumerate(value):
+                    if item.__class__ is str or item.__class__ is int:
+                        value[n] = share(item, item)
+        return obj
+
+
+class _TooDeep(Exception):
+    """Raised inside :func:`_depth_in` when the data nests deeper than :data:`MAX_DEPTH`."""
+
+
 def _too_deep(data: Any) -> bool:
-    """Whether ``data`` nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+    """Whether ``data`` nests deeper than :data:`MAX_DEPTH` (the root at depth 0, every value
+    one deeper than its container); the walk recurses at most :data:`MAX_DEPTH` levels and
+    looks only at containers."""
+    if not isinstance(data, dict | list):
+        return False
+    try:
+        _depth_in(data, 0)
+    except _TooDeep:
+        return True
     return False
+
+
+def _depth_in(item: dict[str, Any] | list[Any], depth: int) -> None:
+    if depth > MAX_DEPTH or (depth == MAX_DEPTH and item):
+        raise _TooDeep
+    for value in (item.values() if item.__class__ is dict else item):
+        if value.__class__ is dict or value.__class__ is list:
+            _depth_in(value, depth + 1)
 
 
 def _scan_time(value: Any, source: str) -> str:
@@ -126,7 +163,7 @@ def _canonical(value: Any) -> str:
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
     """Parse a facts file; raise :class:`FactsFileError` with a clear reason."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_hook=_Sharer())
     except json.JSONDecodeError as exc:
         raise FactsFileError(f"{source}:{exc.lineno}: not JSON ({exc.msg})") from None
     except RecursionError:

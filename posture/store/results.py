@@ -9,12 +9,14 @@ into the :class:`~posture.models.ScanResult` it came from (``posture diff`` reli
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
 from posture.errors import PostureError
+from posture.jsontext import fast_indented
 from posture.models import (
     JSON,
     ClaimResult,
@@ -30,7 +32,7 @@ from posture.models import (
     Verdict,
     WaiverState,
 )
-from posture.sanitize import json_document
+from posture.sanitize import escape_json_invisible, json_document
 from posture.store.json_messages import message_from_jsonable, message_to_jsonable
 
 SCHEMA = "posture.result/1"
@@ -51,6 +53,25 @@ def to_jsonable(value: Any) -> JSON:
     Enums become their values, mappings dicts (string keys), tuples/lists lists, sets sorted
     lists, dataclasses dicts, non-finite floats strings; anything else its ``str()``.
     """
+    # Plain JSON data (nearly all evidence) is copied by exact type, leaves inline: the
+    # general tests below (an ABC ``isinstance`` for Mapping) cost most of a fleet's report.
+    cls = value.__class__
+    if cls in _LEAVES:
+        return value
+    if cls is dict:
+        return {k if k.__class__ is str else str(k):
+                v if v.__class__ in _LEAVES else to_jsonable(v) for k, v in value.items()}
+    if cls is list or cls is tuple:
+        return [v if v.__class__ in _LEAVES else to_jsonable(v) for v in value]
+    return _general_jsonable(value)
+
+
+_LEAVES = frozenset({str, int, bool, type(None)})
+"""Exact types :func:`to_jsonable` returns as they are (subclasses take the general path)."""
+
+
+def _general_jsonable(value: Any) -> JSON:
+    """:func:`to_jsonable` for everything but plain dicts, lists and leaves."""
     if isinstance(value, Enum):
         return to_jsonable(value.value)
     if value is None or isinstance(value, str | bool | int):
@@ -142,6 +163,11 @@ def summary_counts(result: ScanResult) -> dict[str, dict[str, int]]:
 
 def result_to_jsonable(result: ScanResult) -> dict[str, JSON]:
     """The whole report as plain JSON data, keys in contract order."""
+    return _document(result, [finding_to_jsonable(f) for f in result.findings])
+
+
+def _document(result: ScanResult, findings: list[JSON]) -> dict[str, JSON]:
+    """:func:`result_to_jsonable` with ``findings`` given (the streamed writer gives none)."""
     return {
         "schema": SCHEMA,
         "tool": {"name": TOOL_NAME, "version": result.tool_version},
@@ -160,7 +186,7 @@ def result_to_jsonable(result: ScanResult) -> dict[str, JSON]:
         },
         "summary": to_jsonable(summary_counts(result)),
         "claims": [claim_to_jsonable(c) for c in result.claims],
-        "findings": [finding_to_jsonable(f) for f in result.findings],
+        "findings": findings,
         "hosts": [host_to_jsonable(h) for h in result.hosts],
         "scan_time": result.scan_time,
         "facts_sha256": result.facts_sha256,
@@ -171,8 +197,46 @@ def result_to_jsonable(result: ScanResult) -> dict[str, JSON]:
 
 
 def result_bytes(result: ScanResult) -> bytes:
-    """``report.json`` as UTF-8 bytes; invisible characters are ``\\u``-escaped (lossless)."""
-    return json_document(result_to_jsonable(result))
+    """``report.json`` as UTF-8 bytes; invisible characters are ``\\u``-escaped (lossless).
+
+    Exactly ``json_document(result_to_jsonable(result))``; when the fast encoder can write
+    every part, the findings are written one at a time (:func:`_streamed`), so a fleet's
+    report is never held as plain data and as text at once.
+    """
+    streamed = _streamed(result)
+    return streamed if streamed is not None else json_document(result_to_jsonable(result))
+
+
+_EMPTY_FINDINGS = b'\n  "findings": [],'
+"""The top-level ``findings`` key of an indented report without findings. Text inside JSON
+strings holds no raw newline, and deeper keys are indented further: it occurs once."""
+
+
+def _streamed(result: ScanResult) -> bytes | None:
+    """The report with each finding encoded on its own and indented into place, or None
+    when a part needs the standard library (then the caller writes the whole document)."""
+    head = fast_indented(_document(result, []), newline=True)
+    if head is None:
+        return None
+    out = io.BytesIO()
+    if result.findings:
+        cut = head.index(_EMPTY_FINDINGS)
+        out.write(head[:cut])
+        out.write(b'\n  "findings": [')
+        for n, finding in enumerate(result.findings):
+            part = fast_indented(finding_to_jsonable(finding))
+            if part is None:
+                return None
+            out.write(b",\n    " if n else b"\n    ")
+            out.write(part.replace(b"\n", b"\n    "))  # one level deeper: 4 more spaces
+        out.write(b"\n  ],")
+        out.write(head[cut + len(_EMPTY_FINDINGS):])
+    else:
+        out.write(head)
+    data = out.getvalue()
+    if data.isascii() and b"\x7f" not in data:
+        return data
+    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
 
 
 def result_from_json(data: Any) -> ScanResult:

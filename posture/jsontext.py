@@ -1,0 +1,104 @@
+"""Indented JSON text at C speed, byte for byte what the standard library writes.
+
+``json.dumps(value, indent=2)`` always runs the pure-Python encoder (the C one knows no
+indentation): on a fleet's report that was most of the time spent rendering JSON and SARIF.
+:func:`fast_indented` asks orjson for the same text instead and answers ``None`` whenever it
+cannot promise the very bytes of ``json.dumps(value, indent=2, ensure_ascii=False,
+allow_nan=...)``; the caller then uses the standard library. orjson is optional: without it
+every call answers ``None``.
+
+Where the two encoders differ, and how that is ruled out:
+
+* lone surrogates, integers beyond 64 bits, non-string keys, nesting deeper than 254 levels,
+  cycles: orjson refuses them (``TypeError``), the standard library has its own answer;
+* floats: both write the shortest repr, except that Python writes ``1e-05`` where orjson
+  writes ``0.00001`` or ``1e-5`` (exponents -5 to -9), and orjson writes ``null`` for NaN and
+  the infinities: any such float sends the value to the standard library;
+* types beyond plain JSON data (dataclasses, enums, UUIDs, dates, dict subclasses) would be
+  serialised by orjson where ``json`` refuses them or writes them differently: any such value
+  sends the value to the standard library too. Subclasses of ``str``, ``int`` and ``float``
+  (messages, string enums) are written from their value by both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from types import ModuleType
+from typing import Any
+
+_orjson: ModuleType | None
+try:  # optional: an installation without it takes the standard library's path
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; kept for bare installs
+    _orjson = None
+
+__all__ = ["available", "fast_indented", "indented_text"]
+
+
+def available() -> bool:
+    """Whether the fast encoder is installed."""
+    return _orjson is not None
+
+
+def fast_indented(value: Any, *, newline: bool = False) -> bytes | None:
+    """UTF-8 bytes of ``json.dumps(value, indent=2, ensure_ascii=False)`` (plus ``"\\n"``
+    with ``newline``), or ``None`` when only the standard library can write it.
+
+    A non-finite float always answers ``None``, so the caller's ``json.dumps`` raises or
+    writes ``NaN`` as its ``allow_nan`` says.
+    """
+    if _orjson is None:
+        return None
+    option = _orjson.OPT_INDENT_2 | _orjson.OPT_PASSTHROUGH_DATACLASS \
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+    if newline:
+        option |= _orjson.OPT_APPEND_NEWLINE
+    try:
+        data: bytes = _orjson.dumps(value, option=option, default=_refuse)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return None
+    # orjson has walked it without error, so the value is a finite tree (no cycles).
+    return data if _plain(value) else None
+
+
+def indented_text(value: Any, *, allow_nan: bool = True) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=allow_nan)``, faster."""
+    fast = fast_indented(value)
+    if fast is not None:
+        return fast.decode("utf-8")
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=allow_nan)
+
+
+def _refuse(value: Any) -> Any:
+    """orjson's ``default``: whatever it cannot write natively goes to the standard library."""
+    raise TypeError(type(value).__name__)
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """True when ``value`` holds only data both encoders write alike (see the module text)."""
+    stack = [value]
+    pop, push_all = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        cls = item.__class__
+        if cls in _SCALARS:
+            continue
+        if cls is dict:
+            push_all(item.values())
+        elif cls is list or cls is tuple:
+            push_all(item)
+        elif isinstance(item, float):
+            if not _same_float(item):
+                return False
+        elif not isinstance(item, str | int):  # subclasses of these are written by value
+            return False
+    return True
+
+
+def _same_float(number: float) -> bool:
+    """Whether orjson writes ``number`` as Python's ``float.__repr__`` does."""
+    return math.isfinite(number) and "e-0" not in float.__repr__(number)
