@@ -49,11 +49,12 @@ _REQUIRED = ("ciphers", "macs", "kex")
 
 
 def option(config: dict[str, list[str]], *keys: str) -> str | None:
-    """The first value of the first present key, lower-cased; None when none is present."""
+    """The first value of the first present key, as sshd -T printed it; None when none is
+    present (:func:`classify` trims and lower-cases the names itself)."""
     for key in keys:
         values = config.get(key)
         if values:
-            return values[0].strip().lower()
+            return values[0]
     return None
 
 
@@ -118,7 +119,7 @@ def _sftp_subsystem(ctx: CheckContext) -> Outcome:
     if isinstance(config, Outcome):
         return config
     entries = [e.strip() for e in config.get("subsystem", [])]
-    sftp = [e for e in entries if e.split(maxsplit=1)[:1] == ["sftp"]]
+    sftp = [e for e in entries if e.split()[:1] == ["sftp"]]
     evidence = {"subsystems": entries}
     if sftp:
         return Outcome(Status.PASS, msg("The SSH server offers SFTP ({entry}).", entry=sftp[0]),

@@ -29,7 +29,9 @@ from checks.sshd.sshd_contexts import (
 )
 from posture.models import JSON, Severity, Status, msg
 
-PerContext = Callable[[Mapping[str, Any], bool], tuple[Status, str, str]]
+PerContext = Callable[[Mapping[str, Any], bool], "tuple[Status, str, str] | None"]
+"""Judges one reaching context (and whether accounts were evaluated one by one): None when it
+passes, else (verdict, the option that decides it, summary)."""
 
 REFERENCES = (
     "https://infosec.mozilla.org/guidelines/openssh",
@@ -41,9 +43,13 @@ _AUTH_NEEDS = ("sshd.contexts",)
 
 
 def keys_required(methods: str) -> bool:
-    """True when the AuthenticationMethods value puts a public key in every list."""
+    """True when the AuthenticationMethods value puts a public key in every list.
+
+    ``any`` (the default) names no list with a key; an empty value is no requirement at all
+    (sshd -T never prints one: a truncated or edited fact), never "keys only".
+    """
     lists = methods.lower().split()
-    return methods.lower() != "any" and all("publickey" in item.split(",") for item in lists)
+    return bool(lists) and all("publickey" in item.split(",") for item in lists)
 
 
 def _contexts(ctx: CheckContext) -> dict[str, Any] | Outcome:
@@ -66,15 +72,17 @@ def _contexts(ctx: CheckContext) -> dict[str, Any] | Outcome:
 def password_status(options: Mapping[str, str]) -> tuple[Status, str]:
     """The verdict for one context's effective options, and the option that decides it."""
     get = {k: str(v).strip().lower() for k, v in options.items()}
-    if keys_required(get.get("authenticationmethods", "any")):
+    if "authenticationmethods" in get and keys_required(get["authenticationmethods"]):
         return Status.PASS, "authenticationmethods"
     if get.get("passwordauthentication") == "yes":
         return Status.FAIL, "passwordauthentication"
-    kbd = get.get("kbdinteractiveauthentication", get.get("challengeresponseauthentication"))
-    if get.get("challengeresponseauthentication") == "no":  # before OpenSSH 8.7: needed too
-        kbd = "no"
-    if kbd == "yes" and get.get("usepam") in ("yes", "1"):  # OpenSSH before 6.x printed 1
-        return Status.WARN, "kbdinteractiveauthentication"
+    # Keyboard-interactive has its own key since OpenSSH 8.7; before, only the older alias
+    # ChallengeResponseAuthentication, whose "no" still turns it off (a 8.7+ sshd -T prints both).
+    kbd = ("kbdinteractiveauthentication" if "kbdinteractiveauthentication" in get
+           else "challengeresponseauthentication")
+    if get.get(kbd) == "yes" and get.get("challengeresponseauthentication") != "no" \
+            and get.get("usepam") in ("yes", "1"):  # OpenSSH before 6.x printed 1
+        return Status.WARN, kbd
     return Status.PASS, "passwordauthentication"
 
 
@@ -134,9 +142,12 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
     verdicts = []
     by_user = bool(value["users"].get("by_user"))
     for context in reaching:
-        status, key, summary = per_context(context, by_user)
-        if status is not Status.PASS:
-            verdicts.append((status, context, key, summary))
+        verdict = per_context(context, by_user)
+        if verdict:
+            status, key, summary = verdict
+            # usable() made sure every context holds the options a verdict can name
+            setting = f"{key} {context['options'][key]}".strip()
+            verdicts.append((status, context, key, setting, summary))
     unreachable, unproved = _unmet_blocks(value, reaching, weakens)
     evidence: dict[str, JSON] = {
         "contexts_evaluated": len(contexts), "contexts_reaching": len(reaching),
@@ -145,18 +156,17 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
         "files": value.get("files", [])[:20],
         "unreachable_blocks": unreachable[:10], "not_evaluated_blocks": unproved[:10],
         "findings": [{"context": describe(c), "reaches_as": reaches(c, value),
-                      "option": f"{key} {c.get('options', {}).get(key, '')}".strip(),
-                      "set_by": causes(c, key, found, value)[:3], "verdict": st.value}
-                     for st, c, key, _ in verdicts[:10]],
+                      "option": setting, "set_by": causes(c, key, found, value)[:3],
+                      "verdict": st.value}
+                     for st, c, key, setting, _ in verdicts[:10]],
     }
     for wanted in (Status.FAIL, Status.ERROR, Status.WARN):
         if wanted is Status.ERROR and unproved:
             return Outcome(Status.ERROR, f"could not determine: {unproved[0]}.", evidence)
         hits = [v for v in verdicts if v[0] is wanted]
         if hits:
-            _, context, key, summary = hits[0]
+            _, context, key, setting, summary = hits[0]
             where = ", ".join(causes(context, key, found, value)[:2])
-            setting = f"{key} {context['options'].get(key, '')}".strip()
             if len(hits) > 1:
                 return Outcome(wanted, msg(
                     "{summary} For {context} and {n} more connection context: {setting} (set "
@@ -177,24 +187,24 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
         n=len(reaching), subject=subject), evidence)
 
 
-def _password_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status, str, str]:
-    options = context.get("options", {})
+def _password_context(context: Mapping[str, Any],
+                      by_user: bool) -> tuple[Status, str, str] | None:
+    options = context["options"]
     if not may_log_in(context, by_user):
-        return Status.PASS, "allowusers", ""
+        return None
     if context.get("user") == "root" and str(options.get("permitrootlogin")).lower() != "yes":
-        return Status.PASS, "permitrootlogin", ""
+        return None  # root gets no password login whatever PasswordAuthentication says
     status, key = password_status(options)
+    if status is Status.PASS:
+        return None
     if status is Status.FAIL and str(options.get("permitemptypasswords")).lower() == "yes":
         return status, "permitemptypasswords", msg("SSH accepts password logins, even with "
                                                    "an empty password.")
     if status is Status.FAIL:
         return status, key, msg("SSH accepts password logins, which can be guessed; allow "
                                 "keys only.")
-    if status is Status.WARN:
-        return status, key, msg("SSH password authentication is off, but "
-                                "keyboard-interactive login through PAM can still ask for a "
-                                "password.")
-    return status, key, ""
+    return status, key, msg("SSH password authentication is off, but keyboard-interactive "
+                            "login through PAM can still ask for a password.")
 
 
 def _password_authentication(ctx: CheckContext) -> Outcome:
@@ -215,15 +225,17 @@ _ROOT = {
 }
 
 
-def _root_context(context: Mapping[str, Any], by_user: bool) -> tuple[Status, str, str]:
-    value = str(context.get("options", {}).get("permitrootlogin", "")).lower()
-    if not may_log_in(context, by_user):
-        return Status.PASS, "allowusers", ""
+def _root_context(context: Mapping[str, Any],
+                  _by_user: bool) -> tuple[Status, str, str] | None:
+    # Only root's contexts come here: the by_user shortcut never shuts root out.
+    if not may_log_in(context):
+        return None
+    value = str(context["options"]["permitrootlogin"]).lower()
     if value not in _ROOT:
         return Status.ERROR, "permitrootlogin", "could not determine: unrecognised " \
             f"PermitRootLogin value {value[:40]!r}."
     status, summary = _ROOT[value]
-    return status, "permitrootlogin", summary
+    return None if status is Status.PASS else (status, "permitrootlogin", summary)
 
 
 def _root_login(ctx: CheckContext) -> Outcome:
