@@ -174,7 +174,7 @@ def classify(spec: FactSpec, out: str, err: str, rc: int | None, *, privileged: 
     """
     truncated = over_cap or out.count("\n") + 1 > MAX_LINES
 
-    def fact(status: FactStatus, reason: str = "", value: object = None) -> Fact:
+    def fact(status: FactStatus, reason: str, value: object = None) -> Fact:
         return Fact(spec.key, status, value, reason[:500], spec.snippet.strip()[:2000],
                     rc, privileged, truncated and status is FactStatus.OK)
 
