@@ -148,7 +148,7 @@ def _split(data: bytes, marker: str, stream: str, raws: dict[str, _Raw]) -> None
         size += end - start + 1
         if size <= SECTION_CAP:
             # Hostile output may hold any bytes: decode leniently, never fail.
-            getattr(raws[current], stream).append(data[start:end].decode("utf-8", "replace"))
+            getattr(raws[current], stream).append(data[start:end].decode(errors="replace"))
         elif stream == "out":
             raws[current].over_cap = True
 

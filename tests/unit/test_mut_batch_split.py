@@ -130,3 +130,17 @@ def test_classify_marks_nothing_truncated_unless_told() -> None:
     assert fact.status is FactStatus.OK and fact.truncated is False
     told = classify(_spec("t.one"), "line", "", 0, privileged=False, over_cap=True)
     assert told.truncated is True
+
+
+def test_an_unfinished_section_keeps_its_last_empty_line() -> None:
+    # The stream ended inside the section: every line it sent is kept, the last empty one too.
+    marker = new_marker()
+    out = f"\n{marker} B t.one\n".encode() + b"a\n\n"
+    assert split_sections(out, b"", marker, ["t.one"]) == {"t.one": (b"a\n\n", b"", None)}
+
+
+def test_bytes_that_are_not_utf8_are_replaced() -> None:
+    marker = new_marker()
+    out = _section(marker, "t.one", b"caf\xe9 \xff\xfe ok")
+    assert split_sections(out, b"", marker, ["t.one"])["t.one"][0] == (
+        "caf\ufffd \ufffd\ufffd ok\n".encode())
