@@ -282,10 +282,17 @@ def test_a_declared_network_is_stood_for_by_its_first_and_last_host(network: str
     _allow(["10.0.0.0/8"], hosts=("other",)),  # another host's claim
     _allow(["10.0.0.0/8"], kind="encryption_at_rest"),  # another claim type
     _allow("10.0.0.0/8"),  # not a list
+    _allow(("10.0.0.0/8",)),  # not a list either
 ])
 def test_only_this_hosts_allowlists_declare_sources(claim: Claim) -> None:
     inv, host = _inventory(claim)
     assert context_sources(inv, host) == ANY_LINES
+
+
+def test_every_claim_and_network_is_read_past_one_that_does_not_count() -> None:
+    inv, host = _inventory(_allow(["10.0.0.0/8"], hosts=("other",)),
+                           _allow(["bad", "198.18.7.9/32"]))
+    assert context_sources(inv, host) == ["declared 198.18.7.9/32 198.18.7.9", *ANY_LINES]
 
 
 def test_vantage_points_keep_a_fitting_name_and_skip_a_bad_address() -> None:

@@ -167,6 +167,18 @@ def _block(criteria: str) -> Block:
     ("Address 192.168.1.0/24 RDomain x", True, True,
      "a network the server is attached to (192.168.1.0/24)"),
     ("Address 192.168.1.0/24", True, True, "a network the server is attached to (192.168.1.0/24)"),
+    ("Address 192.168.1.0/24 Group admins", False, True,
+     "a network the server is attached to (192.168.1.0/24)"),
+    ("Address 192.168.1.0/24 Group admins", True, False,
+     "sshd applied it to no account that can log in, from 192.168.1.7 inside it as from "
+     "anywhere"),
+    ("Address 192.168.1.0/24 User a Group g LocalAddress 192.168.1.10 LocalPort 22", True,
+     False, "sshd applied it to no account that can log in, from 192.168.1.7 inside it as "
+     "from anywhere"),
+    ("Address X192.168.1.0/24", True, None,
+     "its address pattern 'X192.168.1.0/24' is not a literal network"),
+    ("Address !!192.168.1.0/24", True, False, NOWHERE),  # nothing but a negation
+    ("User", True, False, "no evaluated account or local address meets its criteria"),
 ])
 def test_static_reach(criteria: str, by_user: bool, known: bool | None, why: str) -> None:
     value = _value(_c("declared", "10.0.0.0/8", "10.0.0.1"),
@@ -184,9 +196,22 @@ def test_a_block_applied_somewhere_is_not_proved_unreachable() -> None:
 
 
 def test_without_a_context_inside_the_block_it_may_reach() -> None:
-    value = _value(_c("match", "10.0.0.0/8", "10.0.0.1"), networks=("192.168.1.10/24",))
+    value = _value(_c("match", "x", "not-an-address"), _c("match", "10.0.0.0/8", "10.0.0.1"),
+                   networks=("192.168.1.10/24",))
     assert static_reach(_block("Address 192.168.1.0/24 User alice"), value) == (
         True, "a network the server is attached to (192.168.1.0/24)")
+
+
+@pytest.mark.parametrize(("criteria", "known"), [
+    ("User alice", None),  # accounts not known to be evaluated one by one
+    ("Address 192.168.1.0/24 LocalPort 2222", False),
+    ("Address 192.168.1.0/24 User alice", True),
+])
+def test_without_a_users_entry_accounts_count_as_not_evaluated(criteria: str,
+                                                               known: bool | None) -> None:
+    value = {"contexts": [_c("match", "192.168.1.0/24", "192.168.1.7")],
+             "networks": ["192.168.1.10/24"]}
+    assert static_reach(_block(criteria), value)[0] is known
 
 
 # ----------------------------------------------------------------------------- plain sshd -T
@@ -231,6 +256,13 @@ def test_the_fallback_only_when_every_condition_holds(changes: dict[str, Any]) -
 def test_supported_is_assumed_when_not_said() -> None:
     value = {"base_rc": 0, "base": BASE, "lines": [], "contexts": []}
     assert effective(value) == value
+
+
+def test_no_grep_lines_at_all_is_no_match_block() -> None:
+    value = _no_c()
+    del value["lines"]
+    out = effective(value)
+    assert out["no_match_blocks"] is True and len(out["contexts"]) == 2
 
 
 # ----------------------------------------------------------------------------- usable
