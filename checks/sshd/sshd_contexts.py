@@ -99,7 +99,7 @@ def _set(items: Sequence[str]) -> IpSet:
     good = []
     for item in items:
         try:
-            good.append(str(ipaddress.ip_network(item, strict=False)))
+            good.append(str(ipaddress.ip_interface(item).network))  # host bits dropped
         except ValueError:
             continue
     return IpSet.of(good)

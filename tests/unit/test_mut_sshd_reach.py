@@ -93,11 +93,11 @@ def _c(kind: str, label: str, addr: str, user: str = "root", **extra: Any) -> di
     return {"kind": kind, "label": label, "addr": addr, "user": user, **extra}
 
 
-SOURCES = _value(_c("declared", "10.0.0.0/8", "10.0.0.1"),
-                 _c("declared", "bad", "10.0.0.2"),
+SOURCES = _value(_c("declared", "bad", "10.0.0.2"),  # unreadable entries come first
+                 _c("declared", "10.0.0.0/8", "10.0.0.1"),
                  _c("vantage", "vp1", "198.18.0.5"), _c("auditor", "ssh-client", "198.18.0.9"),
                  _c("match", "172.16.0.0/12", "172.16.0.1"),
-                 networks=("192.168.1.10/24", "garbage"))
+                 networks=("garbage", "192.168.1.10/24"))
 
 
 def test_networks_of_reads_declared_vantage_and_attached_sets() -> None:
