@@ -1,0 +1,65 @@
+"""sshd per connection context at the edges of its data: missing entries and empty values.
+
+A hand-edited or truncated ``sshd.contexts`` value may lack a key or hold an empty value;
+these tests pin what the reach rules and the parser make of that (never a crash, never a
+looser verdict).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checks.sshd.sshd_contexts import Block, causes, static_reach
+from posture.collect.facts.sshd_contexts import parse_sshd_contexts
+
+F2 = "/etc/ssh/sshd_config.d/50.conf"
+ATTACHED = "a network the server is attached to (192.168.1.0/24)"
+APPLIED_TO_NONE = ("sshd applied it to no account that can log in, from 192.168.1.7 inside it "
+                   "as from anywhere")
+
+
+def _block(criteria: str) -> Block:
+    return Block(F2, 1, criteria, ((2, "passwordauthentication", "yes"),))
+
+
+@pytest.mark.parametrize(("criteria", "known", "why"), [
+    ("Address 192.168.1.0/24 LocalAddress 192.168.1.10", False, APPLIED_TO_NONE),
+    ("Address 192.168.1.0/24 LocalPort 22 LocalAddress 192.168.1.10", False, APPLIED_TO_NONE),
+    ("Address 192.168.1.0/24 LocalAddress 192.168.1.10 RDomain x", True, ATTACHED),
+])
+def test_local_address_is_a_criterion_sshd_was_asked_about(criteria: str, known: bool,
+                                                            why: str) -> None:
+    value = {"contexts": [{"kind": "match", "addr": "192.168.1.7"}],
+             "networks": ["192.168.1.10/24"], "users": {"by_user": True}}
+    assert static_reach(_block(criteria), value) == (known, why)
+
+
+def test_without_contexts_nothing_is_inside_the_block() -> None:
+    value = {"networks": ["192.168.1.10/24"], "users": {"by_user": True}}
+    assert static_reach(_block("Address 192.168.1.0/24 User alice"), value) == (True, ATTACHED)
+
+
+def test_a_setting_without_a_line_is_not_put_in_a_block_at_line_zero() -> None:
+    found = [Block(F2, 0, "User a", ((0, "passwordauthentication", "yes"),))]
+    context = {"settings": [{"key": "passwordauthentication", "file": F2}]}
+    assert causes(context, "passwordauthentication", found, {}) == [f"{F2}:None"]
+
+
+@pytest.mark.parametrize(("context", "where"), [
+    ({}, [f"{F2}:1 (Match User a)"]),  # no options, no settings: empty value, as the block
+    ({"options": {}}, [f"{F2}:1 (Match User a)"]),
+    ({"options": {"usepam": "no"}}, ["the sshd default"]),
+])
+def test_an_absent_option_is_matched_as_an_empty_value(context: dict[str, Any],
+                                                       where: list[str]) -> None:
+    found = [Block(F2, 1, "User a", ((2, "usepam", ""),))]
+    assert causes(context, "usepam", found, {}) == where
+
+
+def test_the_smallest_answer_parses_to_the_empty_shape() -> None:
+    assert parse_sshd_contexts("base_rc\t0\n") == {
+        "supported": True, "unsupported": "", "base_rc": 0, "base_errors": [], "files": [],
+        "global_settings": [], "lines": [], "base": {}, "users": {}, "networks": [],
+        "unresolved": [], "expected": None, "capped": False, "contexts": []}
