@@ -63,3 +63,14 @@ def test_the_smallest_answer_parses_to_the_empty_shape() -> None:
         "supported": True, "unsupported": "", "base_rc": 0, "base_errors": [], "files": [],
         "global_settings": [], "lines": [], "base": {}, "users": {}, "networks": [],
         "unresolved": [], "expected": None, "capped": False, "contexts": []}
+
+
+def test_context_fields_are_split_on_tabs_only_and_an_unfinished_one_has_no_status() -> None:
+    value = parse_sshd_contexts("base_rc\t0\nC\tvantage\tmy office\troot\t198.18.0.5\t-\t-\n"
+                                "T\tpasswordauthentication no\n")
+    assert isinstance(value, dict)
+    assert value["contexts"] == [
+        {"kind": "vantage", "label": "my office", "user": "root", "addr": "198.18.0.5",
+         "laddr": "-", "lport": "-", "rc": None,
+         "options": {"passwordauthentication": "no"}, "matched": [], "settings": [],
+         "errors": []}]
