@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from checks.sshd.sshd_contexts import Block, causes, static_reach
+from checks.sshd.sshd_contexts import Block, blocks, causes, static_reach
 from posture.collect.facts.sshd_contexts import parse_sshd_contexts
 
 F2 = "/etc/ssh/sshd_config.d/50.conf"
@@ -74,3 +74,10 @@ def test_context_fields_are_split_on_tabs_only_and_an_unfinished_one_has_no_stat
          "laddr": "-", "lport": "-", "rc": None,
          "options": {"passwordauthentication": "no"}, "matched": [], "settings": [],
          "errors": []}]
+
+
+def test_blocks_read_only_the_first_equals_sign_and_keep_lines_without_text() -> None:
+    lines = [{"file": F2, "line": 1, "text": "Match Address=10.0.0.0/8 User=alice"},
+             {"file": F2, "line": 2}]
+    assert blocks({"lines": lines}) == [
+        Block(F2, 1, "Address 10.0.0.0/8 User=alice", ((2, "", ""),))]

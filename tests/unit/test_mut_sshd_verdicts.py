@@ -45,3 +45,17 @@ def test_an_unusable_value_without_files_names_none() -> None:
     outcome = ROOT_LOGIN.evaluate(context([ok("sshd.contexts", value)]))
     assert outcome.status is Status.ERROR
     assert outcome.evidence == {"files": [], "reason": "sshd -T failed ()"}
+
+
+def test_a_context_without_settings_meets_no_block() -> None:
+    plain = _ctx("alice")
+    del plain["settings"]
+    value = _value(plain, by_user=True)
+    value["lines"] = [{"file": "/etc/ssh/sshd_config", "line": 9, "text": "Match User bob"},
+                      {"file": "/etc/ssh/sshd_config", "line": 10,
+                       "text": "PasswordAuthentication yes"}]
+    outcome = PASSWORD_AUTHENTICATION.evaluate(context([ok("sshd.contexts", value)]))
+    assert outcome.status is Status.PASS
+    assert outcome.evidence["unreachable_blocks"] == [
+        "/etc/ssh/sshd_config:9 (Match User bob): no evaluated account or local address meets "
+        "its criteria"]
