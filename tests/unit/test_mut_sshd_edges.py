@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from checks.sshd.sshd_contexts import Block, blocks, causes, static_reach
+from checks.sshd.sshd_contexts import Block, blocks, causes, may_log_in, static_reach
 from posture.collect.facts.sshd_contexts import parse_sshd_contexts
 
 F2 = "/etc/ssh/sshd_config.d/50.conf"
@@ -81,3 +81,14 @@ def test_blocks_read_only_the_first_equals_sign_and_keep_lines_without_text() ->
              {"file": F2, "line": 2}]
     assert blocks({"lines": lines}) == [
         Block(F2, 1, "Address 10.0.0.0/8 User=alice", ((2, "", ""),))]
+
+
+@pytest.mark.parametrize(("context", "allowed"), [
+    ({"user": "None"}, True),  # no options at all: nobody shut out
+    ({"user": "XXXX", "options": {}}, True),
+    ({"user": "a@b", "options": {"denyusers": "a@b"}}, True),  # user@host: a host rule
+    ({"user": "alice", "options": {"allowusers": "alice@x@y"}}, True),  # user before the first @
+    ({"user": "alice", "options": {"allowusers": "alice@x bob"}}, True),
+])
+def test_may_log_in_edges(context: dict[str, Any], allowed: bool) -> None:
+    assert may_log_in(context) is allowed
