@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from checks.sshd.sshd_contexts import Block, blocks, causes, may_log_in, static_reach
+from checks.sshd.sshd_contexts import (
+    Block,
+    blocks,
+    causes,
+    effective,
+    may_log_in,
+    static_reach,
+    usable,
+)
 from posture.collect.facts.sshd_contexts import parse_sshd_contexts
 
 F2 = "/etc/ssh/sshd_config.d/50.conf"
@@ -92,3 +100,44 @@ def test_blocks_read_only_the_first_equals_sign_and_keep_lines_without_text() ->
 ])
 def test_may_log_in_edges(context: dict[str, Any], allowed: bool) -> None:
     assert may_log_in(context) is allowed
+
+
+def _complete() -> dict[str, Any]:
+    return {"supported": True, "unsupported": "", "base_rc": 0, "base_errors": [],
+            "lines": [], "capped": False, "expected": 1,
+            "users": {"login_accounts": 1, "invalid": 0, "by_user": False, "capped": False},
+            "contexts": [{"kind": "anywhere", "label": "internet", "user": "root",
+                          "addr": "203.0.113.99", "laddr": "-", "rc": 0, "errors": [],
+                          "options": {"passwordauthentication": "no",
+                                      "permitrootlogin": "no"}}]}
+
+
+ROOT = "root from 203.0.113.99 (anywhere internet)"
+
+
+@pytest.mark.parametrize(("drop", "changes", "problem"), [
+    ("supported", {}, ""),  # an older fact without the flag: -C worked
+    ("unsupported", {"supported": False},
+     "this sshd cannot evaluate Match blocks per connection (sshd -T -C failed: ) and its "
+     "configuration has Match blocks (plain sshd -T unreadable); update OpenSSH or check them "
+     "by hand"),
+    ("base_errors", {"base_rc": 1}, "sshd -T failed ()"),
+    ("users", {}, "the accounts with a login shell were not listed"),
+    ("contexts", {}, "0 of 1 connection contexts came back"),
+])
+def test_usable_with_a_key_missing(drop: str, changes: dict[str, Any], problem: str) -> None:
+    value = _complete()
+    del value[drop]
+    value.update(changes)
+    assert usable(value) == problem
+
+
+def test_a_context_without_options_is_a_failed_context() -> None:
+    value = _complete()
+    del value["contexts"][0]["options"]
+    assert usable(value) == f"sshd -T -C failed for {ROOT}: exit 0"
+
+
+def test_without_a_base_there_is_no_fallback() -> None:
+    value = {"supported": False, "base_rc": 0, "lines": [], "contexts": []}
+    assert effective(value) == value
