@@ -99,7 +99,7 @@ def _set(items: Sequence[str]) -> IpSet:
     good = []
     for item in items:
         try:
-            good.append(str(ipaddress.ip_network(item, strict=False)))
+            good.append(str(ipaddress.ip_interface(item).network))  # host bits dropped
         except ValueError:
             continue
     return IpSet.of(good)
@@ -145,7 +145,7 @@ def static_reach(block: Block, value: Mapping[str, Any],
     applied it to no context at all. Anything else cannot be proved.
     """
     tokens = block.criteria.replace("=", " ").split()
-    pairs = dict(zip((t.lower() for t in tokens[::2]), tokens[1::2], strict=False))
+    pairs = {tokens[i].lower(): tokens[i + 1] for i in range(0, len(tokens) - 1, 2)}
     if "all" in (t.lower() for t in tokens) or "host" in pairs:
         return None, "its criteria (All or Host names) cannot be enumerated"
     if "address" not in pairs:
@@ -187,17 +187,12 @@ def _inside(context: Mapping[str, Any], addresses: IpSet) -> bool:
         return False
 
 
-def _no_match(value: Mapping[str, Any]) -> bool:
-    return not any(str(e.get("text", "")).strip().lower().startswith("match")
-                   for e in value.get("lines", []) if isinstance(e, dict))
-
-
 def effective(value: Mapping[str, Any]) -> dict[str, Any]:
     """``value``, where an sshd without ``-C`` whose files hold no Match line gets contexts
     from plain ``sshd -T``: without a Match block every client meets that configuration."""
     out = dict(value)
     base = value.get("base", {})
-    if value.get("supported", True) or not _no_match(value) or value.get("base_rc") != 0 \
+    if value.get("supported", True) or blocks(value) or value.get("base_rc") != 0 \
             or "passwordauthentication" not in base or "permitrootlogin" not in base:
         return out
     options = {k: str(v[0]) for k, v in base.items() if v and k not in ("listenaddress", "port")}
@@ -216,8 +211,7 @@ def usable(value: Mapping[str, Any]) -> str:
     ``value`` is the output of :func:`effective`.
     """
     if not value.get("supported", True) and not value.get("no_match_blocks"):
-        matches = [f"{e.get('file')}:{e.get('line')}" for e in value.get("lines", [])
-                   if str(e.get("text", "")).strip().lower().startswith("match")]
+        matches = [block.where for block in blocks(value)]
         message = str(value.get("unsupported", ""))[:160]
         why = "is not supported" if _NO_C.search(message) else "failed"
         return (f"this sshd cannot evaluate Match blocks per connection (sshd -T -C {why}: "

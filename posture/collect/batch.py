@@ -148,7 +148,7 @@ def _split(data: bytes, marker: str, stream: str, raws: dict[str, _Raw]) -> None
         size += end - start + 1
         if size <= SECTION_CAP:
             # Hostile output may hold any bytes: decode leniently, never fail.
-            getattr(raws[current], stream).append(data[start:end].decode("utf-8", "replace"))
+            getattr(raws[current], stream).append(data[start:end].decode(errors="replace"))
         elif stream == "out":
             raws[current].over_cap = True
 
@@ -174,7 +174,7 @@ def classify(spec: FactSpec, out: str, err: str, rc: int | None, *, privileged: 
     """
     truncated = over_cap or out.count("\n") + 1 > MAX_LINES
 
-    def fact(status: FactStatus, reason: str = "", value: object = None) -> Fact:
+    def fact(status: FactStatus, reason: str, value: object = None) -> Fact:
         return Fact(spec.key, status, value, reason[:500], spec.snippet.strip()[:2000],
                     rc, privileged, truncated and status is FactStatus.OK)
 

@@ -33,6 +33,7 @@ there is nothing to determine. A finding that a claim names but the result lacks
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -65,9 +66,8 @@ GRADE_BANDS: tuple[tuple[float, str], ...] = (
 """Lowest score of each grade, best first; anything below the last band is F."""
 
 GRADE_CAPS: Mapping[Severity, str] = {Severity.HIGH: "D", Severity.CRITICAL: "F"}
-"""Best grade possible while a claim of this severity is contradicted."""
-
-_GRADES = "ABCDEF"
+"""Best grade possible while a claim of this severity is contradicted (the letters sort from
+best to worst, so the worse of two grades is their ``max``)."""
 
 METHOD = (
     "posture-score/1: 100 x sum(claim weight x claim share) / sum(claim weight); "
@@ -99,11 +99,13 @@ def claim_verdict(statuses: Sequence[Status]) -> Verdict:
 def compute_score(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]) -> Score:
     """Compute the score, grade and coverage of judged claims (see the module docstring)."""
     weights = [WEIGHTS[claim.severity] for claim in claims]
-    if claims and not any(weights):
-        weights = [1] * len(claims)
-    total = sum(weights)
-    earned = sum(w * claim_share(c, findings) for w, c in zip(weights, claims, strict=True))
-    value = _round(100.0 * earned / total, "0.1") if total else 0.0
+    shares = [claim_share(claim, findings) for claim in claims]
+    if any(weights):
+        value = _round(100.0 * sum(map(operator.mul, weights, shares)) / sum(weights), "0.1")
+    elif claims:  # only info claims: each weighs the same
+        value = _round(100.0 * sum(shares) / len(shares), "0.1")
+    else:
+        value = 0.0
     return Score(
         value=value,
         grade=_capped_grade(_grade(value), claims),
@@ -114,10 +116,12 @@ def compute_score(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]
 
 def _statuses(claim: ClaimResult, findings: Mapping[str, Finding]) -> list[Status]:
     """Statuses of a claim's findings; a finding missing from the result counts as error."""
-    return [
-        found.status if (found := findings.get(fid)) is not None else Status.ERROR
-        for fid in claim.findings
-    ]
+    return [_status(fid, findings) for fid in claim.findings]
+
+
+def _status(fid: str, findings: Mapping[str, Finding]) -> Status:
+    found = findings.get(fid)
+    return found.status if found is not None else Status.ERROR
 
 
 def claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
@@ -137,7 +141,7 @@ def _coverage(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]) ->
     """Share of the claims' distinct applicable findings that were determined."""
     statuses: dict[str, Status] = {}
     for claim in claims:
-        statuses.update(zip(claim.findings, _statuses(claim, findings), strict=True))
+        statuses.update((fid, _status(fid, findings)) for fid in claim.findings)
     applicable = [s for s in statuses.values() if s is not Status.NOT_APPLICABLE]
     if not applicable:
         return 1.0
@@ -155,7 +159,7 @@ def _capped_grade(grade: str, claims: Sequence[ClaimResult]) -> str:
     for claim in claims:
         cap = GRADE_CAPS.get(claim.severity)
         if claim.verdict is Verdict.CONTRADICTED and cap is not None:
-            grade = max(grade, cap, key=_GRADES.index)
+            grade = max(grade, cap)
     return grade
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
 from typing import TypedDict
 
 from posture.collect.facts.parsers import ParseError
@@ -331,10 +330,9 @@ def parse_sshd_contexts(text: str) -> JSON:
     return out
 
 
-def _representatives(network: str) -> list[str]:
+def _representatives(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[str]:
     """Addresses standing for a declared network: its first and last host (or the address)."""
-    net = ipaddress.ip_network(network, strict=False)
-    if net.num_addresses <= 2:
+    if net.prefixlen >= net.max_prefixlen - 1:  # one address, or a pair without hosts between
         return [str(net.network_address)]
     return [str(net.network_address + 1), str(net.broadcast_address - 1)]
 
@@ -352,11 +350,11 @@ def context_sources(inventory: Inventory, host: Host) -> list[str]:
             continue
         networks = claim.expect.get("ssh")
         for network in networks if isinstance(networks, list) else []:
-            try:
-                label = str(ipaddress.ip_network(str(network), strict=False))
-                lines += [f"declared {label} {a}" for a in _representatives(label)]
+            try:  # host bits set (10.1.2.3/8): the network they are in
+                net = ipaddress.ip_interface(str(network)).network
             except ValueError:
                 continue  # refused at validation; nothing to evaluate
+            lines += [f"declared {net} {a}" for a in _representatives(net)]
     for index, vp in enumerate(inventory.vantage_points):
         try:
             address = str(ipaddress.ip_address(vp.source_address))
@@ -365,16 +363,7 @@ def context_sources(inventory: Inventory, host: Host) -> list[str]:
         label = vp.name if _LABEL.fullmatch(vp.name) else f"vantage-{index + 1}"
         lines.append(f"vantage {label} {address}")
     lines += [f"anywhere internet {a}" for a in ANYWHERE]
-    return _checked(lines)
-
-
-def _checked(lines: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for line in dict.fromkeys(lines):
-        kind, label, address = line.split(" ")
-        if kind in ("declared", "vantage", "anywhere") and _LABEL.fullmatch(label):
-            out.append(f"{kind} {label} {ipaddress.ip_address(address)}")
-    return out[:200]
+    return list(dict.fromkeys(lines))[:200]  # each source once; the snippet reads 200 lines
 
 
 FACTS: tuple[FactSpec, ...] = (
