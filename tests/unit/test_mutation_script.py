@@ -6,6 +6,8 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import mutation
@@ -65,3 +67,27 @@ def test_equivalents_apply_to_matching_survivors_only() -> None:
 def test_the_checked_in_equivalent_list_parses() -> None:
     for name, (line, reason) in mutation.read_equivalents().items():
         assert name.count(".") >= 2 and line and reason
+
+
+def test_a_record_is_stale_when_its_module_changes_or_a_killing_test_file_is_gone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "tests" / "unit").mkdir(parents=True)
+    (tmp_path / "tests" / "conftest.py").write_text("# shared\n")
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    (tmp_path / "tests" / "unit" / "test_mod.py").write_text("def test_f(): ...\n")
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    entry = {"key": mutation.module_key("mod.py"), "tests": ["tests/unit/test_mod.py"]}
+    assert mutation.stale(["mod.py"], {"mod.py": entry}) == []
+    # an edited test file keeps the record (tests only add kills); a deleted one does not
+    (tmp_path / "tests" / "unit" / "test_mod.py").write_text("def test_f(): assert True\n")
+    assert mutation.stale(["mod.py"], {"mod.py": entry}) == []
+    (tmp_path / "tests" / "unit" / "test_mod.py").unlink()
+    assert mutation.stale(["mod.py"], {"mod.py": entry}) == ["mod.py"]
+    (tmp_path / "tests" / "unit" / "test_mod.py").write_text("def test_f(): ...\n")
+    (tmp_path / "mod.py").write_text("def f():\n    return 2\n")
+    assert mutation.stale(["mod.py"], {"mod.py": entry}) == ["mod.py"]
+    # a changed shared helper changes every key
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    (tmp_path / "tests" / "conftest.py").write_text("# shared, edited\n")
+    assert mutation.stale(["mod.py"], {"mod.py": entry}) == ["mod.py"]
+    assert mutation.stale(["other.py"], {}) == ["other.py"]
