@@ -68,7 +68,6 @@ def judge_and_report(args: argparse.Namespace, inventory: Inventory,
                       incomplete: bool = False) -> int:
     """Judge ``snapshot``, write the reports and the console summary; the exit code."""
     from posture.judge.evaluate import evaluate, exit_code
-    from posture.render.console import render_console
 
     result: ScanResult = evaluate(inventory, snapshot, only=args.only, finished_at=finished)
     if incomplete:
@@ -76,6 +75,8 @@ def judge_and_report(args: argparse.Namespace, inventory: Inventory,
     history = history_for(args, result)
     files = write_reports(result, outdir, parse_formats(args.format), args.lang, history)
     if not args.quiet:
+        from posture.render.console import render_console  # rich: only for the summary
+
         color = sys.stdout.isatty() and not args.no_color
         sys.stdout.write(render_console(result, color=color))
         for path in files:
