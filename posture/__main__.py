@@ -1,5 +1,5 @@
 """Allow ``python -m posture``."""
 
-from posture.cli import main
+from posture.cli import run
 
-raise SystemExit(main())
+run()

@@ -23,8 +23,10 @@ characters), lone surrogates, unassigned code points, line and paragraph separat
 ELLIPSIS = "…"
 """Appended when a text was cut at its limit."""
 
-_NON_ASCII_OR_DEL = re.compile(r"[\x7f-\U0010ffff]")
-_MAYBE_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\U0010ffff]+")
+# Written as the complement of a short ASCII range: the same sets as [\x7f-\U0010ffff] and
+# [\x00-\x1f\x7f-\U0010ffff], compiled some twenty times faster (a start-up cost of every run).
+_NON_ASCII_OR_DEL = re.compile(r"[^\x00-\x7e]")
+_MAYBE_UNSAFE = re.compile(r"[^\x20-\x7e]+")
 
 
 def is_unsafe_char(ch: str) -> bool:

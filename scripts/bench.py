@@ -8,6 +8,8 @@ firewall drops, so the allowlist claim waits out a filtered-port timeout. From o
 medians of ``--runs`` interleaved repetitions, it prints:
 
 - the full scan (every claim, four report formats) in a fresh process: wall, CPU, peak RSS;
+- the same scan without the vantage point (its ``vantage_points`` block removed), whose
+  probes no firewall drops;
 - each claim alone (``--only``), wall and CPU;
 - the floor: a fresh Python process doing a bare paramiko connect + auth + exec of ``true``;
 - the ratios of the scans to the floor, and the import time of the scan process;
@@ -16,11 +18,16 @@ medians of ``--runs`` interleaved repetitions, it prints:
 - the fleet figures of scripts/bench_fleet.py (``--fleet``, default 100,1000) and the
   handshake figures of scripts/bench_handshakes.py (``--handshakes`` hosts behind one sshd
   at --concurrency 50; 0 skips them).
+
+Each checkout's bytecode is compiled first (``compileall``), as ``pip install`` does: with
+``PYTHONDONTWRITEBYTECODE`` set, a source checkout would otherwise compile every module of
+posture again in every run, which an installed posture never does.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import statistics
@@ -78,6 +85,11 @@ def import_seconds(stderr: str) -> float:
     return total / 1e6
 
 
+def without_vantage(inventory: str) -> str:
+    """The inventory text without its top-level ``vantage_points`` block."""
+    return re.sub(r"^vantage_points:\n(?:[ -].*\n)+", "", inventory, flags=re.MULTILINE)
+
+
 def main() -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -87,6 +99,9 @@ def main() -> int:
     parser.add_argument("--handshakes", type=int, default=200)
     args = parser.parse_args()
     trees = {"now": REPO, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    for tree in trees.values():  # as an installed package has it (see the docstring)
+        for package in ("posture", "checks", "reports"):
+            compileall.compile_dir(tree / package, quiet=1)
     with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp:
         lab = start_trixie_lab(Path(tmp) / "lab")
         try:
@@ -94,7 +109,7 @@ def main() -> int:
         finally:
             lab.stop()
     _print_lab(figures, trees)
-    if args.fleet:
+    if args.fleet.strip() not in ("", "0"):
         print("\nfleet: judge + render of generated recorded facts (scripts/bench_fleet.py)")
         bench_fleet.print_rows([int(s) for s in args.fleet.split(",")])
     if args.handshakes:
@@ -112,13 +127,16 @@ Figures = dict[str, dict[str, list[float]]]  # tree -> measure -> one value per 
 def _lab_figures(lab: TrixieLab, tmp: Path, trees: Mapping[str, Path], runs: int) -> Figures:
     inv = current_inventory(tmp / "inventory.yml", lab)
     claims = [c.id for c in load_inventory(inv).claims]
+    no_vantage = tmp / "inventory-no-vantage.yml"
+    no_vantage.write_text(without_vantage(inv.read_text(encoding="utf-8")), encoding="utf-8")
     env = {**os.environ, DB_PASSWORD_ENV: lab.db_password, "POSTURE_HISTORY": "off"}
     floor = FLOOR.format(addr=lab.address, user=lab.auditor, key=str(lab.key))
     figures: Figures = {name: {} for name in trees}
     figures["floor"] = {}
 
-    def scan(tree: str, only: list[str], tag: str, extra: tuple[str, ...] = ()) -> None:
-        argv = [sys.executable, *extra, "-m", "posture", "scan", "-i", str(inv), "-o",
+    def scan(tree: str, only: list[str], tag: str, extra: tuple[str, ...] = (),
+             inventory: Path = inv) -> None:
+        argv = [sys.executable, *extra, "-m", "posture", "scan", "-i", str(inventory), "-o",
                 str(tmp / f"out-{tree}-{tag}"), "--format", "html,json,sarif,junit", "-q",
                 *(["--only", *only] if only else [])]
         got = run_child(argv, cwd=trees[tree], env=env)
@@ -136,6 +154,7 @@ def _lab_figures(lab: TrixieLab, tmp: Path, trees: Mapping[str, Path], runs: int
         figures["floor"].setdefault("cpu", []).append(float(got["cpu"]))
         for tree in trees:
             scan(tree, [], "full")
+            scan(tree, [], "full-no-vantage", inventory=no_vantage)
             for claim in claims:
                 scan(tree, [claim], claim)
     for tree in trees:
@@ -156,10 +175,13 @@ def _print_lab(figures: Figures, trees: Mapping[str, Path]) -> None:
         print(f"\n  [{tree}] {trees[tree]}")
         print(f"    full scan:       {row['full.wall']:.3f} s wall, {row['full.cpu']:.3f} s CPU, "
               f"peak {row['full.rss']:.0f} MiB  ({row['full.wall'] / floor:.2f}x floor)")
+        nv = "full-no-vantage"
+        print(f"    full, no vantage {row[nv + '.wall']:.3f} s wall, {row[nv + '.cpu']:.3f} s CPU "
+              f" ({row[nv + '.wall'] / floor:.2f}x floor)")
         print(f"    import time:     {row['import']:.3f} s")
-        for key in sorted(k for k in row if k.endswith(".wall") and k != "full.wall"):
+        for key in sorted(k for k in row if k.endswith(".wall")):
             name = key.removesuffix(".wall")
-            if name == "importtime":
+            if name in ("importtime", "full", nv):
                 continue
             print(f"    only {name:<12} {row[key]:.3f} s wall, {row[name + '.cpu']:.3f} s CPU  "
                   f"({row[key] / floor:.2f}x floor)")

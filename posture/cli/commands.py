@@ -12,7 +12,12 @@ from typing import NoReturn
 from posture.cli import admin as commands_admin
 from posture.cli import signals
 from posture.cli.outpaths import check_output_file
-from posture.cli.reporting import common_setup, judge_and_report, report_then_facts
+from posture.cli.reporting import (
+    common_setup,
+    judge_and_report,
+    prepare_reports,
+    report_then_facts,
+)
 from posture.errors import UsageError
 from posture.inventory import load_inventory
 from posture.store.factsfile import dumps as facts_dumps
@@ -72,7 +77,8 @@ def _scan(args: argparse.Namespace) -> int:
                                  handshakes_per_address=args.handshakes_per_address,
                                  allow_match_exec=args.allow_match_exec,
                                  progress=None if args.quiet else reporter)
-        snapshot, stopped = collect_until_stopped(inventory, plan, options, signals.STOP)
+        snapshot, stopped = collect_until_stopped(inventory, plan, options, signals.STOP,
+                                                  meanwhile=lambda: prepare_reports(args))
     stopped = stopped or signals.STOP.requested
     signals.note_stop()
     facts = [(Path(args.save_facts).expanduser(), lambda: facts_dumps(snapshot).encode())

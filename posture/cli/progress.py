@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 import threading
 from types import TracebackType
-
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from posture.sanitize import safe_text
+
+if TYPE_CHECKING:  # rich is imported only for the live display: CI and -q never load it
+    from rich.live import Live
+    from rich.table import Table
 
 
 class ProgressReporter:
@@ -38,6 +38,9 @@ class ProgressReporter:
             self._live.update(self._table())
 
     def _table(self) -> Table:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(show_header=False, box=None, pad_edge=False)
         for name, text in self._rows.items():
             table.add_row(Text(name, style="bold"), Text(text))
@@ -45,6 +48,9 @@ class ProgressReporter:
 
     def __enter__(self) -> ProgressReporter:
         if self._live_mode:
+            from rich.console import Console
+            from rich.live import Live
+
             self._live = Live(self._table(), console=Console(stderr=True), transient=True,
                               refresh_per_second=8)
             self._live.__enter__()

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posture.cli.output import (
     parse_formats,
@@ -19,9 +20,12 @@ from posture.errors import InventoryError, OutputError, UsageError
 from posture.inventory.model import Inventory
 from posture.models import FactsSnapshot, ScanResult
 from posture.sanitize import safe_text
-from posture.store.history import ReportHistory
 
-__all__ = ["common_setup", "history_for", "judge_and_report", "load_for", "report_then_facts"]
+if TYPE_CHECKING:  # the history module is loaded with the reports, not before the scan
+    from posture.store.history import ReportHistory
+
+__all__ = ["common_setup", "history_for", "judge_and_report", "load_for", "prepare_reports",
+           "report_then_facts"]
 
 
 def load_for(args: argparse.Namespace) -> Inventory:
@@ -68,7 +72,6 @@ def judge_and_report(args: argparse.Namespace, inventory: Inventory,
                       incomplete: bool = False) -> int:
     """Judge ``snapshot``, write the reports and the console summary; the exit code."""
     from posture.judge.evaluate import evaluate, exit_code
-    from posture.render.console import render_console
 
     result: ScanResult = evaluate(inventory, snapshot, only=args.only, finished_at=finished)
     if incomplete:
@@ -76,12 +79,31 @@ def judge_and_report(args: argparse.Namespace, inventory: Inventory,
     history = history_for(args, result)
     files = write_reports(result, outdir, parse_formats(args.format), args.lang, history)
     if not args.quiet:
+        from posture.render.console import render_console  # rich: only for the summary
+
         color = sys.stdout.isatty() and not args.no_color
         sys.stdout.write(render_console(result, color=color))
         for path in files:
             print(f"wrote {path}")
     code = exit_code(result, args.fail_under)
     return code or (2 if incomplete else 0)  # 2: the contract's "could not be determined"
+
+
+def prepare_reports(args: argparse.Namespace) -> None:
+    """Load what judging and writing the reports will need (the judge, the renderers of the
+    chosen formats, the HTML template), so that a scan does it while it waits on the network.
+
+    Never raises: what fails here fails again, and is reported, where the reports are made.
+    """
+    try:
+        import posture.judge.evaluate
+        from posture.render.prepare import prepare
+
+        prepare(parse_formats(args.format), parse_languages(args.lang))
+        if not args.quiet:
+            import posture.render.console  # noqa: F401
+    except Exception:  # noqa: BLE001, S110 - see the docstring
+        pass
 
 
 def history_for(args: argparse.Namespace, result: ScanResult) -> ReportHistory | None:

@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 def run_interruptible(work: Callable[[], T], interrupt: Interrupt,
-                      grace: float = 1.0) -> tuple[bool, T | None]:
+                      grace: float = 1.0,
+                      meanwhile: Callable[[], object] | None = None) -> tuple[bool, T | None]:
     """Run ``work`` in a helper thread; return ``(finished, value)``.
 
     After a stop request the work gets ``grace`` seconds to wind down (closed connections
     make it fail fast); if it is still busy then, ``(False, None)`` is returned and the
     caller uses what was reported so far. An exception of ``work`` is re-raised here.
+    ``meanwhile`` runs once in this thread while ``work`` starts (work that would otherwise
+    follow it, e.g. loading the renderers); it must not raise.
     """
     box: dict[str, object] = {}
 
@@ -42,6 +45,8 @@ def run_interruptible(work: Callable[[], T], interrupt: Interrupt,
 
     thread = threading.Thread(target=target, name="posture-collect", daemon=True)
     thread.start()
+    if meanwhile is not None:
+        meanwhile()
     stop_at: float | None = None
     while thread.is_alive():
         if interrupt.requested and stop_at is None:
@@ -74,10 +79,12 @@ def interrupted_snapshot(snapshot: FactsSnapshot | None, done: Mapping[tuple[str
 
 
 def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, set[str]]],
-                          options: CollectOptions, interrupt: Interrupt
+                          options: CollectOptions, interrupt: Interrupt,
+                          meanwhile: Callable[[], object] | None = None
                           ) -> tuple[FactsSnapshot, bool]:
     """:func:`~posture.collect.collector.collect`, stopped cleanly once ``interrupt`` is
-    requested (the command line requests it on SIGINT or SIGTERM).
+    requested (the command line requests it on SIGINT or SIGTERM); ``meanwhile`` runs in
+    this thread while the collector waits on the network (see :func:`run_interruptible`).
 
     Returns the snapshot and whether the scan was stopped (then the snapshot holds what
     finished, and the other planned targets as interrupted).
@@ -92,7 +99,8 @@ def collect_until_stopped(inventory: Inventory, plan: Mapping[str, Mapping[str, 
 
     options = dataclasses.replace(options, interrupt=interrupt, on_target=keep)
     started = now_iso()
-    _, snapshot = run_interruptible(lambda: collect(inventory, plan, options), interrupt)
+    _, snapshot = run_interruptible(lambda: collect(inventory, plan, options), interrupt,
+                                    meanwhile=meanwhile)
     if snapshot is not None and not interrupt.requested:
         return snapshot, False
     return interrupted_snapshot(snapshot, done, plan, inventory_sha256=inventory.sha256,

@@ -52,7 +52,7 @@ def render_html(result: ScanResult, *, lang: str = "en",
 
     The page's ``lang`` attribute names the language actually rendered.
     """
-    language = lang if lang in SUPPORTED_LANGUAGES and has_catalog(lang) else "en"
+    language = _language(lang)
     template = _environment(language).get_template(TEMPLATE)
     view = build_view(result, language, history or ReportHistory())
     return _utf8(template.generate(report=view, css=_stylesheet()))
@@ -76,6 +76,16 @@ def _utf8(pieces: Iterator[str]) -> bytes:
         out.write("".join(batch).encode("utf-8"))
         batch = list(islice(pieces, CHUNK_PIECES))
     return out.getvalue()
+
+
+def prepare_html(lang: str) -> None:
+    """Load the template of ``lang`` (and Jinja2) ahead of :func:`render_html`: a scan does
+    it while it waits on the network."""
+    _environment(_language(lang)).get_template(TEMPLATE)
+
+
+def _language(lang: str) -> str:
+    return lang if lang in SUPPORTED_LANGUAGES and has_catalog(lang) else "en"
 
 
 @lru_cache(maxsize=4)

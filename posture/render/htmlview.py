@@ -11,11 +11,11 @@ that raise the score most) comes from :mod:`posture.render.owner`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
-
-from babel.numbers import format_decimal
 
 from checks.base import known_reason
 from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
@@ -116,9 +116,31 @@ class Lazy:
         return self._make()
 
 
+_DECIMAL_POINT = {"en": ".", "nl": ","}
+"""The decimal sign of each report language (CLDR's, as Babel gives it)."""
+_ONE_DECIMAL = re.compile(r"[+-]?0\.0")
+
+
 def decimal(value: float, lang: str, pattern: str = "0.0") -> str:
-    """A score-like number with one decimal in the language's notation (17.9 / 17,9)."""
-    return str(format_decimal(round(value, 1), format=pattern, locale=lang))
+    """A score-like number with one decimal in the language's notation (17.9 / 17,9).
+
+    ``pattern`` is a CLDR number pattern; the ones of this report (``0.0``, ``+0.0``,
+    ``+0.0;-0.0``) are formatted here exactly as Babel's ``format_decimal`` would, without
+    loading Babel's locale data (a noticeable share of a small report's time); any other
+    pattern or language goes to Babel.
+    """
+    point = _DECIMAL_POINT.get(lang)
+    positive, _, negative = pattern.partition(";")
+    number = Decimal(str(round(value, 1)))
+    if (point is None or not number.is_finite() or not _ONE_DECIMAL.fullmatch(positive)
+            or (negative and not _ONE_DECIMAL.fullmatch(negative))):
+        from babel.numbers import format_decimal
+
+        return str(format_decimal(round(value, 1), format=pattern, locale=lang))
+    # Babel: the sign of -0.0 counts; without a negative subpattern, "-" + the positive one.
+    shown = (negative or "-" + positive) if number.is_signed() else positive
+    digits = str(abs(number).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
+    return shown[:-3] + digits.replace(".", point)
 
 
 def _verdict_counts(result: ScanResult) -> dict[str, int]:

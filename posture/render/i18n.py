@@ -13,10 +13,6 @@ from functools import lru_cache
 from importlib import resources
 from io import BytesIO
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
-
 DOMAIN = "posture"
 SOURCE_LANGUAGE = "en"
 
@@ -34,6 +30,11 @@ def translations(lang: str) -> gettext.NullTranslations:
     source = resources.files("reports").joinpath(catalog_path(lang))
     if not source.is_file():
         return gettext.NullTranslations()
+    # Babel is imported for a catalog only: an English report never loads it.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     with source.open("rb") as handle:
         catalog = read_po(handle, locale=lang, domain=DOMAIN)
     compiled = BytesIO()

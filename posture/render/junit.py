@@ -34,8 +34,9 @@ HOSTS_SUITE = "posture.hosts"
 TEXT_LIMIT = 20_000
 """Longest text put in one element or attribute."""
 
-# Anything outside XML 1.0's Char production (tab, LF, CR and the ranges below).
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Anything outside XML 1.0's Char production ([^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-
+# \U0010ffff]), listed directly: the same set, compiled some ten times faster.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _COUNTED = ("tests", "failures", "errors", "skipped")
 

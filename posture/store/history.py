@@ -18,17 +18,20 @@ import contextlib
 import json
 import os
 import secrets
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posture.errors import PostureError
 from posture.models import ScanResult
 from posture.store.diff import Changes, compare
 from posture.store.results import ReportFormatError, result_bytes, result_from_json
+
+if TYPE_CHECKING:  # sqlite3 is imported when a history is opened: --no-history never loads it
+    import sqlite3
 
 DEFAULT_KEEP = 12
 """Points shown in the report's trend line."""
@@ -107,6 +110,8 @@ class History:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
+        import sqlite3
+
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self.path.exists():

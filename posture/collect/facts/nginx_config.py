@@ -17,8 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, TypedDict
 
-import crossplane
-
 MAX_FILES = 400
 MAX_SERVERS = 500
 MAX_LOCATIONS = 3000
@@ -168,6 +166,8 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
         return {"files": [], "errors": ["the dump holds no configuration file"],
                 "messages": messages, "main": None, "http": None, "servers": [],
                 "unevaluated": []}
+    import crossplane  # only a scan that reads an nginx dump needs the parser
+
     names = [path for path, _ in sections]
     trees: dict[str, list[dict[str, Any]]] = {}
     errors: list[str] = []
