@@ -128,3 +128,10 @@ def test_rows_that_are_not_mappings_are_ignored() -> None:
 def test_an_unreadable_fact_is_an_error() -> None:
     out = ADMIN_PLAIN_HTTP.evaluate(context([timed_out("web.admin_paths")]))
     assert out.status is Status.ERROR and out.evidence["fact"] == "web.admin_paths"
+
+
+def test_a_fact_without_rows_or_paths_is_not_applicable() -> None:
+    out = ADMIN_PLAIN_HTTP.evaluate(context([ok("web.admin_paths", {"folders": None})]))
+    assert out.status is Status.NOT_APPLICABLE
+    assert out.evidence == {"paths": [], "asked": [], "not_asked": [],
+                            "application_folders": None, "unread": None}

@@ -245,3 +245,31 @@ def test_version_disclosure(disclosed: bool, powered: str | None, verdict: Statu
 def test_disclosure_needs_the_https_fact() -> None:
     out = http.SERVER_DISCLOSURE.evaluate(context([denied("http.https")]))
     assert out.status is Status.ERROR and out.evidence["fact"] == "http.https"
+
+
+@pytest.mark.parametrize(("check", "claims", "needs"), [
+    (http.REDIRECT, ("tls_all_links", "encrypted_admin_channels"), ("http.plain",)),
+    (http.HSTS, ("tls_all_links", "encrypted_admin_channels"), ("http.https", "endpoint.info")),
+    (http.COOKIES, ("tls_all_links", "encrypted_admin_channels"), ("http.https",)),
+    (http.MIXED_CONTENT, ("tls_all_links", "encrypted_admin_channels"), ("http.https",)),
+    (http.SERVER_DISCLOSURE, ("tls_all_links",), ("http.https",)),
+])
+def test_the_metadata_of_the_http_checks(check: Any, claims: tuple[str, ...],
+                                         needs: tuple[str, ...]) -> None:
+    meta = check.meta
+    assert meta.claim_types == claims
+    assert meta.needs == needs
+    assert meta.target == "endpoint"
+    assert meta.references == ("https://www.rfc-editor.org/rfc/rfc6797",
+                               "https://infosec.mozilla.org/guidelines/web_security",
+                               "https://owasp.org/www-project-secure-headers/")
+    assert meta.id.startswith("http.") and meta.title and meta.rationale and meta.remediation
+
+
+def test_the_severities_of_the_http_checks() -> None:
+    from posture.models import Severity
+    assert [c.meta.severity for c in http.CHECKS] == [
+        Severity.HIGH, Severity.MEDIUM, Severity.MEDIUM, Severity.MEDIUM, Severity.LOW]
+    assert [c.meta.id for c in http.CHECKS] == [
+        "http.redirect", "http.hsts", "http.cookies", "http.mixed_content",
+        "http.server_disclosure"]

@@ -53,6 +53,7 @@ def _ctx(*masters: dict[str, Any], os_release: Fact | None = None,
     ("1.24.0", "stable"), ("1.25.3", "mainline"), ("1.1.19", "mainline"), ("1.0.15", "stable"),
     ("1.3.0", "mainline"), ("1.24.3", "stable"), ("1.25", "mainline"), ("1.26", "stable"),
     ("1", "unknown"), ("1.x.2", "unknown"), ("", "unknown"), ("1..3", "unknown"),
+    ("1.", "unknown"), ("1.3x", "unknown"),
 ])
 def test_branch_kind(version: str, kind: str) -> None:
     assert nginx.branch_kind(version) == kind

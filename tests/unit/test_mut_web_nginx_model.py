@@ -182,9 +182,10 @@ def test_older_than(version: str, than: str, older: bool) -> None:
 # ------------------------------------------------------------------------------ settings
 def test_setting_takes_the_innermost_level_and_its_last_occurrence() -> None:
     http = {"directives": {"server_tokens": [_d("on", at="h:1")]}}
-    server = {"directives": {"server_tokens": [_d("off", at="s:1"), _d("build", at="s:2")]}}
+    server = {"directives": {"server_tokens": [_d("off", at="s:1"), _d("on", at="s:2"),
+                                               _d("build", at="s:3")]}}
     location: dict[str, Any] = {"directives": {}}
-    assert setting([http, server, location], "server_tokens") == _d("build", at="s:2")
+    assert setting([http, server, location], "server_tokens") == _d("build", at="s:3")
     assert setting([http, location], "server_tokens") == _d("on", at="h:1")
     assert setting([{"directives": None}, {}], "server_tokens") is None
     found = setting([http], "server_tokens")
@@ -243,6 +244,8 @@ def test_walk_cuts_long_server_names() -> None:
     ([[]], [("*", 80, False)]),
     ([], [("*", 80, False)]),
     ([["80"], ["443", "ssl"]], [("*", 80, False), ("*", 443, False)]),
+    ([["X:8080"]], [("X", 8080, False)]),
+    ([["[X]:8080"]], [("X", 8080, False)]),
 ])
 def test_listens(args: list[list[str]], found: list[tuple[str, int, bool]]) -> None:
     server = {"directives": {"listen": [{"args": a, "at": "s:1"} for a in args]}}
@@ -251,3 +254,17 @@ def test_listens(args: list[list[str]], found: list[tuple[str, int, bool]]) -> N
 
 def test_a_server_without_directives_listens_on_80() -> None:
     assert listens({}) == [("*", 80, False)]
+
+
+def test_directives_without_arguments() -> None:
+    assert listens({"directives": {"listen": [{"at": "s:1"}]}}) == [("*", 80, False)]
+    server = {"at": "s:1", "directives": {"server_name": [{"at": "s:2"}]}}
+    assert walk({"servers": [server]})[0][0] == "server _ at s:1"
+
+
+def test_a_dump_without_errors_or_messages_lists_none() -> None:
+    out = config_of({"pid": 9, "dump_rc": 1, "config": {"files": ["f"]}})
+    assert isinstance(out, Outcome)
+    assert out.evidence == {"dump_rc": 1, "errors": [], "messages": []}
+    empty = config_of({"pid": 9, "config": {"files": []}})
+    assert isinstance(empty, Outcome) and empty.evidence["messages"] is None

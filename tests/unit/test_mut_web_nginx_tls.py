@@ -228,3 +228,12 @@ def test_a_master_that_cannot_be_judged_is_an_error_even_beside_a_good_one() -> 
     out = _check(_master([_server(("443", "ssl"))], http=http), broken)
     assert out.status is Status.ERROR
     assert "nginx master 30 does not parse cleanly" in out.summary
+
+
+def test_directives_without_arguments_are_read_as_empty() -> None:
+    server = _level(listen=[{"at": "s:1"}])
+    assert _is_tls(server) is False
+    assert _hsts([_level(add_header=[{"at": "h:1"}])]) is None
+    row = _row(_server(("443", "ssl"), names=(), server_name=[{"at": "s:2"}]), _level(),
+               "1.24.0")
+    assert row["server"] == "_ at /s:1"

@@ -273,3 +273,17 @@ def test_bad_party_lists_are_parameter_errors(key: str, bad: Any) -> None:
     assert out.status is Status.ERROR
     assert out.evidence == {"parameter_error": f"expect.{key}: a list of processor ids, names "
                                                "or domains"}
+
+
+def test_a_resource_without_host_and_a_cookie_without_name() -> None:
+    out = _parties(_crawl(resources=[{"kinds": ["img"], "first_page": True}]))
+    assert out.evidence["third_parties"] == [{"host": "", "party": "unknown", "kinds": ["img"],
+                                              "declared": False, "excluded": False}]
+    out = _cookies(_crawl([{"secure": True, "first_page": False}]))
+    assert out.evidence["cookies"][0]["name"] == ""
+    assert out.evidence["cookies"][0]["category"] == "unclassified"
+
+
+def test_a_resource_without_kinds_is_listed_with_none() -> None:
+    out = _parties(_crawl(resources=[{"host": "x.other.test"}]))
+    assert out.evidence["third_parties"][0]["kinds"] == []
