@@ -246,15 +246,20 @@ def test_disclosure_defaults() -> None:
 
 
 def test_the_last_directive_counts_whatever_its_case() -> None:
-    out = _disclosure(_directive("ServerTokens", "Full", 1), _directive("servertokens", "Prod", 2),
-                      _directive("SERVERSIGNATURE", "Off", 3), _directive("Other", "x", 4))
+    out = _disclosure(_directive("ServerTokens", "Full", 1), _directive("ServerTokens", "OS", 2),
+                      _directive("servertokens", "Prod", 3),
+                      _directive("SERVERSIGNATURE", "Off", 4), _directive("Other", "x", 5),
+                      {"file": "f", "line": 6, "args": "Full"})
     assert out.status is Status.PASS
-    assert out.evidence["servertokens"]["at"].endswith(":2")
+    assert out.evidence["servertokens"]["at"].endswith(":3")
 
 
-def test_an_empty_argument_is_unrecognised() -> None:
-    out = _disclosure(_directive("ServerTokens", "", 1))
+@pytest.mark.parametrize("args", ["", "   ", None])
+def test_an_empty_argument_is_unrecognised(args: str | None) -> None:
+    out = _disclosure(_directive("ServerTokens", args, 1))  # type: ignore[arg-type]
     assert out.status is Status.WARN
+    assert out.summary.startswith("With ServerTokens  the Server header reveals an "
+                                  "unrecognised value")
     assert out.evidence["servertokens"] == {"value": "",
                                             "at": "/etc/apache2/conf-enabled/security.conf:1"}
 

@@ -326,3 +326,21 @@ def test_the_grade_needs_protocols_and_certificate(missing_key: str) -> None:
     facts[missing_key] = denied(missing_key)
     out = GRADE.evaluate(context(facts))
     assert out.status is Status.ERROR and out.evidence["fact"] == missing_key
+
+
+def test_the_score_keeps_one_decimal() -> None:
+    got = compute(_proto(TLSv1_1=[_s(128, group="x25519")], TLSv1_2=[_s(128, group="x25519")]),
+                  RSA2048, None)
+    assert got.protocol == 97.5
+    assert got.score == round(0.3 * 97.5 + 0.3 * 90 + 0.4 * 80, 1) == 88.2   # 88.25 exactly
+    assert got.grade == "B"
+
+
+@pytest.mark.parametrize(("caps_of", "grade"), [
+    ({}, "A"),
+    ({"TLSv1": [_s(128, group="x25519")]}, "B"),                          # B cap below A
+    ({"SSLv3": [_s(128, group="x25519")]}, "C"),                          # C cap below A
+])
+def test_the_grade_is_the_worst_of_letter_and_caps(caps_of: dict[str, Any], grade: str) -> None:
+    versions = {"TLSv1_2": [_s(256, group="secp384r1")], **caps_of}
+    assert compute(_proto(**versions), RSA2048, None).grade == grade
