@@ -156,14 +156,15 @@ _RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
 
 
 def _last(directives: list[dict[str, object]], name: str) -> dict[str, object] | None:
-    found = [d for d in directives if str(d.get("name", "")).lower() == name]
+    found = [d for d in directives if str(d.get("name")).lower() == name]
     return found[-1] if found else None  # Apache applies the last one it reads
 
 
 def _setting(directive: dict[str, object] | None, default: str) -> tuple[str, dict[str, object]]:
     if directive is None:
         return default, {"value": None, "default": default}
-    value = str(directive.get("args", "")).split(maxsplit=1)[0] if directive.get("args") else ""
+    words = str(directive.get("args") or "").split()
+    value = words[0] if words else ""
     where = f"{directive.get('file')}:{directive.get('line')}"
     return value, {"value": value, "at": where}
 

@@ -147,11 +147,8 @@ def compute(protocols: Mapping[str, Any], cert: Mapping[str, Any],
     cipher = (cipher_score(max(bits)) + cipher_score(min(bits))) / 2
     score = round(0.3 * proto + 0.3 * kx + 0.4 * cipher, 1)
     caps = _caps(protocols, cert, kx_min)
-    grade = letter(score)
-    for cap in caps:
-        limit = cap.split(":")[0]
-        if ORDER.index(limit) > ORDER.index(grade):
-            grade = limit
+    # the worst of the score's letter and every cap's limit
+    grade = max([letter(score), *(cap.split(":")[0] for cap in caps)], key=ORDER.index)
     max_age = (https or {}).get("hsts_max_age")
     if grade == "A" and not caps and isinstance(max_age, int) and max_age >= HSTS_MIN:
         grade = "A+"

@@ -16,9 +16,11 @@ _REFS = ("https://www.rfc-editor.org/rfc/rfc6797",
          "https://owasp.org/www-project-secure-headers/")
 
 
-def _kind(ctx: CheckContext) -> str:
+def _machine_kind(ctx: CheckContext) -> str | None:
+    """The endpoint's kind when programs, not browsers, use it (else None)."""
     info = ctx.fact("endpoint.info")
-    return str(info.value.get("kind", "web")) if info.ok else "web"
+    kind = info.value.get("kind") if info.ok else None
+    return str(kind) if kind in _MACHINE_KINDS else None
 
 
 def _redirect(ctx: CheckContext) -> Outcome:
@@ -59,10 +61,10 @@ def _redirect(ctx: CheckContext) -> Outcome:
 
 
 def _hsts(ctx: CheckContext) -> Outcome:
-    if _kind(ctx) in _MACHINE_KINDS:
+    machine = _machine_kind(ctx)
+    if machine:
         return Outcome(Status.NOT_APPLICABLE, msg("HSTS protects browsers; this endpoint is "
-                                                  "used by programs ({kind}).",
-                                                  kind=_kind(ctx)))
+                                                  "used by programs ({kind}).", kind=machine))
     error = missing(ctx, "http.https")
     if error:
         return error

@@ -26,7 +26,7 @@ _VERSION_FACTS = ("nginx.config", "nginx.version", "pkg.versions")
 
 def branch_kind(version: str) -> str:
     """nginx numbers its branches: an odd minor is mainline, an even one stable."""
-    minor = version.split(".")[1] if version.count(".") >= 1 else ""
+    minor = version.partition(".")[2].split(".")[0]
     if not minor.isdecimal():
         return "unknown"
     return "mainline" if int(minor) % 2 else "stable"
@@ -37,7 +37,7 @@ def _distribution_supported(ctx: CheckContext) -> dict[str, Any] | None:
     fact = ctx.fact("os.release")
     if not fact.ok or not isinstance(fact.value, dict):
         return None
-    entry = eol.lookup(str(fact.value.get("ID", "")).lower(), str(fact.value.get("VERSION_ID", "")))
+    entry = eol.lookup(str(fact.value.get("ID")).lower(), str(fact.value.get("VERSION_ID")))
     if entry is None:
         return None
     status = eol.support_status(entry, scan_date(ctx))

@@ -147,7 +147,10 @@ def listens(server: Level) -> list[tuple[str, int, bool]]:
         if not args or args[0].startswith("unix:"):
             continue
         text = args[0]
-        address, _, port = text.rpartition(":") if not text.isdecimal() else ("*", "", text)
+        if text.isdecimal():
+            address, port = "*", text
+        else:
+            address, _, port = text.rpartition(":")
         if not port.isdecimal():  # "listen localhost;" or "listen 10.0.0.1;": port 80
             address, port = text, "80"
         out.append((address.strip("[]") or "*", int(port),

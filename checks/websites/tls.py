@@ -99,7 +99,7 @@ def _ciphers(ctx: CheckContext) -> Outcome:
 
 
 def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return datetime.fromisoformat(stamp)  # reads a trailing "Z" as UTC since Python 3.11
 
 
 def _cert_problems(cert: Mapping[str, Any], leaf: Mapping[str, Any],
@@ -123,7 +123,7 @@ def _cert_problems(cert: Mapping[str, Any], leaf: Mapping[str, Any],
     key_type, bits = str(leaf.get("key_type")), int(leaf.get("key_bits") or 0)
     if (key_type in ("RSA", "DSA") and bits < 2048) or (key_type.startswith("EC") and bits < 256):
         fails.append(msg("weak key ({type} {bits} bits)", type=key_type, bits=bits))
-    if any(h in str(leaf.get("signature", "")).lower() for h in ("sha1", "md5")):
+    if any(h in str(leaf.get("signature")).lower() for h in ("sha1", "md5")):
         fails.append(msg("weak signature ({signature})", signature=leaf.get("signature")))
     if not cert.get("chain_order_ok"):
         warns.append(msg("the served chain is out of order"))

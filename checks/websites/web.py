@@ -47,7 +47,7 @@ def _implied(resources: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Analytics/marketing parties whose scripts load on the first page (they set cookies)."""
     out = []
     for res in resources:
-        proc = processor_for_host(str(res.get("host", "")))
+        proc = processor_for_host(str(res.get("host")))
         if proc and proc.category in ("analytics", "marketing") and res.get("first_page") \
                 and set(res.get("kinds", [])) & _SCRIPT_KINDS:
             out.append({"host": res["host"], "party": proc.id, "category": proc.category})
@@ -58,7 +58,7 @@ def _cookie_rows(cookies: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for c in cookies:
         name = str(c.get("name", ""))
-        category = classify_cookie(name, str(c.get("domain", "")))
+        category = classify_cookie(name, str(c.get("domain")))
         rows.setdefault(name, {"name": name, "category": category,
                                "secure": c.get("secure"), "httponly": c.get("httponly"),
                                "samesite": c.get("samesite") or None,
@@ -97,7 +97,7 @@ def _cookies(ctx: CheckContext) -> Outcome:
         return Outcome(Status.WARN, msg("Cookies no rule classifies: {items}.",
                                         items=', '.join(unknown[:10])),
                        evidence)
-    pages = msg("on {n} page", "on {n} pages", n=int(crawl.get("page_count") or 0))
+    pages = msg("on {n} page", "on {n} pages", n=int(crawl["page_count"]))  # > 0: see _crawl
     return Outcome(Status.PASS, msg("{n} cookie {pages}, within the promised categories.",
                                     "{n} cookies {pages}, all within the promised categories.",
                                     n=len(rows), pages=pages), evidence)
