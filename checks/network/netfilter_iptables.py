@@ -112,7 +112,8 @@ def rule_from_args(args: Sequence[str], family: int, where: str) -> Rule:
 
 def _table(backend: str, family: int, name: str, table: Mapping[str, Any]) -> Ruleset:
     source = f"iptables-{backend} {name} (ipv{family})"
-    policies = table.get("policies", {}) if isinstance(table.get("policies"), dict) else {}
+    policies = table.get("policies")
+    policies = policies if isinstance(policies, dict) else {}
     by_chain: dict[str, list[Rule]] = {str(c): [] for c in policies}
     for index, entry in enumerate(table.get("rules") or []):
         if not isinstance(entry, dict):
