@@ -27,7 +27,7 @@ def _ports(text: str) -> tuple[tuple[int, int], ...]:
     out = []
     for part in text.split(","):
         if not part:  # '--dport' without a value is no port 0: undecidable
-            raise ValueError("empty port")
+            raise ValueError
         lo, _, hi = part.partition(":")
         first = int(lo) if lo.isdigit() else SERVICES[lo] if lo else 0
         last = (int(hi) if hi.isdigit() else SERVICES[hi]) if hi else (65535 if _ else first)

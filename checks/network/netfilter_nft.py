@@ -26,7 +26,7 @@ SERVICES = {"ssh": 22, "http": 80, "https": 443, "mysql": 3306, "postgresql": 54
 def _elements(right: Any, sets: Mapping[str, list[Any]]) -> list[Any]:
     if isinstance(right, str) and right.startswith("@"):
         if right[1:] not in sets:
-            raise ValueError(f"unknown set {right}")
+            raise ValueError  # caught in match_conds: the match becomes unknown
         items = sets[right[1:]]
     elif isinstance(right, dict) and "set" in right:
         items = list(right["set"]) if isinstance(right["set"], list) else [right["set"]]
@@ -47,14 +47,14 @@ def _addresses(items: Iterable[Any]) -> IpSet:
         elif isinstance(item, str):
             part = IpSet.of([item])
         else:
-            raise ValueError(f"not an address: {str(item)[:60]}")
+            raise ValueError  # caught in match_conds: the match becomes unknown
         result = result.union(part)
     return result
 
 
 def _port(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("not a port")
+        raise ValueError  # caught in match_conds: the match becomes unknown
     if isinstance(value, int):
         return value
     text = str(value)
@@ -192,7 +192,7 @@ def rulesets_from_nft(objects: Sequence[Any],
         kind, body = next(iter(obj.items()))
         if not isinstance(body, dict):
             continue
-        table = (str(body.get("family")), str(body.get("table", body.get("name"))))
+        table = (str(body.get("family")), str(body.get("table")))
         if kind in ("set", "map"):
             sets.setdefault(table, {})[str(body.get("name"))] = list(body.get("elem", []))
         elif kind == "chain":
@@ -201,7 +201,7 @@ def rulesets_from_nft(objects: Sequence[Any],
             where = f"nftables {table[0]} {table[1]} {body.get('chain')} " \
                     f"handle {body.get('handle')}"
             rules.setdefault((*table, str(body.get("chain"))), []).extend(
-                rule_from_exprs(body.get("expr") or [], sets.get(table, {}), where))
+                rule_from_exprs(body.get("expr") or [], sets.get(table) or {}, where))
     out: list[Ruleset] = []
     for table, table_chains in chains.items():
         if table in skipped:

@@ -223,6 +223,8 @@ def test_tables_chains_sets_and_where() -> None:
         {"chain": {"family": "inet", "table": "filter", "name": "input", "type": "filter",
                    "hook": "input", "prio": 0, "policy": "drop"}},
         {"chain": {"family": "inet", "table": "filter", "name": "sub"}},
+        {"chain": {"family": "inet", "table": "filter", "name": "notype", "hook": "prerouting"}},
+        {"chain": {"family": "inet", "table": "filter", "name": "two"}, "x": 1},
         _rule("inet", "filter", "input", 4, [{"match": _m(_IP, "@admins")},
                                              {"jump": {"target": "sub"}}]),
         _rule("inet", "filter", "sub", 5, [{"accept": None}]),
@@ -246,7 +248,8 @@ def test_tables_chains_sets_and_where() -> None:
                            "input", "drop", (4, 6)),
             "sub": Chain("sub", (Rule((), "accept", "", f"{where} sub handle 5"),
                                  Rule((), "", "", f"{where} sub handle 6")), "", "accept",
-                         (4, 6))}),
+                         (4, 6)),
+            "notype": Chain("notype", (), "prerouting", "accept", (4, 6))}),
         Ruleset("nftables ip nat", {
             "pre": Chain("pre", (), "", "accept", (4,)),
             "post": Chain("post", (), "", "accept", (4,))}),
