@@ -118,8 +118,9 @@ def mysql_service(value: Mapping[str, Any]) -> Service | None:
     for account in accounts:
         hosts = wildcard_hosts(str(account.get("host", "")))
         label = f"'{account.get('user', '')}'@'{account.get('host', '')}'"
-        if hosts is None:
+        if hosts is None:  # a host name: only DNS decides which sources it admits
             names.append(label)
+            sources = sources.union(IpSet.everything())
             continue
         sources = sources.union(hosts)
         if hosts.is_world():

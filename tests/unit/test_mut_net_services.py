@@ -201,8 +201,20 @@ def test_mysql_account_lists_are_bounded() -> None:
 def test_mysql_account_without_user_or_host() -> None:
     service = mysql_service({"pids": [1], "accounts": [{}]})
     assert service is not None
-    assert service.layers[1] == Layer("database accounts", IpSet(), {
+    assert service.layers[1] == Layer("database accounts", _ALL, {
         "accounts": ["''@''"], "any_host": [], "by_name": ["''@''"]})
+
+
+def test_an_account_host_name_admits_anywhere() -> None:
+    """Only DNS decides which sources 'app'@'db.example.org' admits: never fewer than all."""
+    value = {"pids": [1], "accounts": [{"user": "shop", "host": "10.%"},
+                                       {"user": "app", "host": "db.example.org"}]}
+    service = mysql_service(value)
+    assert service is not None
+    assert service.layers[1] == Layer("database accounts", _ALL, {
+        "accounts": ["'shop'@'10.%'", "'app'@'db.example.org'"], "any_host": [],
+        "by_name": ["'app'@'db.example.org'"]})
+    assert service.warnings == []
 
 
 @pytest.mark.parametrize(("value", "ports", "families", "bind", "skip"), [
