@@ -165,7 +165,13 @@ def rule_from_exprs(exprs: Sequence[Any], sets: Mapping[str, list[Any]],
 def _vmap(conds: list[Cond], vmap: Mapping[str, Any], sets: Mapping[str, list[Any]],
           where: str) -> list[Rule]:
     data = vmap.get("data")
-    pairs = data.get("set", []) if isinstance(data, dict) else []
+    if isinstance(data, str) and data.startswith("@"):  # a named verdict map
+        if data[1:] not in sets:  # its entries may accept: an undecidable accept
+            return [Rule((*conds, Cond("unknown", text=f"vmap {data[:60]}")), "accept", "",
+                         where)]
+        pairs: Any = sets[data[1:]]
+    else:
+        pairs = data.get("set", []) if isinstance(data, dict) else []
     rules: list[Rule] = []
     for pair in pairs if isinstance(pairs, list) else []:
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], dict)

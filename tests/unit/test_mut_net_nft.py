@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from checks.network.ipranges import IpSet
-from checks.network.netfilter import Chain, Cond, Rule, Ruleset
+from checks.network.netfilter import Chain, Cond, Rule, Ruleset, reachable
 from checks.network.netfilter_nft import match_conds, rule_from_exprs, rulesets_from_nft
 
 _IP = {"payload": {"protocol": "ip", "field": "saddr"}}
@@ -269,9 +269,10 @@ def test_skipped_tables_and_other_families() -> None:
         {"chain": {"family": "bridge", "table": "br", "name": "in", "type": "filter",
                    "hook": "input"}},
         {"chain": {"family": "arp", "table": "a", "name": "in", "hook": "input"}},
+        {"chain": {"family": "inet", "table": "late", "name": "in", "hook": "input"}},
     ]
     rulesets, notes = rulesets_from_nft(objects, [("ip", "filter")])
-    assert [r.source for r in rulesets] == ["nftables ip6 filter"]
+    assert [r.source for r in rulesets] == ["nftables ip6 filter", "nftables inet late"]
     assert notes == ["nftables netdev edge: ingress chains not evaluated"]
 
 
@@ -290,3 +291,43 @@ def test_a_rule_of_a_table_without_its_own_set_sees_no_set() -> None:
     b, c = (r.chains["input"].rules[0] for r in rulesets)
     assert b.conds == (_F4, Cond("saddr", (), False, IpSet()))  # an empty set: no source
     assert c.conds == (_F4, _unknown(_IP, "==", "@s"))
+
+
+# ------------------------------------------------------------------------ named verdict maps
+def _vmap_table(*extra: Any) -> list[Any]:
+    return [{"chain": {"family": "ip", "table": "t", "name": "input", "type": "filter",
+                       "hook": "input", "policy": "drop"}},
+            *extra,
+            _rule("ip", "t", "input", 7, [{"vmap": {"key": _IP, "data": "@m"}}])]
+
+
+def test_a_named_verdict_map_is_one_rule_per_entry() -> None:
+    elements = [[{"prefix": {"addr": "10.0.0.0", "len": 8}}, {"accept": None}],
+                [{"elem": {"val": "10.9.9.9", "counter": {"packets": 1}}}, {"drop": None}],
+                ["11.0.0.1", {"accept": None}], ["bad"]]
+    objects = _vmap_table({"map": {"family": "ip", "table": "t", "name": "m", "map": "verdict",
+                                   "elem": elements}})
+    rulesets, _ = rulesets_from_nft(objects)
+    where = "nftables ip t input handle 7"
+    assert rulesets[0].chains["input"].rules == (
+        Rule((_F4, Cond("saddr", (), False, _NET8)), "accept", "", where),
+        Rule((_F4, Cond("saddr", (), False, IpSet.of(["10.9.9.9"]))), "drop", "", where),
+        Rule((_F4, Cond("saddr", (), False, IpSet.of(["11.0.0.1"]))), "accept", "", where))
+    reach = reachable(rulesets, 22, (4,))
+    assert reach.sources == IpSet.of(["10.0.0.0/8", "11.0.0.1"])
+
+
+def test_an_unknown_named_verdict_map_may_accept() -> None:
+    rulesets, _ = rulesets_from_nft(_vmap_table())
+    where = "nftables ip t input handle 7"
+    assert rulesets[0].chains["input"].rules == (
+        Rule((Cond("unknown", text="vmap @m"),), "accept", "", where),)
+    reach = reachable(rulesets, 22, (4,))
+    assert reach.sources == IpSet.everything(4)
+    assert reach.assumptions == [f"{where}: cannot decide vmap @m"]
+
+
+def test_the_name_of_an_unknown_map_is_bounded() -> None:
+    name = "@" + "m" * 100
+    rules = rule_from_exprs([{"vmap": {"key": _IP, "data": name}}], {}, "w")
+    assert rules == [Rule((Cond("unknown", text=f"vmap {name[:60]}"),), "accept", "", "w")]
