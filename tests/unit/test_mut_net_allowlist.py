@@ -399,3 +399,11 @@ def test_check_metadata() -> None:
         "allowlist.ssh", "allowlist.database", "allowlist.admin", "allowlist.integrations",
         "allowlist.undeclared_services"]
     assert allowlist.UNDECLARED.meta.severity is Severity.MEDIUM
+
+
+def test_a_probe_entry_without_port_declares_no_real_port() -> None:
+    reach = _reach({"service": "ssh"})
+    ctx = _ctx({"ssh": [ME]}, net__reach=reach,
+               net__scan={"address": "198.18.0.10", "ports_scanned": 49, "open": [1]})
+    out = evaluate_undeclared(ctx)
+    assert (out.status, out.evidence["undeclared"]) == (Status.WARN, [1])
