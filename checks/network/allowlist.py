@@ -110,25 +110,24 @@ def _evaluate_web(ctx: CheckContext, label: str, what: str) -> Outcome:
                                               "address.")
     reach = ctx.fact("net.reach").value
     address = str(reach.get("address") or "") if isinstance(reach, dict) else ""
-    worst: Outcome | None = None
-    rank = {Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.PASS: 1}
+    outcomes: list[Outcome] = []
     for entry in entries:
         port = int(entry.get("port", 443))
         layer = web_layer(ctx, str(entry.get("path", "/")), port,
                           str(entry.get("server_name") or ""), address)
         if isinstance(layer, Outcome):
-            outcome = layer
-        else:
-            service = Service(label, [port], (4, 6), [layer],
-                              evidence={"endpoint": str(entry.get("name", "")),
-                                        "path_from": str(entry.get("source") or "inventory")})
-            outcome = judge(ctx, label, service, start[1], start[0], [entry], "")
-        if worst is None or rank.get(outcome.status, 0) > rank.get(worst.status, 0):
-            worst = outcome
-    if worst is not None and unread and worst.status is not Status.FAIL:
+            outcomes.append(layer)
+            continue
+        service = Service(label, [port], (4, 6), [layer],
+                          evidence={"endpoint": str(entry.get("name", "")),
+                                    "path_from": str(entry.get("source") or "inventory")})
+        outcomes.append(judge(ctx, label, service, start[1], start[0], [entry], ""))
+    rank = {Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.PASS: 1}
+    worst = max(outcomes, key=lambda o: rank.get(o.status, 0))  # the first of the worst
+    if unread and worst.status is not Status.FAIL:
         return Outcome(Status.ERROR, f"could not determine: {unread}; the {what}s read "
                        f"say: {worst.summary}", {**worst.evidence, "unread": unread})
-    return worst or Outcome(Status.ERROR, f"could not determine: no {what} judged")
+    return worst
 
 
 def application_admin_paths(ctx: CheckContext) -> tuple[list[dict[str, Any]], str]:

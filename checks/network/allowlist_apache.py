@@ -155,7 +155,7 @@ def _roots_for(access: Mapping[str, Any], port: int | None) -> set[str]:
     roots = set()
     for entry in access.get("listen", []):
         if isinstance(entry, dict) and port is not None and \
-                str(entry.get("address", "")).rpartition(":")[2] == str(port):
+                str(entry.get("address")).rpartition(":")[2] == str(port):
             roots.add(str(entry.get("root", "")))
     return roots
 

@@ -134,8 +134,8 @@ def wildcard_hosts(pattern: str) -> IpSet | None:
             if not octet.isdigit():
                 break
             exact.append(octet)
-        if len(exact) == 4:
-            return IpSet.of([text])
+        if len(exact) == 4:  # four numbers that are no address (an octet over 255): a name
+            return None
         prefix = ".".join([*exact, *["0"] * (4 - len(exact))])
         return IpSet.of([f"{prefix}/{8 * len(exact)}"])
     if ":" in text and set(text) <= set("0123456789abcdef:%*_"):

@@ -118,8 +118,9 @@ def mysql_service(value: Mapping[str, Any]) -> Service | None:
     for account in accounts:
         hosts = wildcard_hosts(str(account.get("host", "")))
         label = f"'{account.get('user', '')}'@'{account.get('host', '')}'"
-        if hosts is None:
+        if hosts is None:  # a host name: only DNS decides which sources it admits
             names.append(label)
+            sources = sources.union(IpSet.everything())
             continue
         sources = sources.union(hosts)
         if hosts.is_world():
@@ -144,26 +145,26 @@ def _pg_cluster(clusters: list[dict[str, Any]], port: int | None) -> dict[str, A
     return (running or clusters)[0]
 
 
-def _hba_entries(cluster: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(type, address, description) of the TCP rules: the server's parsed rules when it was
+def _hba_entries(cluster: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(address, description) of the TCP rules: the server's parsed rules when it was
     asked, else the file's lines."""
-    out: list[tuple[str, str, str]] = []
+    out: list[tuple[str, str]] = []
     for rule in cluster.get("rules") or []:
         if rule.get("error") or rule.get("type") == "local":
             continue
         address = str(rule.get("address", ""))
         if rule.get("netmask"):
             address = f"{address}/{rule['netmask']}"
-        out.append((str(rule.get("type")), address if rule.get("method") != "reject"
-                    else "", f"line {rule.get('line')}: {rule.get('type')} {address} "
-                                 f"{rule.get('method')}"))
+        out.append((address if rule.get("method") != "reject" else "",
+                    f"line {rule.get('line')}: {rule.get('type')} {address} "
+                    f"{rule.get('method')}"))
     if cluster.get("rules"):
         return out
     for entry in cluster.get("hba", []):
         fields = [str(f) for f in entry.get("fields", [])]
         if len(fields) < 5 or not fields[0].startswith("host"):
             continue
-        out.append((fields[0], "" if "reject" in fields else fields[3],
+        out.append(("" if "reject" in fields else fields[3],
                     f"line {entry.get('line')}: {' '.join(fields)}"))
     return out
 
@@ -184,7 +185,7 @@ def postgres_service(value: Mapping[str, Any], port: int | None = None) -> Servi
                                 "from_server") else "configuration files"})
     port_text = str(settings.get("port") or cluster.get("port") or "5432")
     sources_set, lines = IpSet(), []
-    for _kind, address, text in _hba_entries(cluster):
+    for address, text in _hba_entries(cluster):
         lines.append(text)
         if not address:
             continue

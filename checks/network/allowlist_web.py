@@ -23,7 +23,7 @@ def _apache_listens(access: dict[str, Any], port: int) -> bool | None:
     entries = [e for e in access.get("listen", []) if isinstance(e, dict)]
     if not entries:
         return None
-    return any(str(e.get("address", "")).rpartition(":")[2] == str(port) for e in entries)
+    return any(str(e.get("address")).rpartition(":")[2] == str(port) for e in entries)
 
 
 def web_layer(ctx: CheckContext, path: str, port: int, host: str,

@@ -84,7 +84,7 @@ class IpSet:
         if lo.version != hi.version or int(lo) > int(hi):
             raise ValueError(f"bad address range {first}-{last}")
         pair = ((int(lo), int(hi)),)
-        return cls(pair, ()) if lo.version == 4 else cls((), pair)
+        return cls(pair) if lo.version == 4 else cls((), pair)
 
     def union(self, other: IpSet) -> IpSet:
         """Addresses in either set."""
@@ -105,7 +105,7 @@ class IpSet:
 
     def family(self, family: int) -> IpSet:
         """Only the addresses of one family."""
-        return IpSet(self.v4, ()) if family == 4 else IpSet((), self.v6)
+        return IpSet(self.v4) if family == 4 else IpSet((), self.v6)
 
     @property
     def empty(self) -> bool:
@@ -114,7 +114,7 @@ class IpSet:
 
     def size(self, family: int) -> int:
         """How many addresses of ``family`` the set holds."""
-        return sum(hi - lo + 1 for lo, hi in (self.v4 if family == 4 else self.v6))
+        return sum(hi - lo + 1 for lo, hi in {4: self.v4, 6: self.v6}[family])
 
     def covers(self, other: IpSet) -> bool:
         """True when every address of ``other`` is in this set."""
@@ -123,8 +123,8 @@ class IpSet:
     def networks(self, limit: int = 64) -> list[str]:
         """The set as the fewest CIDR networks, IPv4 first (at most ``limit`` of them)."""
         out: list[str] = []
-        for version, intervals in ((4, self.v4), (6, self.v6)):
-            make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+        makers = ((ipaddress.IPv4Address, self.v4), (ipaddress.IPv6Address, self.v6))
+        for make, intervals in makers:
             for lo, hi in intervals:
                 for net in ipaddress.summarize_address_range(make(lo), make(hi)):
                     if len(out) >= limit:

@@ -101,8 +101,6 @@ def _match(cond: Cond, pkt: Packet) -> tuple[IpSet | None, str]:
     if cond.kind == "saddr":
         addrs = cond.addresses.complement(pkt.family) if cond.negate else cond.addresses
         return addrs.family(pkt.family), YES
-    if cond.kind == "unknown":
-        return None, MAYBE
     if cond.kind == "dport":
         hit = any(isinstance(r, tuple) and r[0] <= pkt.port <= r[1] for r in cond.values)
     elif cond.kind == "proto":
@@ -117,7 +115,7 @@ def _match(cond: Cond, pkt: Packet) -> tuple[IpSet | None, str]:
             hit = False
         else:
             return None, MAYBE
-    else:
+    else:  # unknown: the model cannot decide it
         return None, MAYBE
     return None, YES if hit != cond.negate else NO
 
@@ -174,13 +172,12 @@ class Evaluator:
         return accepted, returned.union(flow)
 
     def _rule_match(self, rule: Rule, flow: IpSet) -> tuple[IpSet, str]:
-        sources, certainty, unknown = flow, YES, []
+        sources, unknown = flow, []
         for cond in rule.conds:
             restrict, result = _match(cond, self.pkt)
             if result == NO:
                 return NOTHING, NO
             if result == MAYBE:
-                certainty = MAYBE
                 unknown.append(cond.text or cond.kind)
             if restrict is not None:
                 sources = sources.intersect(restrict)
@@ -188,7 +185,7 @@ class Evaluator:
             note = f"{rule.where}: cannot decide {', '.join(unknown)[:200]}"
             if note not in self.reach.assumptions:
                 self.reach.assumptions.append(note)
-        return sources, certainty
+        return sources, MAYBE if unknown else YES
 
     def _apply(self, ruleset: Ruleset, rule: Rule, flow: IpSet, hit: IpSet, certainty: str,
                depth: int) -> tuple[IpSet, IpSet, IpSet]:

@@ -26,6 +26,8 @@ _NO_VERDICT = frozenset({"LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "CT", "NOTR
 def _ports(text: str) -> tuple[tuple[int, int], ...]:
     out = []
     for part in text.split(","):
+        if not part:  # '--dport' without a value is no port 0: undecidable
+            raise ValueError
         lo, _, hi = part.partition(":")
         first = int(lo) if lo.isdigit() else SERVICES[lo] if lo else 0
         last = (int(hi) if hi.isdigit() else SERVICES[hi]) if hi else (65535 if _ else first)
@@ -51,8 +53,7 @@ def _cond(option: str, value: str, negate: bool, family: int) -> Cond:
         if option in ("-s", "--source", "--src-range"):
             return Cond("saddr", (), negate, _addresses(value).family(family), text)
         if option in ("-p", "--protocol"):
-            names = {"6": "tcp", "17": "udp", "all": "all"}
-            name = names.get(value.lower(), value.lower())
+            name = {"6": "tcp", "17": "udp"}.get(value, value.lower())
             if name == "all":
                 return Cond("proto", ("tcp",), negate, text=text)
             return Cond("proto", (name,), negate, text=text)
@@ -61,8 +62,7 @@ def _cond(option: str, value: str, negate: bool, family: int) -> Cond:
         if option in ("--ctstate", "--state"):
             return Cond("ctstate", tuple(v.lower() for v in value.split(",")), negate, text=text)
         if option in ("-i", "--in-interface"):
-            return Cond("iif", (value.rstrip("+") or "*",) if value != "lo" else ("lo",),
-                        negate, text=text)
+            return Cond("iif", (value.rstrip("+") or "*",), negate, text=text)
         if option == "--syn":  # the first packet of a connection is a SYN
             return Cond("proto", ("tcp",), negate, text=text)
     except (ValueError, KeyError):
@@ -112,9 +112,10 @@ def rule_from_args(args: Sequence[str], family: int, where: str) -> Rule:
 
 def _table(backend: str, family: int, name: str, table: Mapping[str, Any]) -> Ruleset:
     source = f"iptables-{backend} {name} (ipv{family})"
-    policies = table.get("policies", {}) if isinstance(table.get("policies"), dict) else {}
+    policies = table.get("policies")
+    policies = policies if isinstance(policies, dict) else {}
     by_chain: dict[str, list[Rule]] = {str(c): [] for c in policies}
-    for index, entry in enumerate(table.get("rules", []) or []):
+    for index, entry in enumerate(table.get("rules") or []):
         if not isinstance(entry, dict):
             continue
         chain = str(entry.get("chain", ""))

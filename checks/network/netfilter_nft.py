@@ -26,7 +26,7 @@ SERVICES = {"ssh": 22, "http": 80, "https": 443, "mysql": 3306, "postgresql": 54
 def _elements(right: Any, sets: Mapping[str, list[Any]]) -> list[Any]:
     if isinstance(right, str) and right.startswith("@"):
         if right[1:] not in sets:
-            raise ValueError(f"unknown set {right}")
+            raise ValueError  # caught in match_conds: the match becomes unknown
         items = sets[right[1:]]
     elif isinstance(right, dict) and "set" in right:
         items = list(right["set"]) if isinstance(right["set"], list) else [right["set"]]
@@ -47,14 +47,14 @@ def _addresses(items: Iterable[Any]) -> IpSet:
         elif isinstance(item, str):
             part = IpSet.of([item])
         else:
-            raise ValueError(f"not an address: {str(item)[:60]}")
+            raise ValueError  # caught in match_conds: the match becomes unknown
         result = result.union(part)
     return result
 
 
 def _port(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("not a port")
+        raise ValueError  # caught in match_conds: the match becomes unknown
     if isinstance(value, int):
         return value
     text = str(value)
@@ -165,7 +165,13 @@ def rule_from_exprs(exprs: Sequence[Any], sets: Mapping[str, list[Any]],
 def _vmap(conds: list[Cond], vmap: Mapping[str, Any], sets: Mapping[str, list[Any]],
           where: str) -> list[Rule]:
     data = vmap.get("data")
-    pairs = data.get("set", []) if isinstance(data, dict) else []
+    if isinstance(data, str) and data.startswith("@"):  # a named verdict map
+        if data[1:] not in sets:  # its entries may accept: an undecidable accept
+            return [Rule((*conds, Cond("unknown", text=f"vmap {data[:60]}")), "accept", "",
+                         where)]
+        pairs: Any = sets[data[1:]]
+    else:
+        pairs = data.get("set", []) if isinstance(data, dict) else []
     rules: list[Rule] = []
     for pair in pairs if isinstance(pairs, list) else []:
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], dict)
@@ -192,7 +198,7 @@ def rulesets_from_nft(objects: Sequence[Any],
         kind, body = next(iter(obj.items()))
         if not isinstance(body, dict):
             continue
-        table = (str(body.get("family")), str(body.get("table", body.get("name"))))
+        table = (str(body.get("family")), str(body.get("table")))
         if kind in ("set", "map"):
             sets.setdefault(table, {})[str(body.get("name"))] = list(body.get("elem", []))
         elif kind == "chain":
@@ -201,7 +207,7 @@ def rulesets_from_nft(objects: Sequence[Any],
             where = f"nftables {table[0]} {table[1]} {body.get('chain')} " \
                     f"handle {body.get('handle')}"
             rules.setdefault((*table, str(body.get("chain"))), []).extend(
-                rule_from_exprs(body.get("expr") or [], sets.get(table, {}), where))
+                rule_from_exprs(body.get("expr") or [], sets.get(table) or {}, where))
     out: list[Ruleset] = []
     for table, table_chains in chains.items():
         if table in skipped:
