@@ -252,13 +252,15 @@ def _max_days_policy(ctx: CheckContext) -> Outcome:
                             "change within {days} days", value=raw or "unset", days=max_age))
     if offenders:
         first = offenders[0]
+        # The summary gives an exact count as text ("2") and a lower bound as "at least 200".
+        text = str(count)
         problems.append(
             msg("{n} password account has a longer or no maximum age (e.g. {account}: "
                 "{max_days})", "{n} password accounts have a longer or no maximum age (e.g. "
-                "{account}: {max_days})", n=count, account=first["account"],
-                max_days=first["max_days"]) if isinstance(count, int) else
+                "{account}: {max_days})", n=int(text), account=first["account"],
+                max_days=first["max_days"]) if text.isdecimal() else
             msg("at least {count} password accounts have a longer or no maximum age (e.g. "
-                "{account}: {max_days})", count=count.removeprefix("at least "),
+                "{account}: {max_days})", count=text.removeprefix("at least "),
                 account=first["account"], max_days=first["max_days"]))
     if problems:
         if len(problems) == 2:
