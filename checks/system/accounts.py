@@ -212,7 +212,9 @@ def _password_age(ctx: CheckContext) -> Outcome:
 def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
     raw = ctx.fact("login.defs").value.get("PASS_MAX_DAYS")
     text = str(raw).split()[0] if raw else None
-    return text, int(text) if text and text.lstrip("-").isdecimal() else None
+    # A negative or malformed value enforces nothing: None fails the policy like -1 would
+    # ("--5" must not reach int()).
+    return text, int(text) if text and text.isdecimal() else None
 
 
 def _offenders(ctx: CheckContext, max_age: int

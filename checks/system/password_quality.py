@@ -37,7 +37,8 @@ class Rule:
 
 def _number(value: object) -> int | None:
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.lstrip("-").isdecimal() else None
+    # One optional sign: "--5" is not a number (int() would raise on it).
+    return int(text) if text.removeprefix("-").isdecimal() else None
 
 
 def _module_rule(module: dict[str, JSON], conf: dict[str, JSON]) -> tuple[int, int, str] | None:

@@ -206,3 +206,13 @@ def test_min_length_must_be_a_positive_number(bad: object) -> None:
     outcome = _judge(_pam("pam_unix.so minlen=15"), {"min_length": bad})
     assert outcome.status is Status.ERROR
     assert "min_length" in str(outcome.evidence["parameter_error"])
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ("minlen=--12", 8),               # not a number: the default applies, no crash
+    ("minlen=-12", 6),                # negative: nothing shorter than 6 is accepted anyway
+    ("minlen=12 dcredit=--1", 12),    # not a number: the default credit (0) applies
+    ("minlen=12 dcredit=-1", 12),
+])
+def test_malformed_numbers_are_not_numbers(options: str, expected: int) -> None:
+    assert _one(f"pam_pwquality.so {options}")[0] == expected
