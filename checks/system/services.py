@@ -119,11 +119,9 @@ def _basis(ctx: CheckContext, sockets: bool, procs: bool) -> Msg:
                                                    ("proc.list", procs)) if not ok]
     if not unread:
         return text
-    reasons = [_unread(key, fact) for key, fact in unread]
-    if len(reasons) == 1:
-        return msg("{sources} only: {unread}", sources=text, unread=reasons[0])
-    return msg("{sources} only: {unread}; {unread2}", sources=text, unread=reasons[0],
-               unread2=reasons[1])
+    # Never both: without sockets and processes the check is an error before any basis.
+    key, fact = unread[0]
+    return msg("{sources} only: {unread}", sources=text, unread=_unread(key, fact))
 
 
 def _unread(key: str, fact: Fact) -> Msg:

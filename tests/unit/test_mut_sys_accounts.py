@@ -48,7 +48,7 @@ def _tail(ctx: CheckContext) -> dict[str, Any]:
 @pytest.mark.parametrize(("shell", "judged"), [
     ("/bin/bash", True), ("/usr/sbin/nologin", False), ("/bin/false", False),
     ("/bin/sync", False), ("/sbin/halt", False), ("/sbin/shutdown", False), ("", False),
-    ("/usr/local/bin/nologin-wrapper", True),
+    ("/usr/local/bin/nologin-wrapper", True), ("nologin", False), ("bash", True),
 ])
 def test_login_shells(shell: str, judged: bool) -> None:
     outcome, _ = _age(("alice", shell, f"set:{SCAN_DAY - 10}:0:90:7::"))
@@ -204,9 +204,10 @@ def test_scope_counts_the_rest_out_of_scope() -> None:
     outcome, _ = _age(("alice", "/bin/bash", f"set:{SCAN_DAY - 400}:0:90:7::"),
                       ("bob", "/bin/bash", f"set:{SCAN_DAY - 4}:0:90:7::"),
                       ("svc", "/bin/false", f"set:{SCAN_DAY - 4}:0:90:7::"),
+                      ("carol", "/bin/bash", f"set:{SCAN_DAY - 400}:0:90:7::"),
                       params={**P90, "accounts": ["b*", "s*"]})
     assert outcome.status is Status.PASS
-    assert outcome.evidence["out_of_scope"] == 1
+    assert outcome.evidence["out_of_scope"] == 2
     assert outcome.evidence["judged"] == 1
     assert outcome.evidence["accounts_without_login_shell"] == 1
 
