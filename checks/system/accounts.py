@@ -152,8 +152,9 @@ def _context(ctx: CheckContext, today: int) -> dict[str, JSON]:
 
 
 def _max_age(ctx: CheckContext) -> int | Outcome:
-    value = int_param(ctx, "max_age_days", required=True)
-    return value if value is not None else param_error("expect.max_age_days is required")
+    value = int_param(ctx, "max_age_days", required=False)
+    return param_error("expect.max_age_days is required (the promised period in days)") \
+        if value is None else value
 
 
 def _password_age(ctx: CheckContext) -> Outcome:

@@ -226,15 +226,22 @@ def test_a_cut_account_list_is_an_error(cut: tuple[str, ...], named: list[str]) 
         assert outcome.summary.startswith(f"could not determine: {', '.join(named)} went past")
 
 
-@pytest.mark.parametrize("bad", [None, 0, -90, "90", True])
-def test_period_must_be_a_positive_number(bad: object) -> None:
+@pytest.mark.parametrize(("bad", "problem"), [
+    (None, "expect.max_age_days is required (the promised period in days)"),
+    (0, "expect.max_age_days must be a positive whole number, got 0"),
+    (-90, "expect.max_age_days must be a positive whole number, got -90"),
+    ("90", "expect.max_age_days must be a positive whole number, got '90'"),
+    (True, "expect.max_age_days must be a positive whole number, got True"),
+])
+def test_period_must_be_a_positive_number(bad: object, problem: str) -> None:
     params = {} if bad is None else {"max_age_days": bad}
     for check in (PASSWORD_AGE, MAX_DAYS_POLICY):
         facts = [*_users(("alice", "/bin/bash", f"set:{SCAN_DAY}:0:90:7::")),
                  ok("login.defs", {"PASS_MAX_DAYS": "90"})]
         outcome = check.evaluate(context(facts, params))
         assert outcome.status is Status.ERROR, check.meta.id
-        assert "max_age_days" in str(outcome.evidence["parameter_error"]), check.meta.id
+        assert outcome.evidence == {"parameter_error": problem}, check.meta.id
+        assert outcome.summary == f"could not determine: {problem}", check.meta.id
 
 
 # ----------------------------------------------------------------------- ageing policy
