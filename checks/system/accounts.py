@@ -53,7 +53,7 @@ class Account:
 
     def blocked(self, today: int) -> str | None:
         """Why this account cannot log in with a password at all, or None if it can."""
-        if not self.shell or self.shell.rsplit("/", 1)[-1] in _NO_LOGIN:
+        if not self.shell or self.shell.rpartition("/")[2] in _NO_LOGIN:
             return "no login shell"
         if self.expire is not None and 0 < self.expire <= today:
             return "account expired"
