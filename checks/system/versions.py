@@ -42,8 +42,9 @@ def upstream_version(package_version: str) -> str:
     "1:9.2p1-2+deb12u3" -> "9.2p1"; "2.4.6-99.el7_9.1" -> "2.4.6".
     """
     text = _EPOCH.sub("", package_version.strip())
-    # The revision is everything after the LAST hyphen (Debian policy; RPM release likewise).
-    return text.rsplit("-", 1)[0] if "-" in text else text
+    # The revision is everything after the LAST hyphen (Debian policy; RPM release likewise);
+    # without a hyphen the whole text is the upstream version.
+    return text.rsplit("-", 1)[0]
 
 
 def is_prefix(short: tuple[int, ...], long: tuple[int, ...]) -> bool:
