@@ -53,7 +53,7 @@ class Account:
 
     def blocked(self, today: int) -> str | None:
         """Why this account cannot log in with a password at all, or None if it can."""
-        if not self.shell or self.shell.rsplit("/", 1)[-1] in _NO_LOGIN:
+        if not self.shell or self.shell.rpartition("/")[2] in _NO_LOGIN:
             return "no login shell"
         if self.expire is not None and 0 < self.expire <= today:
             return "account expired"
@@ -152,8 +152,9 @@ def _context(ctx: CheckContext, today: int) -> dict[str, JSON]:
 
 
 def _max_age(ctx: CheckContext) -> int | Outcome:
-    value = int_param(ctx, "max_age_days", required=True)
-    return value if value is not None else param_error("expect.max_age_days is required")
+    value = int_param(ctx, "max_age_days", required=False)
+    return param_error("expect.max_age_days is required (the promised period in days)") \
+        if value is None else value
 
 
 def _password_age(ctx: CheckContext) -> Outcome:
@@ -212,7 +213,9 @@ def _password_age(ctx: CheckContext) -> Outcome:
 def _policy_days(ctx: CheckContext) -> tuple[str | None, int | None]:
     raw = ctx.fact("login.defs").value.get("PASS_MAX_DAYS")
     text = str(raw).split()[0] if raw else None
-    return text, int(text) if text and text.lstrip("-").isdecimal() else None
+    # A negative or malformed value enforces nothing: None fails the policy like -1 would
+    # ("--5" must not reach int()).
+    return text, int(text) if text and text.isdecimal() else None
 
 
 def _offenders(ctx: CheckContext, max_age: int
@@ -252,13 +255,15 @@ def _max_days_policy(ctx: CheckContext) -> Outcome:
                             "change within {days} days", value=raw or "unset", days=max_age))
     if offenders:
         first = offenders[0]
+        # The summary gives an exact count as text ("2") and a lower bound as "at least 200".
+        text = str(count)
         problems.append(
             msg("{n} password account has a longer or no maximum age (e.g. {account}: "
                 "{max_days})", "{n} password accounts have a longer or no maximum age (e.g. "
-                "{account}: {max_days})", n=count, account=first["account"],
-                max_days=first["max_days"]) if isinstance(count, int) else
+                "{account}: {max_days})", n=int(text), account=first["account"],
+                max_days=first["max_days"]) if text.isdecimal() else
             msg("at least {count} password accounts have a longer or no maximum age (e.g. "
-                "{account}: {max_days})", count=count.removeprefix("at least "),
+                "{account}: {max_days})", count=text.removeprefix("at least "),
                 account=first["account"], max_days=first["max_days"]))
     if problems:
         if len(problems) == 2:

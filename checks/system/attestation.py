@@ -19,11 +19,12 @@ _HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _expiry(ctx: CheckContext) -> date | None:
+    """The expiry day, or None when it is not a date (the caller has checked it is given)."""
     value = ctx.params.get("expires")
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value)) if value else None
+        return date.fromisoformat(str(value))
     except ValueError:
         return None
 

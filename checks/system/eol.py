@@ -136,7 +136,7 @@ def _entry(product: str, info: dict[str, Any], row: dict[str, Any]) -> EolEntry:
         support_end=_date(row.get("support_end")),
         extended_end=_date(row.get("extended_end")),
         extended_name=str(info.get("extended_name") or ""),
-        approximate=bool(row.get("approximate", False)),
+        approximate=bool(row.get("approximate")),
         tracked=bool(info.get("publishes_eol", True)),
         note=str(row.get("note") or ""),
         sources=tuple(str(s) for s in info.get("sources", ())),

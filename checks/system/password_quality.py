@@ -36,12 +36,13 @@ class Rule:
 
 
 def _number(value: object) -> int | None:
-    text = str(value).strip() if value is not None else ""
-    return int(text) if text.lstrip("-").isdecimal() else None
+    text = str(value).strip()  # None reads "None": not a number either
+    # One optional sign: "--5" is not a number (int() would raise on it).
+    return int(text) if text.removeprefix("-").isdecimal() else None
 
 
 def _module_rule(module: dict[str, JSON], conf: dict[str, JSON]) -> tuple[int, int, str] | None:
-    name = str(module.get("module", "")).rsplit("/", 1)[-1]
+    name = str(module.get("module")).rpartition("/")[2]
     options = dict(module.get("options") or {})
     if name == "pam_unix.so":
         minlen = _number(options.get("minlen"))
@@ -57,7 +58,7 @@ def _module_rule(module: dict[str, JSON], conf: dict[str, JSON]) -> tuple[int, i
     minlen = _number(settings.get("minlen")) or default_len
     found = [_number(settings.get(c)) for c in _CREDITS]
     credits = [default_credit if c is None else c for c in found]
-    bonus = sum(c for c in credits if c > 0)  # each credit lets the password be one shorter
+    bonus = sum(max(c, 0) for c in credits)  # each credit lets the password be one shorter
     classes = max(_number(settings.get("minclass")) or 0, sum(1 for c in credits if c < 0))
     basis = f"{name.removesuffix('.so')} minlen={minlen}"
     if bonus:

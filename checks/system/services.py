@@ -18,7 +18,7 @@ from checks.base import (
 )
 from posture.models import JSON, Fact, Msg, Severity, Status, msg
 
-_PORTS = {21: "FTP", 23: "Telnet", 513: "rlogin", 514: "rsh"}
+_PORTS: dict[object, str] = {21: "FTP", 23: "Telnet", 513: "rlogin", 514: "rsh"}
 _DAEMONS = {
     "vsftpd": "FTP", "proftpd": "FTP", "pure-ftpd": "FTP", "in.ftpd": "FTP", "ftpd": "FTP",
     "in.telnetd": "Telnet", "telnetd": "Telnet", "in.rlogind": "rlogin", "in.rshd": "rsh",
@@ -45,14 +45,15 @@ def _from_sockets(sockets: list[Item]) -> tuple[list[Item], list[Item]]:
     exposed: list[Item] = []
     local: list[Item] = []
     for sock in sockets:
-        service = _PORTS.get(int(sock.get("port") or 0)) or next(
-            (_DAEMONS[p] for p in str(sock.get("process") or "").split(",") if p in _DAEMONS),
+        # The parser gives the port as a number; a missing one (None) names no service.
+        service = _PORTS.get(sock.get("port")) or next(
+            (_DAEMONS[p] for p in str(sock.get("process")).split(",") if p in _DAEMONS),
             None)
         if service is None:
             continue
         item = {"service": service, "address": sock.get("address"), "port": sock.get("port"),
                 "process": sock.get("process") or None}
-        (local if str(sock.get("address", "")).startswith(_LOOPBACK) else exposed).append(item)
+        (local if str(sock.get("address")).startswith(_LOOPBACK) else exposed).append(item)
     return exposed, local
 
 
@@ -119,11 +120,9 @@ def _basis(ctx: CheckContext, sockets: bool, procs: bool) -> Msg:
                                                    ("proc.list", procs)) if not ok]
     if not unread:
         return text
-    reasons = [_unread(key, fact) for key, fact in unread]
-    if len(reasons) == 1:
-        return msg("{sources} only: {unread}", sources=text, unread=reasons[0])
-    return msg("{sources} only: {unread}; {unread2}", sources=text, unread=reasons[0],
-               unread2=reasons[1])
+    # Never both: without sockets and processes the check is an error before any basis.
+    key, fact = unread[0]
+    return msg("{sources} only: {unread}", sources=text, unread=_unread(key, fact))
 
 
 def _unread(key: str, fact: Fact) -> Msg:

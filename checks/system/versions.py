@@ -42,8 +42,9 @@ def upstream_version(package_version: str) -> str:
     "1:9.2p1-2+deb12u3" -> "9.2p1"; "2.4.6-99.el7_9.1" -> "2.4.6".
     """
     text = _EPOCH.sub("", package_version.strip())
-    # The revision is everything after the LAST hyphen (Debian policy; RPM release likewise).
-    return text.rsplit("-", 1)[0] if "-" in text else text
+    # The revision is everything after the LAST hyphen (Debian policy; RPM release likewise);
+    # without a hyphen the whole text is the upstream version.
+    return text.rsplit("-", 1)[0]
 
 
 def is_prefix(short: tuple[int, ...], long: tuple[int, ...]) -> bool:
@@ -65,21 +66,23 @@ def relate(claimed: str, actual: str) -> Relation:
     return Relation.DIFFERENT
 
 
-def most_precise(candidates: list[str], anchor: str = "") -> str:
-    """Pick the candidate with the most components that agrees with ``anchor`` (if given).
+def most_precise(candidates: list[str], anchor: str) -> str:
+    """Pick the candidate with the most components that agrees with ``anchor`` (if it has a
+    version at all; "" when no source names one).
 
     The anchor is the authoritative but coarse version (os-release VERSION_ID); free-text
     sources that disagree with it (Ubuntu's /etc/debian_version says "bookworm/sid") lose.
+    An anchor without a number has no components, so any numbered candidate beats it.
     """
     base = parts(anchor)
-    best = anchor if base else ""
+    best = anchor
     for candidate in candidates:
         have = parts(candidate)
         if not have or (base and not is_prefix(base, have)):
             continue
         if len(have) > len(parts(best)):
             best = first_version(candidate)
-    return first_version(best) if best else ""
+    return first_version(best)
 
 
 def branch(version: str, depth: int = 2) -> str:
