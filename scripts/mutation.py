@@ -70,14 +70,24 @@ class Result:
                 "seconds": round(self.seconds, 1)}
 
 
+def has_functions(path: Path) -> bool:
+    """Whether the module defines a function or method: mutmut mutates nothing else, so a
+    module without one (an empty package ``__init__``) has no mutants to record."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+               for node in ast.walk(tree))
+
+
 def expand(patterns: Iterable[str]) -> list[str]:
-    """Module paths (relative to the repository) matching ``patterns``; ``__init__`` kept."""
+    """Module paths (relative to the repository) matching ``patterns`` that hold code mutmut
+    can mutate (see :func:`has_functions`)."""
     found: list[str] = []
     for pattern in patterns:
         paths = sorted(ROOT.glob(pattern))
         if not paths:
             raise SystemExit(f"mutation: no module matches {pattern!r}")
-        found += [p.relative_to(ROOT).as_posix() for p in paths if p.suffix == ".py"]
+        found += [p.relative_to(ROOT).as_posix() for p in paths
+                  if p.suffix == ".py" and has_functions(p)]
     return sorted(set(found))
 
 

@@ -91,3 +91,12 @@ def test_a_record_is_stale_when_its_module_changes_or_a_killing_test_file_is_gon
     (tmp_path / "tests" / "conftest.py").write_text("# shared, edited\n")
     assert mutation.stale(["mod.py"], {"mod.py": entry}) == ["mod.py"]
     assert mutation.stale(["other.py"], {}) == ["other.py"]
+
+
+def test_a_module_without_functions_has_nothing_to_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text('"""A package."""\nVALUE = 1\n')
+    (tmp_path / "pkg" / "mod.py").write_text("class C:\n    def m(self):\n        return 1\n")
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    assert mutation.expand(["pkg/*.py"]) == ["pkg/mod.py"]
