@@ -367,3 +367,37 @@ def test_stray_files_are_named_at_most_ten_times() -> None:
     files = [("/n/nginx.conf", "events {}")] + [(f"/n/x{i}.conf", "user a;") for i in range(12)]
     errors = parse_dump(dump(*files))["errors"]
     assert len(errors) == 10 and errors[0].startswith("/n/x0.conf: in the dump but included")
+
+
+def test_a_dump_ending_in_its_status_line_without_the_nonce_is_cut() -> None:
+    with pytest.raises(ParseError, match="cut before its end"):
+        parse_config(master_block().replace("\nend ab12\n", ""))
+
+
+def test_the_binary_line_of_the_version_fact() -> None:
+    assert parse_version("binary /usr/sbin/nginx\nnginx version: nginx/1.2.3")[  # type: ignore[index]
+        "binary"] == "/usr/sbin/nginx"
+
+
+@pytest.mark.parametrize(("depth", "recorded"), [(11, 1), (12, 0)])
+def test_conditional_blocks_at_the_depth_limit(depth: int, recorded: int) -> None:
+    body = ("http { server { " + "location /x { " * depth + "if ($a) { return 204; } "
+            + "}" * depth + " } }")
+    level: dict[str, Any] = parse_dump(dump(("/n.conf", body)))["servers"][0]
+    for _ in range(depth):
+        level = level["locations"][0]
+    assert len(level["conditional"]) == recorded
+
+
+def test_locations_inside_a_conditional_block_are_not_counted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nginx_config, "MAX_LOCATIONS", 1)
+    body = "http { server { if ($a) { location /a { } } location /b { } } }"
+    server = parse_dump(dump(("/n.conf", body)))["servers"][0]
+    assert [loc["path"] for loc in server["locations"]] == ["/b"]
+    assert "locations" not in server["conditional"][0]
+
+
+def test_bytes_that_cannot_be_written_are_replaced() -> None:
+    config = parse_dump(dump(("/n.conf", "http { server_name a\udcffb; }")))
+    assert config["http"]["directives"]["server_name"][0]["args"] == ["a?b"]

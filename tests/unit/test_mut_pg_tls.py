@@ -344,3 +344,11 @@ def test_from_fields_splits_lists() -> None:
 def test_roles_are_clipped() -> None:
     opener_session = Session(roles=["r" * 100, "x\ny"])
     assert pgtls._roles(opener_session) == ["r" * 80, "x?y"]  # type: ignore[arg-type]
+
+
+def test_host_lines_without_a_number_and_clusters_without_anything() -> None:
+    found = file_rules(access(hba=[{"fields": ["local", "all", "all", "peer"]}]), 5433)
+    assert found is not None and found[0][0]["line"] == 0
+    assert file_rules(access(), 5433) is None  # neither rules nor lines: unknown, not "none"
+    no_port = Fact("db.postgres_access", FactStatus.OK, value={"clusters": [{"rules": [1]}]})
+    assert host_cluster(no_port, 5432) is None
