@@ -107,3 +107,51 @@ def test_mariadb_verdicts_carry_the_evidence() -> None:
         assert out.status in (Status.FAIL, Status.ERROR)
         assert out.evidence["accounts_without_require_ssl"] == ["a@%"]
         assert out.evidence["require_secure_transport"] in ("OFF", None)
+
+
+def test_newsletter_verdicts_carry_the_evidence_and_strip_only_quotes() -> None:
+    from datetime import UTC, datetime
+
+    from checks.base import CheckContext
+    from checks.databases.shopdata import NEWSLETTER
+    from posture.models import Fact, FactStatus
+
+    def run(**over: Any) -> Any:
+        value = {"default": "0", "customers": 20, "subscribers": 3, "opt_in_column": None,
+                 "subscribers_without_record": 0} | over
+        return NEWSLETTER.evaluate(CheckContext("d", {"db.newsletter": Fact(
+            "db.newsletter", FactStatus.OK, value=value)}, {}, datetime(2026, 1, 1, tzinfo=UTC)))
+
+    for out in (run(default="1"), run(subscribers_without_record=2), run(subscribers=20)):
+        assert out.status in (Status.FAIL, Status.WARN)
+        assert out.evidence["customers"] == 20 and "default" in out.evidence
+    assert run(default="X0").evidence["default"] == "X0"
+    assert run(default="X0").status is Status.FAIL
+
+
+def test_test_data_verdicts_carry_the_evidence_and_one_sampled_value_decides() -> None:
+    from datetime import UTC, datetime
+
+    from checks.base import CheckContext
+    from checks.databases.testdata import FICTITIOUS_VALUES
+    from posture.models import Fact, FactStatus
+
+    def col(name: str, real: int, sampled: int = 100, decisive: bool = True) -> dict[str, Any]:
+        return {"table": "t", "column": name, "decisive": decisive, "non_empty": sampled,
+                "real_looking": real, "real_share": real / sampled}
+
+    def run(*columns: dict[str, Any], truncated: bool = False) -> Any:
+        value = {"environment": "test", "tables_scanned": 1, "tables_total": 1,
+                 "truncated": truncated, "columns": list(columns)}
+        return FICTITIOUS_VALUES.evaluate(CheckContext("d", {"db.pii_scan": Fact(
+            "db.pii_scan", FactStatus.OK, value=value)}, {}, datetime(2026, 1, 1, tzinfo=UTC)))
+
+    one = run(col("email", 1, sampled=1))
+    assert one.status is Status.FAIL and one.evidence["decisive_columns"] == 1
+    many = run(*[col(f"c{i}", 50) for i in range(4)])
+    few = run(col("e", 1))
+    cut = run(col("e", 0), truncated=True)
+    loose = run(col("n", 0, decisive=False), col("m", 0, decisive=False))
+    for out in (one, many, few, cut, loose):
+        assert out.evidence["tables_scanned"] == 1
+        assert out.evidence["personal_data_columns"] >= 1
