@@ -155,3 +155,21 @@ def test_test_data_verdicts_carry_the_evidence_and_one_sampled_value_decides() -
     for out in (one, many, few, cut, loose):
         assert out.evidence["tables_scanned"] == 1
         assert out.evidence["personal_data_columns"] >= 1
+
+
+def test_a_support_table_without_a_date(monkeypatch: Any) -> None:
+    from datetime import UTC, datetime
+
+    from checks.base import CheckContext
+    from checks.databases import shop
+    from posture.models import Fact, FactStatus
+
+    def table() -> dict[str, Any]:
+        return {"branches": [{"branch": "4", "status": "supported"}]}
+
+    monkeypatch.setattr(shop, "support_table", table)
+    ctx = CheckContext("w", {"app.opencart_install": Fact(
+        "app.opencart_install", FactStatus.OK, value={"shops": [
+            {"root": "/r", "version": "4.0"}]})}, {}, datetime(2026, 1, 1, tzinfo=UTC))
+    out = shop.SUPPORT.evaluate(ctx)
+    assert out.status is Status.PASS and out.evidence["table_as_of"] == ""
