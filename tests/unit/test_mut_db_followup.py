@@ -173,3 +173,27 @@ def test_a_support_table_without_a_date(monkeypatch: Any) -> None:
             {"root": "/r", "version": "4.0"}]})}, {}, datetime(2026, 1, 1, tzinfo=UTC))
     out = shop.SUPPORT.evaluate(ctx)
     assert out.status is Status.PASS and out.evidence["table_as_of"] == ""
+
+
+def test_overlap_with_kinds_posture_has_no_word_for() -> None:
+    from datetime import UTC, datetime
+
+    from checks.base import CheckContext
+    from checks.databases.testdata import NO_PRODUCTION_RECORDS
+    from posture.models import Fact, FactStatus
+
+    def run(*comparisons: dict[str, Any]) -> Any:
+        value = {"environment": "test", "comparisons": list(comparisons)}
+        return NO_PRODUCTION_RECORDS.evaluate(CheckContext("d", {"db.prod_overlap": Fact(
+            "db.prod_overlap", FactStatus.OK, value=value)}, {}, datetime(2026, 1, 1, tzinfo=UTC)))
+
+    clean = run({"with": "p", "kinds": {"loyalty": {"overlap": 0}}})
+    assert clean.status is Status.PASS
+    assert clean.summary == "No production records found in test (compared by loyalty hashes)."
+    assert clean.evidence["comparisons"][0]["with"] == "p"
+    both = run({"with": "p", "kinds": {"loyalty": {"overlap": 2}, "email": {"overlap": 1}}})
+    assert both.summary == ("2 production records found in test (by loyalty hash), compared "
+                            "with p; also matched by e-mail (1).")
+    none = run({"with": "p", "kinds": {}})
+    assert none.status is Status.ERROR and none.evidence["comparisons"] == [
+        {"with": "p", "kinds": {}}]
