@@ -32,11 +32,12 @@ def _matches_database(databases: Sequence[str], database: str, user: str,
 
 def describe(rule: Mapping[str, Any]) -> str:
     """``line N: type databases users address method`` for evidence."""
-    address = " ".join(str(p) for p in (rule.get("address"), rule.get("netmask")) if p)
-    return (f"line {rule.get('line')}: {rule.get('type')} "
-            f"{','.join(map(str, rule.get('database', [])))} "
-            f"{','.join(map(str, rule.get('user', [])))} {address} {rule.get('method')}"
-            ).replace("  ", " ")
+    parts = (f"line {rule.get('line')}:", str(rule.get("type")),
+             ",".join(map(str, rule.get("database", []))),
+             ",".join(map(str, rule.get("user", []))),
+             str(rule.get("address") or ""), str(rule.get("netmask") or ""),
+             str(rule.get("method")))
+    return " ".join(part for part in parts if part)  # an empty column leaves no gap
 
 
 def plain_rules(rules: Sequence[Mapping[str, Any]], user: str, database: str,

@@ -34,8 +34,9 @@ def _retention(ctx: CheckContext) -> Outcome:
     if gone:
         return gone
     days = int_param(ctx, "max_age_days", required=True)
-    if isinstance(days, Outcome) or days is None:
-        return days or Outcome(Status.ERROR, msg("could not determine: no period"))
+    if isinstance(days, Outcome):
+        return days
+    assert days is not None  # a required parameter is a number or an error, never None
     tables: dict[str, Any] = ctx.fact("db.retention").value.get("tables", {})
     over = {name: t for name, t in tables.items()
             if t.get("oldest_age_days") is not None and t["oldest_age_days"] > days}

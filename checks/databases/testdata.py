@@ -28,11 +28,9 @@ REFERENCES = (
 def _unusable(ctx: CheckContext, key: str) -> Outcome | None:
     """An ``error`` when the fact is not usable, else ``not_applicable`` outside test."""
     problem = missing(ctx, key)
-    if problem is not None:  # one sentence, like every other summary
-        summary = problem.summary
-        if not summary.endswith("."):
-            summary = msg("{sentence}.", sentence=summary)
-        return Outcome(problem.status, summary, problem.evidence)
+    if problem is not None:  # one sentence, like every other summary (missing() ends in ")")
+        return Outcome(problem.status, msg("{sentence}.", sentence=problem.summary),
+                       problem.evidence)
     env = str(ctx.fact(key).value.get("environment", ""))
     if env not in JUDGED_ENVIRONMENTS:
         return Outcome(Status.NOT_APPLICABLE,

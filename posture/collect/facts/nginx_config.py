@@ -128,11 +128,12 @@ class _Walker:
                             todo.append(name)
         return seen
 
-    def level(self, stmts: list[dict[str, Any]], file: str, at: str, kind: str,
+    def level(self, stmts: list[dict[str, Any]], file: str, at: str, nests: bool,
               depth: int = 0) -> Level:
-        """One block's settings; nested locations recurse."""
+        """One block's settings; nested locations recurse (in a block that ``nests`` them:
+        a server or a location)."""
         level: Level = {"at": at, "directives": {}, "access": [], "conditional": []}
-        if kind in ("server", "location"):
+        if nests:
             level["locations"] = []
         for where_file, stmt in self.expand(stmts, file):
             name = str(stmt.get("directive", ""))
@@ -143,14 +144,14 @@ class _Walker:
             elif name in TRACKED:
                 level["directives"].setdefault(name, []).append({"args": args, "at": where})
             elif name in CONDITIONAL and "block" in stmt and depth < MAX_DEPTH:
-                inner = self.level(stmt["block"], where_file, where, name, depth + 1)
+                inner = self.level(stmt["block"], where_file, where, False, depth + 1)
                 level["conditional"].append({"kind": name, "args": args, "at": where,
                                              "directives": inner["directives"],
                                              "access": inner["access"]})
             elif name == "location" and "locations" in level and "block" in stmt \
                     and depth < MAX_DEPTH and self.locations < MAX_LOCATIONS:
                 self.locations += 1
-                child = self.level(stmt["block"], where_file, where, "location", depth + 1)
+                child = self.level(stmt["block"], where_file, where, True, depth + 1)
                 modifier = args[0] if len(args) > 1 else ""
                 child["modifier"], child["path"] = modifier, args[-1] if args else ""
                 level["locations"].append(child)
@@ -194,7 +195,7 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
     errors.extend(f"{_clip(n)}: in the dump but included by nothing (a '# configuration "
                   "file' line inside a file?); the dump cannot be split reliably"
                   for n in stray[:10])
-    main = walker.level(trees[main_file], main_file, f"{main_file}:1", "main")
+    main = walker.level(trees[main_file], main_file, f"{main_file}:1", False)
     http: Level | None = None
     servers: list[Level] = []
     for where_file, stmt in walker.expand(trees[main_file], main_file):
@@ -204,12 +205,12 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
                                           f"{stmt.get('directive')} block not evaluated")
             continue
         at = f"{where_file}:{stmt.get('line')}"
-        http = walker.level(stmt["block"], where_file, at, "http")
+        http = walker.level(stmt["block"], where_file, at, False)
         for server_file, child in walker.expand(stmt["block"], where_file):
             if child.get("directive") == "server" and "block" in child \
                     and len(servers) < MAX_SERVERS:
                 servers.append(walker.level(child["block"], server_file,
-                                            f"{server_file}:{child.get('line')}", "server"))
+                                            f"{server_file}:{child.get('line')}", True))
     return {"files": [_clip(n) for n in names], "errors": errors[:50], "messages": messages,
             "main": main, "http": http, "servers": servers,
             "unevaluated": walker.unevaluated[:50]}

@@ -40,7 +40,7 @@ def _open(ctx: ProbeContext, mode: TlsMode) -> PgSession:
     return session
 
 
-def _clip(value: object, limit: int = 120) -> str:
+def _clip(value: object, limit: int) -> str:
     return "".join(c if c.isprintable() else "?" for c in str(value))[:limit]
 
 
@@ -66,7 +66,7 @@ def host_cluster(fact: Fact | None, port: int) -> dict[str, Any] | None:
     if fact is None or fact.status is not FactStatus.OK or not isinstance(fact.value, dict):
         return None
     clusters = [c for c in fact.value.get("clusters", []) if isinstance(c, dict)]
-    return next((c for c in clusters if str(c.get("port", "")) == str(port)), None)
+    return next((c for c in clusters if str(c.get("port")) == str(port)), None)
 
 
 def file_rules(fact: Fact | None, port: int) -> tuple[list[dict[str, JSON]], str] | None:
@@ -76,7 +76,7 @@ def file_rules(fact: Fact | None, port: int) -> tuple[list[dict[str, JSON]], str
         return None
     if cluster.get("rules"):  # the server's own view, read by its superuser over SSH
         return list(cluster["rules"])[:MAX_RULES], "pg_hba_file_rules (superuser, over SSH)"
-    rules = [_from_fields([str(f) for f in entry.get("fields", [])], entry.get("line", 0))
+    rules = [_from_fields([str(f) for f in entry["fields"]], entry.get("line", 0))
              for entry in cluster.get("hba", []) if len(entry.get("fields", [])) >= 4]
     if not rules:  # nothing read is not "no rule": the caller reports it as unknown
         return None
