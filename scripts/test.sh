@@ -6,4 +6,5 @@ bash scripts/setup.sh
 .venv/bin/ruff check posture checks reports scripts tests
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache   # the layer contract in pyproject.toml
+.venv/bin/python scripts/mutation.py --check   # mutation record current, every module >= 90 %
 exec .venv/bin/python -m pytest -q "$@"
