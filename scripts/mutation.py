@@ -45,7 +45,8 @@ RECORD = ROOT / "tests" / "data" / "mutation" / "record.json"
 EQUIVALENT = ROOT / "tests" / "data" / "mutation" / "equivalent.txt"
 DEFAULT_MODULES = ("checks/*.py", "checks/*/*.py", "posture/judge/score.py",
                    "posture/collect/batch.py", "posture/collect/facts/sshd_contexts.py",
-                   "posture/collect/facts/nginx.py", "posture/collect/probes/pgtls.py")
+                   "posture/collect/facts/nginx.py", "posture/collect/facts/nginx_config.py",
+                   "posture/collect/probes/pgtls.py")
 COPIED = ("posture", "checks", "reports", "tests", "scripts", "inventory", "docs",
           "pyproject.toml")
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # failed, internal error, timeout, type check
