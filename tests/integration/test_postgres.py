@@ -115,6 +115,9 @@ def pg() -> Iterator[PgLab]:
             server.stop()
 
 
+LOST = "the SSH connection to the host was lost"
+
+
 def _inventory(path: Path, sshd: LabSshd, users: LabUsers, lab: PgLab) -> Path:
     dbs = "".join(f"""\
   - {{name: {name}, host: lab, engine: postgresql, port: {port}, database: {database},
@@ -186,10 +189,19 @@ def scan(tmp_path_factory: pytest.TempPathFactory, pg: PgLab, lab_sshd: LabSshd,
     inventory = _inventory(work / "inventory.yml", lab_sshd, lab_users, pg)
     out = work / "out"
     env = {**os.environ, "PST_PG_PW": pg.password, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "posture", "scan", "-i", str(inventory), "-o", str(out),
-         "--format", "html,json", "--save-facts", str(out / "facts.json")],
-        env=env, capture_output=True, text=True, timeout=240, cwd=ROOT, check=False)
+    for _attempt in range(3):
+        done = subprocess.run(
+            [sys.executable, "-m", "posture", "scan", "-i", str(inventory), "-o", str(out),
+             "--format", "html,json", "--save-facts", str(out / "facts.json")],
+            env=env, capture_output=True, text=True, timeout=240, cwd=ROOT, check=False)
+        # Known open fault: under many concurrent direct-tcpip channels the host's SSH
+        # connection is sometimes lost mid-scan (reported as error, never as a pass). These
+        # tests judge PostgreSQL, not that fault, so such a scan is run again, visibly.
+        facts = out / "facts.json"
+        if not facts.exists() or LOST not in facts.read_text(errors="replace"):
+            break
+        print(f"scan {_attempt + 1}: the SSH connection was lost; scanning again",
+              file=sys.stderr)
     assert (out / "report.json").exists(), done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     return Scan(done.returncode, report, out, done.stdout, done.stderr)

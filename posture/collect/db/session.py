@@ -192,6 +192,10 @@ def _tunnel(ssh: object, host: Host, port: int, timeout: float,
         channel = transports[-1].open_channel("direct-tcpip", ("127.0.0.1", port),
                                               ("127.0.0.1", 0), timeout=timeout)
     except (paramiko.SSHException, OSError, EOFError):
+        if not transports[-1].is_active():  # not the database's doing: say what was lost
+            raise ProbeError(FactStatus.ERROR, f"{where}: the SSH connection to the host was "
+                                               "lost before the database port was reached") \
+                from None
         raise ProbeError(FactStatus.ERROR, f"{where}: the host could not connect to the "
                                            f"database port {port}") from None
     return ChannelBridge(channel).socket
