@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import hashlib
 import json
 import os
@@ -39,6 +38,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mutation_lines import functions, mutated_line, shape  # scripts/ is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "tests" / "data" / "mutation" / "record.json"
@@ -161,41 +162,6 @@ def run_mutmut(modules: Sequence[str], budget: float) -> Path:
     return work
 
 
-def _functions(source: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return {node.name: node for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
-
-
-class _Blank(ast.NodeTransformer):
-    """Blank out strings with whitespace (prose), keep every other node."""
-
-    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
-        if isinstance(node.value, str) and any(c.isspace() for c in node.value):
-            return ast.Constant("")
-        return node
-
-
-def _shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    clone = ast.parse(ast.unparse(fn)).body[0]
-    assert isinstance(clone, ast.FunctionDef | ast.AsyncFunctionDef)
-    clone.name = "f"
-    return ast.dump(_Blank().visit(clone))
-
-
-def _body(lines: list[str], fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    return lines[fn.lineno:fn.end_lineno or fn.lineno]  # without the def line (its name)
-
-
-def mutated_line(lines: list[str], fns: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
-                 local: str) -> str:
-    """The first line the mutant adds, stripped: how an equivalent entry names its mutation."""
-    orig = fns[local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"]
-    added = [ln[1:].strip() for ln in difflib.unified_diff(
-                 _body(lines, orig), _body(lines, fns[local]), lineterm="", n=0)
-             if ln.startswith("+") and not ln.startswith("+++")]
-    return added[0] if added else "<removed lines only>"
-
-
 def collect(work: Path, module: str, problems: list[str]) -> tuple[Result, list[str]]:
     """Read one module's results from a finished run."""
     meta = json.loads((work / "mutants" / (module + ".meta")).read_text())
@@ -205,7 +171,7 @@ def collect(work: Path, module: str, problems: list[str]) -> tuple[Result, list[
                     stats["tests_by_mangled_function_name"].items()
                     if name.startswith(prefix) and "." not in name[len(prefix):] for t in ids})
     source = (work / "mutants" / module).read_text()
-    fns, lines = _functions(source), source.splitlines()
+    fns, lines = functions(source), source.splitlines()
     shapes: dict[str, str] = {}
     result = Result(module, module_key(module, tests))
     for name, code in sorted(meta["exit_code_by_key"].items()):
@@ -214,7 +180,7 @@ def collect(work: Path, module: str, problems: list[str]) -> tuple[Result, list[
             problems.append(f"{name}: not checked by mutmut")
         local = name[len(prefix):]
         orig = local.rsplit("__mutmut_", 1)[0]
-        if _shape(fns[local]) == shapes.setdefault(orig, _shape(fns[orig + "__mutmut_orig"])):
+        if shape(fns[local]) == shapes.setdefault(orig, shape(fns[orig + "__mutmut_orig"])):
             result.prose.append(name)  # left out of the score whether killed or not
         elif code in KILLED:
             result.killed += 1

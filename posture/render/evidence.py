@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.sanitize import safe_text
-from posture.store.results import to_jsonable
+from posture.store.jsonable import to_jsonable
 
 ROWS_SHOWN = 40
 VALUE_LIMIT = 300

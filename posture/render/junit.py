@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 from posture.jsontext import indented_text
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
 from posture.sanitize import safe_text
-from posture.store.results import to_jsonable
+from posture.store.jsonable import to_jsonable
 
 HOSTS_SUITE = "posture.hosts"
 """Name (and test case class name) of the suite listing the hosts."""

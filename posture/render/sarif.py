@@ -29,7 +29,7 @@ from __future__ import annotations
 from posture.models import JSON, Finding, ScanResult, Severity, Status
 from posture.render.common import claims_by_finding
 from posture.sanitize import json_document, safe_text
-from posture.store.results import to_jsonable
+from posture.store.jsonable import to_jsonable
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -33,15 +33,15 @@ def x_f__mutmut_3(a):
 
 
 def _fns() -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return mutation._functions(SOURCE)
+    return mutation.functions(SOURCE)
 
 
 def test_prose_is_a_change_inside_a_string_with_spaces_only() -> None:
     fns = _fns()
-    orig = mutation._shape(fns["x_f__mutmut_orig"])
-    assert mutation._shape(fns["x_f__mutmut_1"]) == orig       # a sentence: prose
-    assert mutation._shape(fns["x_f__mutmut_2"]) != orig       # a comparison
-    assert mutation._shape(fns["x_f__mutmut_3"]) != orig       # a key: counted
+    orig = mutation.shape(fns["x_f__mutmut_orig"])
+    assert mutation.shape(fns["x_f__mutmut_1"]) == orig       # a sentence: prose
+    assert mutation.shape(fns["x_f__mutmut_2"]) != orig       # a comparison
+    assert mutation.shape(fns["x_f__mutmut_3"]) != orig       # a key: counted
 
 
 def test_mutated_line_names_the_change() -> None:

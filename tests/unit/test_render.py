@@ -26,7 +26,8 @@ from posture.models import ScanResult, Status
 from posture.render import FILENAMES, Format, render
 from posture.render.console import render_console
 from posture.sanitize import escape_json_invisible, is_unsafe_char, safe_markup, safe_text
-from posture.store.results import ReportFormatError, result_from_json, to_jsonable
+from posture.store.jsonable import to_jsonable
+from posture.store.results import ReportFormatError, result_from_json
 
 RESULTS = {"mixed": mixed_result, "clean": clean_result, "empty": empty_result}
 SARIF_SCHEMA_PATHS = (
