@@ -12,7 +12,6 @@ that raise the score most) comes from :mod:`posture.render.owner`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,24 +21,18 @@ from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
 from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
 from posture.render.common import SEVERITY_ORDER, claims_by_finding, finding_sort_key
-from posture.render.evidence import evidence_rows
+from posture.render.htmlcards import finding_cards, waiver_brief
+from posture.render.htmlcards import neutral as _t
 from posture.render.i18n import catalog_text
 from posture.render.ledger_view import claim_sentences, ledger_view
 from posture.render.messages import message_html
 from posture.render.owner import ACTIONS_SHOWN, Action, actions, card_order, shown_verdict
-from posture.sanitize import safe_text
 from posture.store.history import ReportHistory
 from posture.store.results import summary_counts
 
-FIELD_LIMIT = 4000
 COMMAND_LIMIT = 6000
 FOUND_SHOWN = 2
 """Finding summaries shown per claim on the owner's page; the rest is in the admin part."""
-
-
-def _t(value: str, limit: int = FIELD_LIMIT) -> str:
-    """A target- or inventory-derived string, neutralised (HTML escaping is Jinja2's job)."""
-    return safe_text(value, limit, keep_newlines=True)
 
 
 def https_url(value: str) -> str:
@@ -86,10 +79,7 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, lang,
                                sentences.get(c.id, ""))
                    for c in cards],
-        "findings": Lazy(lambda: (
-            _finding_view(f, anchors[f.id], commands, lang,
-                          [(claim_anchors[c], _t(c)) for c in owners.get(f.id, [])])
-            for f in ordered)),
+        "finding_cards": finding_cards(ordered, anchors, commands, lang, owners, claim_anchors),
         "commands": [{"anchor": a, "key": _t(k, 200), "command": _t(c, COMMAND_LIMIT),
                       "privileged": p} for (k, c, p), a in commands.items()],
         "hosts": [{"name": _t(h.name, 300), "reachable": h.reachable,
@@ -102,18 +92,6 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "formula": _formula(),
         "ledger": ledger_view(result, claim_anchors, lang),
     }
-
-
-class Lazy:
-    """A list built anew on each iteration: the views of a fleet's findings are made one
-    at a time as the template writes them, never all held at once (most of the memory of
-    a large report's view). Iterate it, or call :func:`list` on it."""
-
-    def __init__(self, make: Callable[[], Iterator[dict[str, Any]]]) -> None:
-        self._make = make
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return self._make()
 
 
 _DECIMAL_POINT = {"en": ".", "nl": ","}
@@ -244,10 +222,10 @@ def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
         "step_kind": kind,
         "step": step,
         "waived": claim.waived,
-        "waiver": _waiver_brief(claim.waiver),
+        "waiver": waiver_brief(claim.waiver),
         "findings": [{"id": _t(fid, 300), "anchor": anchors.get(fid, ""),
                       "status": by_id[fid].status.value if fid in by_id else "error",
-                      "waiver": _waiver_brief(by_id[fid].waiver if fid in by_id else None)}
+                      "waiver": waiver_brief(by_id[fid].waiver if fid in by_id else None)}
                      for fid in claim.findings],
     }
 
@@ -263,40 +241,10 @@ def _commands(findings: list[Finding]) -> dict[tuple[str, str, bool], str]:
     return table
 
 
-def _finding_view(finding: Finding, anchor: str, commands: dict[tuple[str, str, bool], str],
-                  lang: str, claims: list[tuple[str, str]]) -> dict[str, Any]:
-    """One finding; its title and remediation (check catalogue text) in ``lang``."""
-    return {
-        "anchor": anchor,
-        "id": _t(finding.id, 300),
-        "target": _t(finding.target, 300),
-        "title": _t(catalog_text(lang, finding.title), 500),
-        "status": finding.status.value,
-        "severity": finding.severity.value,
-        "summary": message_html(finding.summary, lang),
-        "evidence": evidence_rows(finding.evidence),
-        "remediation": _t(catalog_text(lang, finding.remediation)),
-        "claims": [{"anchor": a, "id": i} for a, i in claims],
-        "sources": [{"key": _t(s.key, 200), "status": _t(s.status, 20), "privileged": s.privileged,
-                     "reason": message_html(known_reason(s.reason), lang, 500),
-                     "command": commands.get((s.key, s.command, s.privileged), "")}
-                    for s in finding.sources],
-        "waiver": _waiver_brief(finding.waiver),
-    }
-
-
-def _waiver_brief(waiver: WaiverState | None) -> dict[str, Any] | None:
-    if waiver is None:
-        return None
-    return {"id": _t(waiver.id, 300), "reason": _t(waiver.reason, 1000),
-            "owner": _t(waiver.owner, 300), "expires": _t(waiver.expires, 20),
-            "active": waiver.active}
-
-
 def _waiver_view(waiver: WaiverState, result: ScanResult) -> dict[str, Any]:
     ids = {c.id for c in result.claims} | {f.id for f in result.findings}
     ids |= {f.id.partition("#")[0] for f in result.findings}
-    return {**(_waiver_brief(waiver) or {}), "matched": waiver.id in ids}
+    return {**(waiver_brief(waiver) or {}), "matched": waiver.id in ids}
 
 
 def _trend_view(history: ReportHistory) -> dict[str, Any]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from posture.render.html import CHUNK_PIECES, _utf8
-from posture.render.htmlview import Lazy
 from posture.store.factsfile import loads
 
 DATA = Path(__file__).parents[1] / "data"
@@ -50,15 +47,3 @@ def test_page_chunks_encode_to_the_joined_text() -> None:
     pieces = [f"<p>{n} é ✓ 😀</p>\n" for n in range(CHUNK_PIECES * 2 + 7)]
     assert _utf8(iter(pieces)) == "".join(pieces).encode("utf-8")
     assert _utf8(iter([])) == b""
-
-
-def test_lazy_views_iterate_afresh_each_time() -> None:
-    made: list[int] = []
-
-    def make() -> Iterator[dict[str, Any]]:
-        made.append(1)
-        return iter([{"n": 1}, {"n": 2}])
-
-    views = Lazy(make)
-    assert list(views) == list(views) == [{"n": 1}, {"n": 2}]
-    assert len(made) == 2

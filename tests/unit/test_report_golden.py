@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures_result import hostile_result, mixed_result, waived_result
+from fixtures_result import hostile_result, mixed_result, sourced_result, waived_result
 from report_samples import sample_history
 
 from posture.render import Format, render
@@ -31,6 +31,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "waived.sarif": lambda: render(waived_result(), Format.SARIF),
     "waived.junit.xml": lambda: render(waived_result(), Format.JUNIT),
     "hostile.en.html": lambda: render(hostile_result(), Format.HTML),
+    "sourced.en.html": lambda: render(sourced_result(), Format.HTML),
+    "sourced.nl.html": lambda: render(sourced_result(), Format.HTML, lang="nl"),
 }
 
 

@@ -1,0 +1,161 @@
+"""The administrator's finding cards of the HTML report, written here as escaped markup.
+
+A fleet's report holds tens of thousands of findings: laid out by the Jinja2 template, each
+card cost about a hundred template steps (one per tag, label and escape), most of the time of
+rendering the page. Here a card is one string built from parts, each one escaped with
+:func:`markupsafe.escape` exactly where the template's autoescaping escaped it, so the page is
+byte for byte what the template wrote (the golden reports hold it to that). The words of the
+cards stay in the template (``card_labels``, ``status_labels``, ...), translated there and
+passed in as markup, so the message catalogs keep one source; the two rare parts that need
+Jinja2's own formatting (a waiver's note, the plural of "more values") are macros of the
+template, passed in too.
+
+What comes from targets or the inventory is neutralised by :func:`~posture.sanitize.safe_text`
+first, as everywhere in the report; texts that repeat from card to card (a check's title and
+remediation, a fact source without a reason) are built once per report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from checks.base import known_reason
+from posture.models import FactSource, Finding, Status, WaiverState
+from posture.render.evidence import evidence_rows
+from posture.render.i18n import catalog_text
+from posture.render.messages import message_html
+from posture.sanitize import safe_text
+
+FIELD_LIMIT = 4000
+"""As :data:`posture.render.htmlview.FIELD_LIMIT`: the longest text field shown."""
+
+Commands = Mapping[tuple[str, str, bool], str]
+CardWriter = Callable[..., Iterator[Markup]]
+
+
+def neutral(value: str, limit: int = FIELD_LIMIT) -> str:
+    """A target- or inventory-derived string, neutralised (HTML escaping comes after)."""
+    return safe_text(value, limit, keep_newlines=True)
+
+
+def waiver_brief(waiver: WaiverState | None) -> dict[str, Any] | None:
+    """A waiver as the template's ``waiver_note`` shows it, or None."""
+    if waiver is None:
+        return None
+    return {"id": neutral(waiver.id, 300), "reason": neutral(waiver.reason, 1000),
+            "owner": neutral(waiver.owner, 300), "expires": neutral(waiver.expires, 20),
+            "active": waiver.active}
+
+
+class _Cards:
+    """Everything the cards of one report share; :meth:`write` makes them one at a time."""
+
+    def __init__(self, findings: Sequence[Finding], anchors: Mapping[str, str],
+                 commands: Commands, lang: str, owners: Mapping[str, list[str]],
+                 claim_anchors: Mapping[str, str]) -> None:
+        self.findings, self.anchors, self.commands = findings, anchors, commands
+        self.lang, self.owners, self.claim_anchors = lang, owners, claim_anchors
+        # Report-wide memos keyed on values (never on object identity), so two cards share
+        # a part only when the template would have written the same text for both.
+        self.titles: dict[str, str] = {}
+        self.remedies: dict[str, str] = {}
+        self.sources: dict[tuple[str, str, str, bool], str] = {}
+
+    def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
+              severity: Mapping[str, Markup], facts: Mapping[str, Markup],
+              waiver_note: Callable[[dict[str, Any]], Markup],
+              more_values: Callable[[int], Markup]) -> Iterator[Markup]:
+        """Each finding's card, in report order (the template's arguments, see the module)."""
+        self.labels, self.status, self.severity = labels, status, severity
+        self.facts, self.waiver_note, self.more_values = facts, waiver_note, more_values
+        for finding in self.findings:
+            yield Markup(self._card(finding))  # noqa: S704  (every part escaped in _card)
+
+    def _card(self, f: Finding) -> str:
+        labels, state, anchor = self.labels, f.status.value, escape(self.anchors[f.id])
+        target = escape(neutral(f.target, 300))
+        out = [f'  <article class="card finding status-{state}" id="{anchor}">\n'
+               f'    <h4 class="finding-head">\n'
+               f'      <span class="status status-{state}">{self.status[state]}</span>\n'
+               f'      <span class="mono">{escape(neutral(f.id, 300))}</span>\n'
+               f'    </h4>\n', self._title(f.title),
+               f'    <dl class="finding-meta">\n'
+               f'      <dt>{labels["target"]}</dt><dd class="mono">{target}</dd>\n'
+               f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity.value]}</dd>\n']
+        claims = self.owners.get(f.id)
+        if claims:
+            links = ", ".join(f'<a href="#{escape(self.claim_anchors[c])}" class="mono">'
+                              f'{escape(neutral(c))}</a>' for c in claims)
+            out.append(f'      <dt>{labels["claims"]}</dt><dd>{links}</dd>\n')
+        brief = waiver_brief(f.waiver)
+        if brief is not None:
+            out.append(f'<dt>{labels["waiver"]}</dt><dd>{self.waiver_note(brief)}</dd>')
+        out.append(f'    </dl>\n    <p class="summary">{message_html(f.summary, self.lang)}</p>\n')
+        if f.evidence:
+            out.append(self._evidence(f))
+        if f.sources:
+            out.append(f'    <h5>{labels["facts_used"]}</h5>\n    <ul class="sources">\n')
+            out.extend(self._source(s) for s in f.sources)
+            out.append("    </ul>\n")
+        remedy = self._remedy(f.remediation)
+        if remedy and f.status not in (Status.PASS, Status.NOT_APPLICABLE):
+            out.append(f'    <h5>{labels["remediation"]}</h5>\n'
+                       f'    <p class="remediation">{remedy}</p>\n')
+        out.append("  </article>\n")
+        return "".join(out)
+
+    def _title(self, title: str) -> str:
+        known = self.titles.get(title)
+        if known is None:
+            text = neutral(catalog_text(self.lang, title), 500)
+            known = self.titles[title] = f'<p class="title">{escape(text)}</p>' if text else ""
+        return known
+
+    def _remedy(self, remediation: str) -> str:
+        known = self.remedies.get(remediation)
+        if known is None:
+            known = self.remedies[remediation] = str(escape(neutral(catalog_text(self.lang,
+                                                                            remediation))))
+        return known
+
+    def _evidence(self, f: Finding) -> str:
+        shown = evidence_rows(f.evidence)
+        if not shown["rows"]:
+            return ""
+        rows = "".join(f'<tr><th scope="row" class="mono">{escape(k)}</th>'
+                       f'<td class="mono">{escape(v)}</td></tr>' for k, v in shown["rows"])
+        more = (f'<p class="more">{self.more_values(shown["left_out"])}</p>'
+                if shown["left_out"] else "")
+        return (f'    <h5>{self.labels["evidence"]}</h5>\n'
+                f'    <table class="evidence kv"><tbody>\n{rows}    </tbody></table>\n{more}')
+
+    def _source(self, s: FactSource) -> str:
+        key = (s.key, s.status, s.command, s.privileged)
+        if not s.reason and key in self.sources:
+            return self.sources[key]
+        status = neutral(s.status, 20)
+        line = [f'      <li><span class="mono">{escape(neutral(s.key, 200))}</span>: '
+                f'{self.facts.get(status) or escape(status)}']
+        if s.privileged:
+            line.append(f' ({self.labels["with_sudo"]})')
+        anchor = self.commands.get((s.key, s.command, s.privileged), "")
+        if anchor:
+            line.append(f' – <a href="#{escape(anchor)}">{self.labels["command"]}</a>')
+        reason = message_html(known_reason(s.reason), self.lang, 500)
+        if reason:
+            line.append(f" – {reason}")
+        line.append("</li>\n")
+        text = "".join(line)
+        if not s.reason:
+            self.sources[key] = text
+        return text
+
+
+def finding_cards(findings: Sequence[Finding], anchors: Mapping[str, str], commands: Commands,
+                  lang: str, owners: Mapping[str, list[str]],
+                  claim_anchors: Mapping[str, str]) -> CardWriter:
+    """The template's ``report.finding_cards(...)``: the cards of ``findings`` (report order)."""
+    return _Cards(findings, anchors, commands, lang, owners, claim_anchors).write
