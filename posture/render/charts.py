@@ -42,11 +42,6 @@ def gauge_track() -> str:
     return f"M {_r(cx - GAUGE_RADIUS)} {_r(cy)} A {r} {r} 0 0 1 {_r(cx + GAUGE_RADIUS)} {_r(cy)}"
 
 
-def bar_width(share: float) -> str:
-    """Width of a claim bar in a 0..100 wide viewBox."""
-    return _r(100.0 * min(max(share, 0.0), 1.0))
-
-
 @dataclass(frozen=True)
 class TrendDot:
     """One scan on the trend line."""

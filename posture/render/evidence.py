@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from posture.models import JSON
 from posture.sanitize import safe_text
 from posture.store.jsonable import to_jsonable
 
@@ -21,8 +22,13 @@ KEY_LIMIT = 120
 
 def evidence_rows(evidence: Mapping[str, Any]) -> dict[str, Any]:
     """``{"rows": [(key, value), ...], "left_out": n}``, empty rows for no evidence."""
+    return data_rows(to_jsonable(evidence))
+
+
+def data_rows(data: JSON) -> dict[str, Any]:
+    """:func:`evidence_rows` of evidence already made plain JSON data by ``to_jsonable``."""
     rows: list[tuple[str, str]] = []
-    _flatten("", to_jsonable(evidence), rows)
+    _flatten("", data, rows)
     shown = [(safe_text(k, KEY_LIMIT), safe_text(v, VALUE_LIMIT)) for k, v in rows[:ROWS_SHOWN]]
     return {"rows": shown, "left_out": max(len(rows) - ROWS_SHOWN, 0)}
 

@@ -17,23 +17,39 @@ remediation, a fact source without a reason) are built once per report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as markup_escape
 
 from checks.base import known_reason
-from posture.models import FactSource, Finding, Status, WaiverState
-from posture.render.evidence import evidence_rows
+from posture.models import JSON, FactSource, Finding, Status, WaiverState
+from posture.render.evidence import data_rows
 from posture.render.i18n import catalog_text
-from posture.render.messages import message_html
+from posture.render.messages import MessageMemo
 from posture.sanitize import safe_text
+from posture.store.jsonable import to_jsonable
+
+EVIDENCE_MEMO = 20_000
+"""Distinct evidence tables kept per report; past it, tables are built without keeping them."""
+
+_SPECIAL = re.compile("[&<>\"']")
 
 FIELD_LIMIT = 4000
 """As :data:`posture.render.htmlview.FIELD_LIMIT`: the longest text field shown."""
 
 Commands = Mapping[tuple[str, str, bool], str]
 CardWriter = Callable[..., Iterator[Markup]]
+
+
+def escape(value: str) -> str:
+    """``markupsafe.escape(value)`` as text: a plain string without a character to escape
+    (nearly every one) is returned as it is, without building markup."""
+    if value.__class__ is str and _SPECIAL.search(value) is None:
+        return value
+    return str(markup_escape(value))
 
 
 def neutral(value: str, limit: int = FIELD_LIMIT) -> str:
@@ -54,15 +70,17 @@ class _Cards:
     """Everything the cards of one report share; :meth:`write` makes them one at a time."""
 
     def __init__(self, findings: Sequence[Finding], anchors: Mapping[str, str],
-                 commands: Commands, lang: str, owners: Mapping[str, list[str]],
+                 commands: Commands, memo: MessageMemo, owners: Mapping[str, list[str]],
                  claim_anchors: Mapping[str, str]) -> None:
         self.findings, self.anchors, self.commands = findings, anchors, commands
-        self.lang, self.owners, self.claim_anchors = lang, owners, claim_anchors
+        self.memo, self.lang = memo, memo.lang
+        self.owners, self.claim_anchors = owners, claim_anchors
         # Report-wide memos keyed on values (never on object identity), so two cards share
         # a part only when the template would have written the same text for both.
         self.titles: dict[str, str] = {}
         self.remedies: dict[str, str] = {}
         self.sources: dict[tuple[str, str, str, bool], str] = {}
+        self.tables: dict[str, str] = {}
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
               severity: Mapping[str, Markup], facts: Mapping[str, Markup],
@@ -93,7 +111,7 @@ class _Cards:
         brief = waiver_brief(f.waiver)
         if brief is not None:
             out.append(f'<dt>{labels["waiver"]}</dt><dd>{self.waiver_note(brief)}</dd>')
-        out.append(f'    </dl>\n    <p class="summary">{message_html(f.summary, self.lang)}</p>\n')
+        out.append(f'    </dl>\n    <p class="summary">{self.memo.html(f.summary)}</p>\n')
         if f.evidence:
             out.append(self._evidence(f))
         if f.sources:
@@ -122,7 +140,19 @@ class _Cards:
         return known
 
     def _evidence(self, f: Finding) -> str:
-        shown = evidence_rows(f.evidence)
+        # The repr of plain JSON data tells any two values apart (it is what eval would
+        # rebuild), so equal keys mean equal tables.
+        data = to_jsonable(f.evidence)
+        key = repr(data)
+        known = self.tables.get(key)
+        if known is None:
+            known = self._table(data)
+            if len(self.tables) < EVIDENCE_MEMO:
+                self.tables[key] = known
+        return known
+
+    def _table(self, data: JSON) -> str:
+        shown = data_rows(data)
         if not shown["rows"]:
             return ""
         rows = "".join(f'<tr><th scope="row" class="mono">{escape(k)}</th>'
@@ -144,7 +174,7 @@ class _Cards:
         anchor = self.commands.get((s.key, s.command, s.privileged), "")
         if anchor:
             line.append(f' – <a href="#{escape(anchor)}">{self.labels["command"]}</a>')
-        reason = message_html(known_reason(s.reason), self.lang, 500)
+        reason = self.memo.html(known_reason(s.reason), 500)
         if reason:
             line.append(f" – {reason}")
         line.append("</li>\n")
@@ -155,7 +185,7 @@ class _Cards:
 
 
 def finding_cards(findings: Sequence[Finding], anchors: Mapping[str, str], commands: Commands,
-                  lang: str, owners: Mapping[str, list[str]],
+                  memo: MessageMemo, owners: Mapping[str, list[str]],
                   claim_anchors: Mapping[str, str]) -> CardWriter:
     """The template's ``report.finding_cards(...)``: the cards of ``findings`` (report order)."""
-    return _Cards(findings, anchors, commands, lang, owners, claim_anchors).write
+    return _Cards(findings, anchors, commands, memo, owners, claim_anchors).write

@@ -17,15 +17,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks.base import known_reason
-from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS, claim_share
+from posture.judge.score import CREDITS, GRADE_BANDS, GRADE_CAPS, WEIGHTS
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict, WaiverState
-from posture.render.charts import bar_width, gauge_arc, gauge_track, trend_dots, trend_polyline
+from posture.render.charts import gauge_arc, gauge_track, trend_dots, trend_polyline
 from posture.render.common import SEVERITY_ORDER, claims_by_finding, finding_sort_key
 from posture.render.htmlcards import finding_cards, waiver_brief
 from posture.render.htmlcards import neutral as _t
 from posture.render.i18n import catalog_text
 from posture.render.ledger_view import claim_sentences, ledger_view
-from posture.render.messages import message_html
+from posture.render.messages import MessageMemo, message_html
 from posture.render.owner import ACTIONS_SHOWN, Action, actions, card_order, shown_verdict
 from posture.store.history import ReportHistory
 from posture.store.results import summary_counts
@@ -58,6 +58,7 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
     commands = _commands(ordered)
     by_id = {f.id: f for f in result.findings}
     url = str(result.statement.get("url", ""))
+    memo = MessageMemo(lang)
     return {
         "lang": lang,
         "organisation": _t(result.organisation, 300),
@@ -76,15 +77,15 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "waived_count": sum(c.waived for c in result.claims),
         "says_lang": says_lang,
         "actions": [_action_view(a, lang, anchors) for a in actions(result)[:ACTIONS_SHOWN]],
-        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, lang,
+        "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, memo,
                                sentences.get(c.id, ""))
                    for c in cards],
-        "finding_cards": finding_cards(ordered, anchors, commands, lang, owners, claim_anchors),
+        "finding_cards": finding_cards(ordered, anchors, commands, memo, owners, claim_anchors),
         "commands": [{"anchor": a, "key": _t(k, 200), "command": _t(c, COMMAND_LIMIT),
                       "privileged": p} for (k, c, p), a in commands.items()],
         "hosts": [{"name": _t(h.name, 300), "reachable": h.reachable,
                    "host_key": _t(h.host_key, 300), "round_trips": h.round_trips,
-                   "errors": [message_html(known_reason(e), lang) for e in h.errors]}
+                   "errors": [memo.html(known_reason(e)) for e in h.errors]}
                   for h in result.hosts],
         "trend": _trend_view(history),
         "changes": _changes_view(history, lang),
@@ -181,14 +182,14 @@ def _first_step(claim: ClaimResult, findings: list[Finding], lang: str) -> tuple
     return "none", ""
 
 
-def _found(claim: ClaimResult, findings: list[Finding], lang: str,
+def _found(findings: list[Finding], memo: MessageMemo,
            anchors: dict[str, str]) -> list[dict[str, Any]]:
     """Summaries of what keeps the claim from being verified, distinct, worst first."""
     unmet = [f for f in sorted(findings, key=finding_sort_key)
              if f.status in (Status.FAIL, Status.ERROR, Status.WARN)]
     shown: dict[str, dict[str, Any]] = {}
     for finding in unmet:
-        text = message_html(finding.summary, lang, 600)
+        text = memo.html(finding.summary, 600)
         if text not in shown:
             shown[text] = {"text": text, "status": finding.status.value,
                            "anchor": anchors.get(finding.id, "")}
@@ -196,11 +197,12 @@ def _found(claim: ClaimResult, findings: list[Finding], lang: str,
 
 
 def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
-                anchors: dict[str, str], lang: str, sentence: str) -> dict[str, Any]:
+                anchors: dict[str, str], memo: MessageMemo, sentence: str) -> dict[str, Any]:
+    lang = memo.lang
     found = [f for fid in claim.findings if (f := by_id.get(fid)) is not None]
     kind, step = _first_step(claim, found, lang)
     counts = {s.value: sum(f.status is s for f in found) for s in Status}
-    distinct = _found(claim, found, lang, anchors)
+    distinct = _found(found, memo, anchors)
     # Only errors: one example is enough to say what is missing; the details list the rest.
     shown = 1 if kind == "access" else FOUND_SHOWN
     return {
@@ -208,13 +210,8 @@ def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
         "id": _t(claim.id, 200),
         "type": _t(claim.type, 200),
         "says": _t(sentence or claim.says, 600),
-        "quoted": bool(sentence),
         "shown": shown_verdict(claim),
-        "verdict": claim.verdict.value,
-        "severity": claim.severity.value,
         "reason": message_html(claim.reason, lang) if claim.reason else "",
-        "share": f"{claim_share(claim, by_id) * 100:.0f}",
-        "bar": bar_width(claim_share(claim, by_id)),
         "counts": counts,
         "found": distinct[:shown],
         "more": max(len(distinct) - shown, 0),
@@ -223,10 +220,6 @@ def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
         "step": step,
         "waived": claim.waived,
         "waiver": waiver_brief(claim.waiver),
-        "findings": [{"id": _t(fid, 300), "anchor": anchors.get(fid, ""),
-                      "status": by_id[fid].status.value if fid in by_id else "error",
-                      "waiver": waiver_brief(by_id[fid].waiver if fid in by_id else None)}
-                     for fid in claim.findings],
     }
 
 

@@ -43,6 +43,45 @@ def message_html(value: str, lang: str, limit: int = 4000) -> Markup:
     return _untranslated(escape(text))
 
 
+class MessageMemo:
+    """:func:`message_html` for one report, each distinct message rendered once.
+
+    A fleet's findings repeat the same few sentences thousands of times. Two messages share
+    one rendering only when every input of :func:`message_html` is equal: the template, the
+    plural and its count, and each parameter as it is shown (nested messages by the same
+    rule, booleans and numbers by their text and kind, anything else by its plain text);
+    a plain string by its text and length limit.
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._known: dict[Any, Markup] = {}
+
+    def html(self, value: str, limit: int = 4000) -> Markup:
+        """``message_html(value, lang, limit)``, from the memo when seen before."""
+        key = _message_key(value) if isinstance(value, Msg) else (str(value), limit)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = message_html(value, self.lang, limit)
+        return known
+
+
+def _message_key(message: Msg) -> tuple[Any, ...]:
+    """Everything :func:`_msg_html` reads of ``message`` (see :class:`MessageMemo`)."""
+    return (Msg, message.msgid, message.plural, message.n,
+            tuple((name, _param_key(value)) for name, value in message.params.items()))
+
+
+def _param_key(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, Msg):
+        return _message_key(value)
+    if isinstance(value, bool) or value is None:
+        return ("target", str(value))
+    if isinstance(value, int | float):
+        return ("number", str(value))
+    return ("target", _plain(value))
+
+
 def message_text(value: str, lang: str) -> str:
     """``value`` in ``lang`` as plain text (for attributes and the console): no markup."""
     if not isinstance(value, Msg):

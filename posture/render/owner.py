@@ -54,12 +54,44 @@ def who_acts(check_id: str) -> str:
 def score_with(result: ScanResult, passing: set[str]) -> float:
     """The score (as :func:`compute_score` rounds it) if the findings ``passing`` (ids) passed;
     claims are judged again from the changed statuses, so grade caps and verdicts follow."""
-    findings = {f.id: (dataclasses.replace(f, status=Status.PASS) if f.id in passing else f)
-                for f in result.findings}
-    claims = [dataclasses.replace(c, verdict=claim_verdict(
-        [findings[i].status if i in findings else Status.ERROR for i in c.findings]))
-        for c in result.claims]
-    return compute_score(claims, findings).value
+    return _Rescorer(result).score_with(passing)
+
+
+class _Rescorer:
+    """:func:`score_with` for many sets of findings of one result, sharing the work.
+
+    What is shared is only what does not depend on the set: the findings by id, each unmet
+    finding's passing twin (made once, not once per action), every claim judged again from
+    its findings' statuses, and which claims hold which finding, so only a claim holding a
+    changed finding is judged once more. The score itself is :func:`compute_score` on the
+    changed findings, every time.
+    """
+
+    def __init__(self, result: ScanResult) -> None:
+        self.by_id = {f.id: f for f in result.findings}
+        self.claims = [self._rejudged(c, self.by_id) for c in result.claims]
+        self.passed: dict[str, Finding] = {}
+        self.holders: dict[str, list[int]] = {}
+        for n, claim in enumerate(result.claims):
+            for fid in claim.findings:
+                self.holders.setdefault(fid, []).append(n)
+
+    def score_with(self, passing: set[str]) -> float:
+        findings = dict(self.by_id)
+        for fid in passing & findings.keys():
+            twin = self.passed.get(fid)
+            if twin is None:
+                twin = self.passed[fid] = dataclasses.replace(findings[fid], status=Status.PASS)
+            findings[fid] = twin
+        touched = {n for fid in passing for n in self.holders.get(fid, ())}
+        claims = [self._rejudged(c, findings) if n in touched else c
+                  for n, c in enumerate(self.claims)]
+        return compute_score(claims, findings).value
+
+    @staticmethod
+    def _rejudged(claim: ClaimResult, findings: Mapping[str, Finding]) -> ClaimResult:
+        return dataclasses.replace(claim, verdict=claim_verdict(
+            [findings[i].status if i in findings else Status.ERROR for i in claim.findings]))
 
 
 def actions(result: ScanResult) -> list[Action]:
@@ -68,10 +100,11 @@ def actions(result: ScanResult) -> list[Action]:
     for finding in result.findings:
         if finding.status in (Status.FAIL, Status.WARN, Status.ERROR):
             unmet.setdefault(finding.check, []).append(finding)
-    now = score_with(result, set())
+    rescorer = _Rescorer(result)
+    now = rescorer.score_with(set())
     found = []
     for check, group in unmet.items():
-        gain = score_with(result, {f.id for f in group}) - now
+        gain = rescorer.score_with({f.id for f in group}) - now
         if gain <= 0:
             continue
         group.sort(key=lambda f: (_STATUS_RANK[f.status], SEVERITY_ORDER[f.severity]))
