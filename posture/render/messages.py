@@ -72,13 +72,18 @@ def _message_key(message: Msg) -> tuple[Any, ...]:
             tuple((name, _param_key(value)) for name, value in message.params.items()))
 
 
-def _param_key(value: Any) -> tuple[Any, ...]:
-    if isinstance(value, Msg):
+def _param_key(value: Any) -> Any:
+    cls = value.__class__
+    if cls is str:  # the common case; every other kind's key is a tuple
+        return value
+    if cls is Msg:
         return _message_key(value)
     if isinstance(value, bool) or value is None:
         return ("target", str(value))
     if isinstance(value, int | float):
         return ("number", str(value))
+    if isinstance(value, Msg):
+        return _message_key(value)
     return ("target", _plain(value))
 
 
