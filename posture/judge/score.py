@@ -116,12 +116,9 @@ def compute_score(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]
 
 def _statuses(claim: ClaimResult, findings: Mapping[str, Finding]) -> list[Status]:
     """Statuses of a claim's findings; a finding missing from the result counts as error."""
-    return [_status(fid, findings) for fid in claim.findings]
-
-
-def _status(fid: str, findings: Mapping[str, Finding]) -> Status:
-    found = findings.get(fid)
-    return found.status if found is not None else Status.ERROR
+    get = findings.get  # a fleet's claims hold thousands of findings: one lookup each
+    return [Status.ERROR if (found := get(fid)) is None else found.status
+            for fid in claim.findings]
 
 
 def claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
@@ -139,14 +136,18 @@ def claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
 
 def _coverage(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]) -> float:
     """Share of the claims' distinct applicable findings that were determined."""
-    statuses: dict[str, Status] = {}
-    for claim in claims:
-        statuses.update((fid, _status(fid, findings)) for fid in claim.findings)
-    applicable = [s for s in statuses.values() if s is not Status.NOT_APPLICABLE]
+    distinct = dict.fromkeys(fid for claim in claims for fid in claim.findings)
+    get = findings.get
+    applicable = determined = 0
+    for fid in distinct:
+        found = get(fid)
+        status = Status.ERROR if found is None else found.status
+        if status is not Status.NOT_APPLICABLE:
+            applicable += 1
+            determined += status is not Status.ERROR
     if not applicable:
         return 1.0
-    determined = sum(1 for s in applicable if s is not Status.ERROR)
-    return _round(determined / len(applicable), "0.001")
+    return _round(determined / applicable, "0.001")
 
 
 def _grade(value: float) -> str:
