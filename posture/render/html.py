@@ -23,7 +23,6 @@ import stat
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -58,23 +57,29 @@ def render_html(result: ScanResult, *, lang: str = "en",
     return _utf8(template.generate(report=view, css=_stylesheet()))
 
 
-CHUNK_PIECES = 4096
-"""Pieces of the page joined and encoded at a time (see :func:`_utf8`)."""
+CHUNK_CHARS = 256 * 1024
+"""Characters of the page joined and encoded at a time (see :func:`_utf8`)."""
 
 
 def _utf8(pieces: Iterator[str]) -> bytes:
-    """The page's pieces as one UTF-8 text, encoded a few thousand pieces at a time.
+    """The page's pieces as one UTF-8 text, encoded about :data:`CHUNK_CHARS` at a time.
 
     render() would first hold every piece of a large page in a list, and a text buffer would
     hold the page as text (up to four bytes a character) beside its encoding: here the page
     exists only once, as the growing bytes of a :class:`io.BytesIO` (whose value is handed
-    over without a copy), most of the peak memory of a fleet's report saved.
+    over without a copy), most of the peak memory of a fleet's report saved. Chunks are
+    counted in characters, not pieces: a piece may be a tag or a whole finding card.
     """
     out = io.BytesIO()
-    batch = list(islice(pieces, CHUNK_PIECES))
-    while batch:
-        out.write("".join(batch).encode("utf-8"))
-        batch = list(islice(pieces, CHUNK_PIECES))
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            out.write("".join(batch).encode("utf-8"))
+            batch, size = [], 0
+    out.write("".join(batch).encode("utf-8"))
     return out.getvalue()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from posture.render.html import CHUNK_PIECES, _utf8
+from posture.render.html import CHUNK_CHARS, _utf8
 from posture.store.factsfile import loads
 
 DATA = Path(__file__).parents[1] / "data"
@@ -44,6 +44,7 @@ def test_booleans_stay_booleans_beside_equal_integers() -> None:
 
 
 def test_page_chunks_encode_to_the_joined_text() -> None:
-    pieces = [f"<p>{n} é ✓ 😀</p>\n" for n in range(CHUNK_PIECES * 2 + 7)]
+    pieces = [f"<p>{n} é ✓ 😀</p>\n" for n in range(CHUNK_CHARS // 5)]
+    pieces.insert(100, "x" * (CHUNK_CHARS + 3))  # one piece longer than a chunk
     assert _utf8(iter(pieces)) == "".join(pieces).encode("utf-8")
     assert _utf8(iter([])) == b""
