@@ -204,34 +204,3 @@ def hostile_result() -> ScanResult:
     result = build_result([claim("x", [bad], says=f"{SCRIPT}{IMG_ONERROR}")], [bad],
                           [VPS1], organisation=f"{IMG_ONERROR}\x07")
     return dataclasses.replace(result, statement={"title": SCRIPT, "url": HOSTILE_URL})
-
-
-def sourced_result() -> ScanResult:
-    """The facts behind findings (commands, sudo, reasons, unknown states) and long evidence.
-
-    Two findings share fact sources, with and without a reason, so a report that builds a
-    repeated source once must still write each one as it is.
-    """
-    cmd = "sshd -T -C user=root,host=x,addr=198.18.0.1"
-    shared = FactSource("sshd.config", "ok", cmd, True)
-    denied = FactSource("accounts.shadow", "denied", "getent shadow", True,
-                        "sudo: a password is required")
-    hostile = FactSource(f"x.{SCRIPT}", f"we{IMG_ONERROR}ird", f"cat {SCRIPT}", False,
-                         f"{HOSTILE} timed out")
-    long_evidence = {f"k{n:02d}": {"v": n, "tags": [SCRIPT, None, True]} for n in range(45)}
-    first = dataclasses.replace(
-        finding("ssh.root_login", "vps1", Status.FAIL, **long_evidence),
-        sources=(shared, denied, hostile, FactSource("os.release", "ok")))
-    second = dataclasses.replace(
-        finding("ssh.password_authentication", "vps1", Status.ERROR, nested={"a": {}, "b": []}),
-        sources=(shared, dataclasses.replace(shared, reason="fact was not gathered"),
-                 dataclasses.replace(shared, privileged=False)),
-        title="", remediation="")
-    third = dataclasses.replace(finding("ssh.root_login", "vps2", Status.PASS),
-                                sources=(dataclasses.replace(denied, status="ok", reason=""),))
-    claims = (claim("ssh", [first, second, third]), claim("root", [first], Severity.LOW))
-    base = build_result(claims, (first, second, third), (VPS1, VPS2))
-    waivers = (dataclasses.replace(EXPIRED_WAIVER, id="ssh.root_login@vps1"),)
-    judged, by_id = apply_waivers(base.claims, {f.id: f for f in base.findings}, waivers)
-    return dataclasses.replace(base, claims=judged, findings=tuple(by_id.values()),
-                               waivers=waivers)

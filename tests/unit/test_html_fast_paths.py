@@ -13,9 +13,10 @@ import re
 from typing import Any
 
 import pytest
-from fixtures_result import HOSTILE, mixed_result, sourced_result, waived_result
+from fixtures_result import HOSTILE, mixed_result, waived_result
 from markupsafe import Markup
 from markupsafe import escape as markup_escape
+from test_report_golden import sourced_result
 
 from posture.judge.score import claim_verdict, compute_score
 from posture.models import Finding, ScanResult, Severity, Status, msg
