@@ -34,7 +34,7 @@ there is nothing to determine. A finding that a claim names but the result lacks
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from posture.models import ClaimResult, Finding, Score, Severity, Status, Verdict
@@ -98,20 +98,33 @@ def claim_verdict(statuses: Sequence[Status]) -> Verdict:
 
 def compute_score(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]) -> Score:
     """Compute the score, grade and coverage of judged claims (see the module docstring)."""
+    return score_from(claims, [claim_share(claim, findings) for claim in claims],
+                      coverage_counts(claim_findings(claims), findings))
+
+
+def score_from(claims: Sequence[ClaimResult], shares: Sequence[float],
+               counts: tuple[int, int]) -> Score:
+    """:func:`compute_score` from its parts: each claim's :func:`claim_share` and the
+    :func:`coverage_counts` of the claims' findings (for a caller that changes a few)."""
     weights = [WEIGHTS[claim.severity] for claim in claims]
-    shares = [claim_share(claim, findings) for claim in claims]
     if any(weights):
         value = _round(100.0 * sum(map(operator.mul, weights, shares)) / sum(weights), "0.1")
     elif claims:  # only info claims: each weighs the same
         value = _round(100.0 * sum(shares) / len(shares), "0.1")
     else:
         value = 0.0
+    applicable, determined = counts
     return Score(
         value=value,
         grade=_capped_grade(_grade(value), claims),
-        coverage=_coverage(claims, findings),
+        coverage=_round(determined / applicable, "0.001") if applicable else 1.0,
         method=METHOD,
     )
+
+
+def claim_findings(claims: Sequence[ClaimResult]) -> list[str]:
+    """The distinct finding ids of ``claims``, in claim order."""
+    return list(dict.fromkeys(fid for claim in claims for fid in claim.findings))
 
 
 def _statuses(claim: ClaimResult, findings: Mapping[str, Finding]) -> list[Status]:
@@ -134,20 +147,18 @@ def claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
     return sum(credits) / len(credits) if credits else 0.0
 
 
-def _coverage(claims: Sequence[ClaimResult], findings: Mapping[str, Finding]) -> float:
-    """Share of the claims' distinct applicable findings that were determined."""
-    distinct = dict.fromkeys(fid for claim in claims for fid in claim.findings)
+def coverage_counts(ids: Iterable[str], findings: Mapping[str, Finding]) -> tuple[int, int]:
+    """(applicable, determined) among the findings ``ids`` (distinct): coverage is their
+    ratio. A finding missing from the result counts as error."""
     get = findings.get
     applicable = determined = 0
-    for fid in distinct:
+    for fid in ids:
         found = get(fid)
         status = Status.ERROR if found is None else found.status
         if status is not Status.NOT_APPLICABLE:
             applicable += 1
             determined += status is not Status.ERROR
-    if not applicable:
-        return 1.0
-    return _round(determined / applicable, "0.001")
+    return applicable, determined
 
 
 def _grade(value: float) -> str:

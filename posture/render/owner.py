@@ -14,7 +14,13 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from posture.judge.score import claim_verdict, compute_score
+from posture.judge.score import (
+    claim_findings,
+    claim_share,
+    claim_verdict,
+    coverage_counts,
+    score_from,
+)
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict
 from posture.render.common import SEVERITY_ORDER
 
@@ -60,16 +66,20 @@ def score_with(result: ScanResult, passing: set[str]) -> float:
 class _Rescorer:
     """:func:`score_with` for many sets of findings of one result, sharing the work.
 
-    What is shared is only what does not depend on the set: the findings by id, each unmet
-    finding's passing twin (made once, not once per action), every claim judged again from
-    its findings' statuses, and which claims hold which finding, so only a claim holding a
-    changed finding is judged once more. The score itself is :func:`compute_score` on the
-    changed findings, every time.
+    The score is :func:`posture.judge.score.score_from` of the claims' shares and coverage
+    counts, as :func:`compute_score` makes it. What does not depend on the set is done once:
+    every claim judged again from its findings' statuses, with its share, and the coverage
+    counts of all the claims' findings. For a set, only a claim holding one of its findings
+    is judged and shared once more, and the counts change by those of the set's findings
+    before and after (coverage counts distinct findings, so they add up).
     """
 
     def __init__(self, result: ScanResult) -> None:
         self.by_id = {f.id: f for f in result.findings}
         self.claims = [self._rejudged(c, self.by_id) for c in result.claims]
+        self.shares = [claim_share(c, self.by_id) for c in self.claims]
+        self.counted = set(claim_findings(self.claims))
+        self.counts = coverage_counts(self.counted, self.by_id)
         self.passed: dict[str, Finding] = {}
         self.holders: dict[str, list[int]] = {}
         for n, claim in enumerate(result.claims):
@@ -77,16 +87,31 @@ class _Rescorer:
                 self.holders.setdefault(fid, []).append(n)
 
     def score_with(self, passing: set[str]) -> float:
+        changed = passing & self.by_id.keys()
+        if not changed:
+            return score_from(self.claims, self.shares, self.counts).value
         findings = dict(self.by_id)
-        for fid in passing & findings.keys():
-            twin = self.passed.get(fid)
-            if twin is None:
-                twin = self.passed[fid] = dataclasses.replace(findings[fid], status=Status.PASS)
-            findings[fid] = twin
-        touched = {n for fid in passing for n in self.holders.get(fid, ())}
-        claims = [self._rejudged(c, findings) if n in touched else c
-                  for n, c in enumerate(self.claims)]
-        return compute_score(claims, findings).value
+        for fid in changed:
+            findings[fid] = self._twin(fid)
+        touched = {n for fid in changed for n in self.holders.get(fid, ())}
+        claims, shares = list(self.claims), list(self.shares)
+        for n in touched:
+            claims[n] = self._rejudged(claims[n], findings)
+            shares[n] = claim_share(claims[n], findings)
+        ids = changed & self.counted
+        before, after = coverage_counts(ids, self.by_id), coverage_counts(ids, findings)
+        counts = (self.counts[0] - before[0] + after[0], self.counts[1] - before[1] + after[1])
+        return score_from(claims, shares, counts).value
+
+    def _twin(self, fid: str) -> Finding:
+        """The finding ``fid`` passing, made once."""
+        twin = self.passed.get(fid)
+        if twin is None:
+            f = self.by_id[fid]
+            twin = self.passed[fid] = Finding(f.check, f.target, Status.PASS, f.severity,
+                                              f.summary, f.evidence, f.remediation, f.title,
+                                              f.sources, f.waiver)
+        return twin
 
     @staticmethod
     def _rejudged(claim: ClaimResult, findings: Mapping[str, Finding]) -> ClaimResult:
