@@ -81,6 +81,7 @@ class _Cards:
         self.remedies: dict[str, str] = {}
         self.sources: dict[tuple[str, str, str, bool], str] = {}
         self.tables: dict[str, str] = {}
+        self.links: dict[tuple[str, ...], str] = {}
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
               severity: Mapping[str, Markup], facts: Mapping[str, Markup],
@@ -105,9 +106,7 @@ class _Cards:
                f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity.value]}</dd>\n']
         claims = self.owners.get(f.id)
         if claims:
-            links = ", ".join(f'<a href="#{escape(self.claim_anchors[c])}" class="mono">'
-                              f'{escape(neutral(c))}</a>' for c in claims)
-            out.append(f'      <dt>{labels["claims"]}</dt><dd>{links}</dd>\n')
+            out.append(self._claims(tuple(claims)))
         brief = waiver_brief(f.waiver)
         if brief is not None:
             out.append(f'<dt>{labels["waiver"]}</dt><dd>{self.waiver_note(brief)}</dd>')
@@ -124,6 +123,14 @@ class _Cards:
                        f'    <p class="remediation">{remedy}</p>\n')
         out.append("  </article>\n")
         return "".join(out)
+
+    def _claims(self, claims: tuple[str, ...]) -> str:
+        known = self.links.get(claims)
+        if known is None:
+            links = ", ".join(f'<a href="#{escape(self.claim_anchors[c])}" class="mono">'
+                              f'{escape(neutral(c))}</a>' for c in claims)
+            known = self.links[claims] = f'      <dt>{self.labels["claims"]}</dt><dd>{links}</dd>\n'
+        return known
 
     def _title(self, title: str) -> str:
         known = self.titles.get(title)

@@ -69,7 +69,8 @@ class MessageMemo:
 def _message_key(message: Msg) -> tuple[Any, ...]:
     """Everything :func:`_msg_html` reads of ``message`` (see :class:`MessageMemo`)."""
     return (Msg, message.msgid, message.plural, message.n,
-            tuple((name, _param_key(value)) for name, value in message.params.items()))
+            tuple([(name, value if value.__class__ is str else _param_key(value))
+                   for name, value in message.params.items()]))
 
 
 def _param_key(value: Any) -> Any:
