@@ -94,17 +94,18 @@ class _Cards:
             yield Markup(self._card(finding))  # noqa: S704  (every part escaped in _card)
 
     def _card(self, f: Finding) -> str:
-        labels, state, anchor = self.labels, f.status.value, escape(self.anchors[f.id])
+        fid = f.id
+        labels, state, anchor = self.labels, f.status.value, escape(self.anchors[fid])
         target = escape(neutral(f.target, 300))
         out = [f'  <article class="card finding status-{state}" id="{anchor}">\n'
                f'    <h4 class="finding-head">\n'
                f'      <span class="status status-{state}">{self.status[state]}</span>\n'
-               f'      <span class="mono">{escape(neutral(f.id, 300))}</span>\n'
+               f'      <span class="mono">{escape(neutral(fid, 300))}</span>\n'
                f'    </h4>\n', self._title(f.title),
                f'    <dl class="finding-meta">\n'
                f'      <dt>{labels["target"]}</dt><dd class="mono">{target}</dd>\n'
                f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity.value]}</dd>\n']
-        claims = self.owners.get(f.id)
+        claims = self.owners.get(fid)
         if claims:
             out.append(self._claims(tuple(claims)))
         brief = waiver_brief(f.waiver)
