@@ -53,7 +53,7 @@ def safe_text(s: str, limit: int = 2000, *, keep_newlines: bool = False) -> str:
     control character, no ANSI escape and no bidi override, but is not escaped for any markup
     language: use :func:`safe_markup` for rich markup, autoescaping for HTML.
     """
-    if len(s) <= limit and s.isprintable():
+    if len(s) <= limit and (s.isprintable() or (keep_newlines and _printable_lines(s))):
         return s
     # Runs of printable ASCII are copied whole, and so are runs of printable non-ASCII text
     # (str.isprintable() is False for every unsafe category); only the rest is looked at one
@@ -79,6 +79,13 @@ def safe_text(s: str, limit: int = 2000, *, keep_newlines: bool = False) -> str:
         return "".join(out) + plain[:room] + ELLIPSIS
     out.append(plain)
     return "".join(out)
+
+
+def _printable_lines(s: str) -> bool:
+    """True when every character of ``s`` but its newlines is printable (then, newlines
+    being kept, :func:`safe_text` has nothing to change: multi-line evidence is copied whole
+    instead of being walked one line at a time)."""
+    return "\n" in s and all(map(str.isprintable, s.split("\n")))
 
 
 def _piece(ch: str, keep_newlines: bool) -> str:

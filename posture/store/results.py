@@ -8,13 +8,13 @@ into the :class:`~posture.models.ScanResult` it came from (``posture diff`` reli
 
 from __future__ import annotations
 
-import io
+from collections import Counter
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
 from posture.errors import PostureError
-from posture.jsontext import fast_indented
+from posture.jsontext import fast_indented, plain_tree
 from posture.models import (
     JSON,
     ClaimResult,
@@ -105,7 +105,8 @@ def host_to_jsonable(host: HostSummary) -> dict[str, JSON]:
 def summary_counts(result: ScanResult) -> dict[str, dict[str, int]]:
     """Counts per verdict, per status and of (un)reachable hosts; every key always present."""
     claims = {v.value: sum(c.verdict is v for c in result.claims) for v in Verdict}
-    findings = {s.value: sum(f.status is s for f in result.findings) for s in Status}
+    counted = Counter(f.status for f in result.findings)
+    findings = {s.value: counted[s] for s in Status}
     reachable = sum(h.reachable for h in result.hosts)
     return {
         "claims": {"total": len(result.claims), **claims},
@@ -170,30 +171,116 @@ strings holds no raw newline, and deeper keys are indented further: it occurs on
 
 
 def _streamed(result: ScanResult) -> bytes | None:
-    """The report with each finding encoded on its own and indented into place, or None
-    when a part needs the standard library (then the caller writes the whole document)."""
+    """The report with the findings encoded a batch at a time and indented into place, or
+    None when a part needs the standard library (then the caller writes the whole document)."""
     head = fast_indented(_document(result, []), newline=True)
     if head is None:
         return None
-    out = io.BytesIO()
+    parts: list[bytes] = []
     if result.findings:
         cut = head.index(_EMPTY_FINDINGS)
-        out.write(head[:cut])
-        out.write(b'\n  "findings": [')
-        for n, finding in enumerate(result.findings):
-            part = fast_indented(finding_to_jsonable(finding))
-            if part is None:
-                return None
-            out.write(b",\n    " if n else b"\n    ")
-            out.write(part.replace(b"\n", b"\n    "))  # one level deeper: 4 more spaces
-        out.write(b"\n  ],")
-        out.write(head[cut + len(_EMPTY_FINDINGS):])
+        parts += (head[:cut], b'\n  "findings": [')
+        if not _write_findings(parts, result.findings):
+            return None
+        parts += (b"\n  ],", head[cut + len(_EMPTY_FINDINGS):])
     else:
-        out.write(head)
-    data = out.getvalue()
+        parts.append(head)
+    data = b"".join(parts)
+    del parts
     if data.isascii() and b"\x7f" not in data:
         return data
     return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
+
+
+_BATCH = 256
+"""Findings encoded by one call: fewer calls and re-indentations, little held at once."""
+
+
+def _write_findings(out: list[bytes], findings: tuple[Finding, ...]) -> bool:
+    """Write the findings as the items of the top-level ``findings`` array (without the
+    brackets); False when one of them needs the standard library."""
+    batch: list[JSON] = []
+    first = True
+
+    def flush(part: bytes | None) -> bool:
+        # ``part`` is an indented array ("[\n  {...},\n  {...}\n]"): its items, two levels
+        # deeper ("\n    {...},\n    {...}"), continue the findings written so far.
+        nonlocal first
+        if part is None:
+            return False
+        if not first:
+            out.append(b",")
+        out.append(part[1:-2].replace(b"\n", b"\n  "))
+        first = False
+        batch.clear()
+        return True
+
+    for finding in findings:
+        entry = _plain_finding(finding)
+        if entry is not None:
+            batch.append(entry)
+            if len(batch) < _BATCH or flush(fast_indented(batch, checked=True)):
+                continue
+            return False  # a value orjson refuses (an integer beyond 64 bits)
+        if batch and not flush(fast_indented(batch, checked=True)):
+            return False
+        if not flush(fast_indented([finding_to_jsonable(finding)])):
+            return False
+    return not batch or flush(fast_indented(batch, checked=True))
+
+
+def _plain_finding(finding: Finding) -> dict[str, JSON] | None:
+    """:func:`finding_to_jsonable` without copying the evidence, when every part is plain
+    JSON data (:func:`~posture.jsontext.plain_tree`: the same text either way); else None.
+
+    The parts are checked one by one rather than by walking the whole entry: a fleet's
+    report holds tens of thousands of findings.
+    """
+    evidence, summary = finding.evidence, finding.summary
+    if not plain_tree(evidence) or not plain_tree(summary):
+        return None
+    texts = (finding.check, finding.target, finding.remediation, finding.title)
+    if not _TEXTS.issuperset(map(type, texts)):
+        return None
+    facts: list[JSON] = []
+    for src in finding.sources:
+        fact = _source(src)
+        if fact is None:
+            return None
+        facts.append(fact)
+    message = message_to_jsonable(summary)
+    waiver = waiver_to_jsonable(finding.waiver)
+    if (message is not None and not plain_tree(message)) or (
+            waiver is not None and not plain_tree(waiver)):
+        return None
+    return {
+        "id": finding.id,
+        "check": texts[0],
+        "target": texts[1],
+        "status": finding.status.value,
+        "severity": finding.severity.value,
+        "summary": summary,
+        **({} if message is None else {"summary_message": message}),
+        "evidence": evidence,
+        "remediation": texts[2],
+        "title": texts[3],
+        "facts": facts,
+        "waiver": waiver,
+    }
+
+
+_TEXTS = frozenset({str})
+_SOURCE_VALUES = frozenset({str, bool})
+
+
+def _source(src: FactSource) -> dict[str, JSON] | None:
+    """``to_jsonable(src)`` written out (the fields in declaration order), or None unless
+    it is a plain :class:`FactSource` of strings and a flag."""
+    if src.__class__ is not FactSource:
+        return None
+    fact: dict[str, JSON] = {"key": src.key, "status": src.status, "command": src.command,
+                             "privileged": src.privileged, "reason": src.reason}
+    return fact if _SOURCE_VALUES.issuperset(map(type, fact.values())) else None
 
 
 def result_from_json(data: Any) -> ScanResult:
