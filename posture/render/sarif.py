@@ -26,10 +26,11 @@ justification is the waiver's reason; an expired waiver only shows in the proper
 
 from __future__ import annotations
 
+from posture.jsontext import fast_indented, plain_tree
 from posture.models import JSON, Finding, ScanResult, Severity, Status
-from posture.render.common import claims_by_finding
-from posture.sanitize import json_document, safe_text
-from posture.store.jsonable import to_jsonable
+from posture.render.common import claims_by_finding, collector_paused
+from posture.sanitize import escape_json_invisible, json_document, safe_text
+from posture.store.jsonable import checked_jsonable, to_jsonable
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,9 +74,28 @@ def result_kind_level(finding: Finding) -> tuple[str, str]:
 
 def sarif_log(result: ScanResult) -> dict[str, JSON]:
     """The SARIF log as plain JSON data."""
+    return _log(result)[0]
+
+
+def _log(result: ScanResult) -> tuple[dict[str, JSON], bool]:
+    """The SARIF log, and whether :func:`~posture.jsontext.plain_tree` holds for every part
+    of it (then orjson writes it without walking it again).
+
+    Evidence that is plain JSON data is placed in the log as it is, not copied.
+    """
     rules, index = _rules(result)
     owners = claims_by_finding(result)
-    return {
+    results: list[JSON] = []
+    plain = True
+    for finding in result.findings:
+        entry, fast = _result(finding, index[finding.check], owners.get(finding.id, []))
+        results.append(entry)
+        plain = plain and fast
+    score = to_jsonable(result.score)
+    invocation = _invocation(result)
+    head = (rules, invocation, score, result.tool_version, result.organisation,
+            result.inventory_sha256)
+    log: dict[str, JSON] = {
         "$schema": SARIF_SCHEMA_URI,
         "version": SARIF_VERSION,
         "runs": [
@@ -88,23 +108,30 @@ def sarif_log(result: ScanResult) -> dict[str, JSON]:
                         "rules": rules,
                     }
                 },
-                "invocations": [_invocation(result)],
-                "results": [
-                    _result(f, index[f.check], owners.get(f.id, [])) for f in result.findings
-                ],
+                "invocations": [invocation],
+                "results": results,
                 "properties": {
                     "organisation": result.organisation,
                     "inventorySha256": result.inventory_sha256,
-                    "score": to_jsonable(result.score),
+                    "score": score,
                 },
             }
         ],
     }
+    return log, plain and plain_tree(head)
 
 
 def render_sarif(result: ScanResult) -> bytes:
     """``report.sarif`` as UTF-8 bytes."""
-    return json_document(sarif_log(result))
+    with collector_paused():
+        log, plain = _log(result)
+        data = fast_indented(log, newline=True, checked=True) if plain else None
+        if data is None:
+            return json_document(log)
+        del log  # freed before the collector resumes: it has nothing left to look at
+    if data.isascii() and b"\x7f" not in data:
+        return data
+    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
 
 
 def _rules(result: ScanResult) -> tuple[list[JSON], dict[str, int]]:
@@ -130,30 +157,40 @@ def _rules(result: ScanResult) -> tuple[list[JSON], dict[str, int]]:
     return rules, index
 
 
-def _result(finding: Finding, rule_index: int, claims: list[str]) -> JSON:
+def _result(finding: Finding, rule_index: int, claims: list[str]) -> tuple[JSON, bool]:
+    """One result, and whether it is plain JSON data (see :func:`_log`)."""
     kind, level = result_kind_level(finding)
+    evidence, plain = checked_jsonable(finding.evidence)
+    target = finding.target
+    properties: dict[str, JSON] = {
+        "status": finding.status.value,
+        "severity": finding.severity.value,
+        "claims": list(claims),
+        "evidence": evidence,
+    }
     out: dict[str, JSON] = {
         "ruleId": finding.check,
         "ruleIndex": rule_index,
         "kind": kind,
         "level": level,
         "message": {"text": safe_text(finding.summary or finding.status.value, 4000)},
-        "locations": [{"logicalLocations": [{"name": finding.target, "kind": "resource"}]}],
+        "locations": [{"logicalLocations": [{"name": target, "kind": "resource"}]}],
         "partialFingerprints": {FINGERPRINT_KEY: finding.id},
-        "properties": {
-            "status": finding.status.value,
-            "severity": finding.severity.value,
-            "claims": list(claims),
-            "evidence": to_jsonable(finding.evidence),
-        },
+        "properties": properties,
     }
     waiver = finding.waiver
     if waiver is not None:
-        out["properties"]["waiver"] = to_jsonable(waiver)
+        properties["waiver"] = to_jsonable(waiver)
         if waiver.active:
             out["suppressions"] = [{"kind": "external", "status": "accepted",
                                     "justification": safe_text(waiver.reason, 4000)}]
-    return out
+        plain = plain and plain_tree(properties["waiver"])
+    # The check, the target and the claim ids go into the log as they are: exact strings.
+    plain = plain and _TEXTS.issuperset(map(type, (finding.check, target, *claims)))
+    return out, plain
+
+
+_TEXTS = frozenset({str})
 
 
 def _invocation(result: ScanResult) -> JSON:
