@@ -144,7 +144,16 @@ def _plain_tree(value: Any, depth: int) -> bool:
         return False
     depth += 1
     for item in items:
-        if item.__class__ not in _LEAVES and not _plain_tree(item, depth):
+        kind = item.__class__
+        if kind in _LEAVES:
+            continue
+        # A container of leaves only (most of them) is settled here, without a call.
+        if kind is dict:
+            if _KEYS.issuperset(map(type, item)) and _LEAVES.issuperset(map(type, item.values())):
+                continue
+        elif (kind is list or kind is tuple) and _LEAVES.issuperset(map(type, item)):
+            continue
+        if not _plain_tree(item, depth):
             return False
     return True
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 
 from posture.jsontext import fast_indented, indented_text
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
+from posture.render.common import collector_paused
 from posture.sanitize import safe_text
 from posture.store.jsonable import checked_jsonable
 
@@ -117,8 +118,16 @@ def _element(tag: str, attributes: Iterable[tuple[str, str]], text: str = "") ->
 
 def render_junit(result: ScanResult) -> bytes:
     """``report.junit.xml`` as UTF-8 bytes with an XML declaration."""
-    suites = [_claim_suite(claim, result) for claim in result.claims]
-    suites.append(_hosts_suite(result.hosts))
+    with collector_paused():
+        suites = [_claim_suite(claim, result) for claim in result.claims]
+        suites.append(_hosts_suite(result.hosts))
+        data = _document(suites)
+        del suites  # freed before the collector resumes
+    return data
+
+
+def _document(suites: list[_Suite]) -> bytes:
+    """The whole document from its suites, the totals on the root element."""
     totals = [sum(counts[i] for _, counts, _ in suites) for i in range(4)]
     head = _start_tag("testsuites", [("name", "posture"), *_counted(totals)])
     parts = ["<?xml version='1.0' encoding='utf-8'?>\n", head, ">"]

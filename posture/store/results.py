@@ -8,6 +8,7 @@ into the :class:`~posture.models.ScanResult` it came from (``posture diff`` reli
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -23,6 +24,7 @@ from posture.models import (
     HostSummary,
     LedgerRow,
     LedgerVerdict,
+    Msg,
     ScanResult,
     Score,
     Severity,
@@ -176,17 +178,19 @@ def _streamed(result: ScanResult) -> bytes | None:
     head = fast_indented(_document(result, []), newline=True)
     if head is None:
         return None
-    parts: list[bytes] = []
+    out = io.BytesIO()  # grown in place: never the parts and their joined copy at once
     if result.findings:
         cut = head.index(_EMPTY_FINDINGS)
-        parts += (head[:cut], b'\n  "findings": [')
-        if not _write_findings(parts, result.findings):
+        out.write(head[:cut])
+        out.write(b'\n  "findings": [')
+        if not _write_findings(out, result.findings):
             return None
-        parts += (b"\n  ],", head[cut + len(_EMPTY_FINDINGS):])
+        out.write(b"\n  ],")
+        out.write(head[cut + len(_EMPTY_FINDINGS):])
     else:
-        parts.append(head)
-    data = b"".join(parts)
-    del parts
+        out.write(head)
+    data = out.getvalue()
+    del out
     if data.isascii() and b"\x7f" not in data:
         return data
     return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
@@ -196,21 +200,21 @@ _BATCH = 256
 """Findings encoded by one call: fewer calls and re-indentations, little held at once."""
 
 
-def _write_findings(out: list[bytes], findings: tuple[Finding, ...]) -> bool:
+def _write_findings(out: io.BytesIO, findings: tuple[Finding, ...]) -> bool:
     """Write the findings as the items of the top-level ``findings`` array (without the
     brackets); False when one of them needs the standard library."""
     batch: list[JSON] = []
     first = True
 
     def flush(part: bytes | None) -> bool:
-        # ``part`` is an indented array ("[\n  {...},\n  {...}\n]"): its items, two levels
-        # deeper ("\n    {...},\n    {...}"), continue the findings written so far.
+        # ``part`` is the batch inside another array ("[\n  [\n    {...},\n    {...}\n  ]\n]"):
+        # its items are indented as the items of the top-level findings array are.
         nonlocal first
         if part is None:
             return False
         if not first:
-            out.append(b",")
-        out.append(part[1:-2].replace(b"\n", b"\n  "))
+            out.write(b",")
+        out.write(memoryview(part)[len(_NESTED_START):-len(_NESTED_END)])
         first = False
         batch.clear()
         return True
@@ -219,14 +223,18 @@ def _write_findings(out: list[bytes], findings: tuple[Finding, ...]) -> bool:
         entry = _plain_finding(finding)
         if entry is not None:
             batch.append(entry)
-            if len(batch) < _BATCH or flush(fast_indented(batch, checked=True)):
+            if len(batch) < _BATCH or flush(fast_indented([batch], checked=True)):
                 continue
             return False  # a value orjson refuses (an integer beyond 64 bits)
-        if batch and not flush(fast_indented(batch, checked=True)):
+        if batch and not flush(fast_indented([batch], checked=True)):
             return False
-        if not flush(fast_indented([finding_to_jsonable(finding)])):
+        if not flush(fast_indented([[finding_to_jsonable(finding)]])):
             return False
-    return not batch or flush(fast_indented(batch, checked=True))
+    return not batch or flush(fast_indented([batch], checked=True))
+
+
+_NESTED_START = b"[\n  ["
+_NESTED_END = b"\n  ]\n]"
 
 
 def _plain_finding(finding: Finding) -> dict[str, JSON] | None:
@@ -237,10 +245,8 @@ def _plain_finding(finding: Finding) -> dict[str, JSON] | None:
     report holds tens of thousands of findings.
     """
     evidence, summary = finding.evidence, finding.summary
-    if not plain_tree(evidence) or not plain_tree(summary):
-        return None
-    texts = (finding.check, finding.target, finding.remediation, finding.title)
-    if not _TEXTS.issuperset(map(type, texts)):
+    texts = (finding.check, finding.target, finding.remediation, finding.title, summary)
+    if not _TEXTS.issuperset(map(type, texts)) or not plain_tree(evidence):
         return None
     facts: list[JSON] = []
     for src in finding.sources:
@@ -257,8 +263,8 @@ def _plain_finding(finding: Finding) -> dict[str, JSON] | None:
         "id": finding.id,
         "check": texts[0],
         "target": texts[1],
-        "status": finding.status.value,
-        "severity": finding.severity.value,
+        "status": finding.status._value_,  # .value is a Python-level property
+        "severity": finding.severity._value_,
         "summary": summary,
         **({} if message is None else {"summary_message": message}),
         "evidence": evidence,
@@ -269,7 +275,8 @@ def _plain_finding(finding: Finding) -> dict[str, JSON] | None:
     }
 
 
-_TEXTS = frozenset({str})
+_TEXTS = frozenset({str, Msg})
+"""Text both encoders write as its characters (a message is a ``str`` subclass, no enum)."""
 _SOURCE_VALUES = frozenset({str, bool})
 
 
