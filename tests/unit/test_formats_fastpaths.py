@@ -36,10 +36,11 @@ from posture.models import (
 )
 from posture.render.junit import escape_attribute, escape_text, render_junit
 from posture.render.sarif import render_sarif, sarif_log
+from posture.render.sarif_text import sarif_text
 from posture.sanitize import ELLIPSIS, escape_json_invisible, is_unsafe_char, safe_text
 from posture.sanitize import visible_escape as vis
 from posture.store.jsonable import checked_jsonable, to_jsonable
-from posture.store.results import result_bytes, result_to_jsonable
+from posture.store.results import _plain_finding, _streamed, result_bytes, result_to_jsonable
 
 pytestmark = pytest.mark.skipif(not jsontext.available(), reason="orjson is not installed")
 
@@ -262,9 +263,24 @@ def test_xml_escaping_is_elementtree_escaping(text: str) -> None:
         assert written == '<e a="" />'
 
 
+def test_the_fast_paths_are_taken_for_plain_results() -> None:
+    # Equal bytes alone would also hold if every result fell back to the slow writers.
+    result = fleet([{"n": n, "list": [1, "x", None], "map": {"a": {"b": [True]}}}
+                    for n in range(300)], ["summary \u00e9"], waived=True)
+    assert sarif_text(result) is not None
+    assert sarif_text(mixed_result()) is not None
+    assert all(_plain_finding(f) is not None for f in result.findings)
+    assert _streamed(result) is not None
+    assert sarif_text(fleet([{"e": Colour.RED}], ["s"])) is None  # converted: whole log
+    assert _plain_finding(fleet([{"e": Colour.RED}], ["s"]).findings[0]) is None
+
+
 def test_a_claim_without_findings_and_no_hosts() -> None:
     empty = build_result([ClaimResult("c", "t", "says", claim("c", []).verdict, ())], [])
     assert render_junit(empty) == reference_junit(empty)
+    assert sarif_text(empty) is not None
+    assert render_sarif(empty) == reference_sarif(empty)
+    assert result_bytes(empty) == reference_report(empty)
     missing = dataclasses.replace(empty, claims=(claim("c", [finding("x", "y", Status.PASS)]),),
                                   findings=(), hosts=(HostSummary("h", True),))
     assert render_junit(missing) == reference_junit(missing)
