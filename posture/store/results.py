@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from posture.errors import PostureError
-from posture.jsontext import fast_indented, plain_tree
+from posture.jsontext import fast_indented
 from posture.models import (
     JSON,
     ClaimResult,
@@ -24,7 +24,6 @@ from posture.models import (
     HostSummary,
     LedgerRow,
     LedgerVerdict,
-    Msg,
     ScanResult,
     Score,
     Severity,
@@ -33,6 +32,7 @@ from posture.models import (
     WaiverState,
 )
 from posture.sanitize import escape_json_invisible, json_document
+from posture.store.findings_text import write_findings
 from posture.store.json_messages import message_from_jsonable, message_to_jsonable
 from posture.store.jsonable import to_jsonable
 
@@ -183,7 +183,7 @@ def _streamed(result: ScanResult) -> bytes | None:
         cut = head.index(_EMPTY_FINDINGS)
         out.write(head[:cut])
         out.write(b'\n  "findings": [')
-        if not _write_findings(out, result.findings):
+        if not write_findings(out, result.findings, finding_to_jsonable):
             return None
         out.write(b"\n  ],")
         out.write(head[cut + len(_EMPTY_FINDINGS):])
@@ -194,100 +194,6 @@ def _streamed(result: ScanResult) -> bytes | None:
     if data.isascii() and b"\x7f" not in data:
         return data
     return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
-
-
-_BATCH = 256
-"""Findings encoded by one call: fewer calls and re-indentations, little held at once."""
-
-
-def _write_findings(out: io.BytesIO, findings: tuple[Finding, ...]) -> bool:
-    """Write the findings as the items of the top-level ``findings`` array (without the
-    brackets); False when one of them needs the standard library."""
-    batch: list[JSON] = []
-    first = True
-
-    def flush(part: bytes | None) -> bool:
-        # ``part`` is the batch inside another array ("[\n  [\n    {...},\n    {...}\n  ]\n]"):
-        # its items are indented as the items of the top-level findings array are.
-        nonlocal first
-        if part is None:
-            return False
-        if not first:
-            out.write(b",")
-        out.write(memoryview(part)[len(_NESTED_START):-len(_NESTED_END)])
-        first = False
-        batch.clear()
-        return True
-
-    for finding in findings:
-        entry = _plain_finding(finding)
-        if entry is not None:
-            batch.append(entry)
-            if len(batch) < _BATCH or flush(fast_indented([batch], checked=True)):
-                continue
-            return False  # a value orjson refuses (an integer beyond 64 bits)
-        if batch and not flush(fast_indented([batch], checked=True)):
-            return False
-        if not flush(fast_indented([[finding_to_jsonable(finding)]])):
-            return False
-    return not batch or flush(fast_indented([batch], checked=True))
-
-
-_NESTED_START = b"[\n  ["
-_NESTED_END = b"\n  ]\n]"
-
-
-def _plain_finding(finding: Finding) -> dict[str, JSON] | None:
-    """:func:`finding_to_jsonable` without copying the evidence, when every part is plain
-    JSON data (:func:`~posture.jsontext.plain_tree`: the same text either way); else None.
-
-    The parts are checked one by one rather than by walking the whole entry: a fleet's
-    report holds tens of thousands of findings.
-    """
-    evidence, summary = finding.evidence, finding.summary
-    texts = (finding.check, finding.target, finding.remediation, finding.title, summary)
-    if not _TEXTS.issuperset(map(type, texts)) or not plain_tree(evidence):
-        return None
-    facts: list[JSON] = []
-    for src in finding.sources:
-        fact = _source(src)
-        if fact is None:
-            return None
-        facts.append(fact)
-    message = message_to_jsonable(summary)
-    waiver = waiver_to_jsonable(finding.waiver)
-    if (message is not None and not plain_tree(message)) or (
-            waiver is not None and not plain_tree(waiver)):
-        return None
-    return {
-        "id": finding.id,
-        "check": texts[0],
-        "target": texts[1],
-        "status": finding.status._value_,  # .value is a Python-level property
-        "severity": finding.severity._value_,
-        "summary": summary,
-        **({} if message is None else {"summary_message": message}),
-        "evidence": evidence,
-        "remediation": texts[2],
-        "title": texts[3],
-        "facts": facts,
-        "waiver": waiver,
-    }
-
-
-_TEXTS = frozenset({str, Msg})
-"""Text both encoders write as its characters (a message is a ``str`` subclass, no enum)."""
-_SOURCE_VALUES = frozenset({str, bool})
-
-
-def _source(src: FactSource) -> dict[str, JSON] | None:
-    """``to_jsonable(src)`` written out (the fields in declaration order), or None unless
-    it is a plain :class:`FactSource` of strings and a flag."""
-    if src.__class__ is not FactSource:
-        return None
-    fact: dict[str, JSON] = {"key": src.key, "status": src.status, "command": src.command,
-                             "privileged": src.privileged, "reason": src.reason}
-    return fact if _SOURCE_VALUES.issuperset(map(type, fact.values())) else None
 
 
 def result_from_json(data: Any) -> ScanResult:

@@ -39,8 +39,9 @@ from posture.render.sarif import render_sarif, sarif_log
 from posture.render.sarif_text import sarif_text
 from posture.sanitize import ELLIPSIS, escape_json_invisible, is_unsafe_char, safe_text
 from posture.sanitize import visible_escape as vis
+from posture.store.findings_text import plain_finding
 from posture.store.jsonable import checked_jsonable, to_jsonable
-from posture.store.results import _plain_finding, _streamed, result_bytes, result_to_jsonable
+from posture.store.results import _streamed, result_bytes, result_to_jsonable
 
 pytestmark = pytest.mark.skipif(not jsontext.available(), reason="orjson is not installed")
 
@@ -269,10 +270,10 @@ def test_the_fast_paths_are_taken_for_plain_results() -> None:
                     for n in range(300)], ["summary \u00e9"], waived=True)
     assert sarif_text(result) is not None
     assert sarif_text(mixed_result()) is not None
-    assert all(_plain_finding(f) is not None for f in result.findings)
+    assert all(plain_finding(f) is not None for f in result.findings)
     assert _streamed(result) is not None
     assert sarif_text(fleet([{"e": Colour.RED}], ["s"])) is None  # converted: whole log
-    assert _plain_finding(fleet([{"e": Colour.RED}], ["s"]).findings[0]) is None
+    assert plain_finding(fleet([{"e": Colour.RED}], ["s"]).findings[0]) is None
 
 
 def test_a_claim_without_findings_and_no_hosts() -> None:
@@ -298,3 +299,27 @@ def test_finding_type_stays_as_declared() -> None:
     result = build_result([claim("c", [odd])], [odd])
     assert result_bytes(result) == reference_report(result)
     assert b'"extra": "more"' in result_bytes(result)
+
+
+def test_shared_messages_are_told_apart_by_every_part() -> None:
+    # Equal in Python (1 == 1.0 == True; a message equals its English text), not in JSON.
+    inner_a = msg("{x}", x="a")
+    inner_b = msg("a")
+    summaries = [msg("{n} x", n=1), msg("{n} x", n=True), msg("{n} x", n=1.0),
+                 msg("{n} x", n=1), msg("{p}", p=inner_a), msg("{p}", p=inner_b),
+                 msg("{p}", p="a"), msg("{p}", p=inner_a), msg("one", "many", n=1),
+                 msg("one", "many", n=2), msg("{v}", v=[1, 2]), msg("{v}", v=None),
+                 msg("{v}", v=2**70), msg("{v}", v=1e-7), msg("{v}", v=1e-7), "plain text"]
+    findings = [dataclasses.replace(finding(f"c.{n}", "h", Status.FAIL), summary=s)
+                for n, s in enumerate(summaries)]
+    result = build_result([claim("c", findings)], findings)
+    assert result_bytes(result) == reference_report(result)
+    entries = json.loads(result_bytes(result))["findings"]
+    assert entries[0]["summary_message"]["params"]["n"] == 1
+    assert entries[1]["summary_message"]["params"]["n"] is True
+    assert entries[2]["summary_message"]["params"]["n"] == 1.0
+    assert entries[4]["summary_message"] != entries[5]["summary_message"]
+    assert "summary_message" not in entries[-1]
+    odd = dataclasses.replace(findings[0], summary=msg("{v}", v=math.nan))
+    with pytest.raises(ValueError):  # as json.dumps(..., allow_nan=False) refuses it
+        result_bytes(build_result([claim("c", [odd])], [odd]))
