@@ -28,6 +28,7 @@ from posture.models import (
     FactSource,
     Finding,
     HostSummary,
+    Msg,
     ScanResult,
     Severity,
     Status,
@@ -309,16 +310,25 @@ def test_shared_messages_are_told_apart_by_every_part() -> None:
                  msg("{n} x", n=1), msg("{p}", p=inner_a), msg("{p}", p=inner_b),
                  msg("{p}", p="a"), msg("{p}", p=inner_a), msg("one", "many", n=1),
                  msg("one", "many", n=2), msg("{v}", v=[1, 2]), msg("{v}", v=None),
-                 msg("{v}", v=2**70), msg("{v}", v=1e-7), msg("{v}", v=1e-7), "plain text"]
+                 msg("{v}", v=2), msg("{v}", v=0.5), msg("{v}", v=Colour.RED),
+                 msg("{v}", v=1), msg("{v}", v=True), msg("{v}", v=1.0), msg("{v}", v="1"),
+                 Msg("{n} x", "", 1, {"n": 7}), Msg("{n} x", "", True, {"n": 7}),
+                 "plain text"]
     findings = [dataclasses.replace(finding(f"c.{n}", "h", Status.FAIL), summary=s)
                 for n, s in enumerate(summaries)]
     result = build_result([claim("c", findings)], findings)
+    assert _streamed(result) is not None  # the memo is on the fast path
     assert result_bytes(result) == reference_report(result)
     entries = json.loads(result_bytes(result))["findings"]
     assert entries[0]["summary_message"]["params"]["n"] == 1
     assert entries[1]["summary_message"]["params"]["n"] is True
     assert entries[2]["summary_message"]["params"]["n"] == 1.0
     assert entries[4]["summary_message"] != entries[5]["summary_message"]
+    assert [e["summary_message"]["params"]["v"] for e in entries[15:19]] == [1, True, 1.0, "1"]
+    assert [type(e["summary_message"]["params"]["v"]) for e in entries[15:19]] == [
+        int, bool, float, str]
+    assert [e["summary_message"]["n"] for e in entries[19:21]] == [1, True]
+    assert entries[20]["summary_message"]["n"] is True
     assert "summary_message" not in entries[-1]
     odd = dataclasses.replace(findings[0], summary=msg("{v}", v=math.nan))
     with pytest.raises(ValueError):  # as json.dumps(..., allow_nan=False) refuses it
