@@ -114,7 +114,20 @@ def escape_json_invisible(text: str) -> str:
     """
     if text.isascii() and "\x7f" not in text:
         return text  # nothing to escape: no second copy of a large report
+    # Printable characters are never unsafe (str.isprintable() is False for every unsafe
+    # category), and a newline of JSON text is one of its own: accented text goes through
+    # at C speed instead of through a scan of the regular expression (seconds on a fleet).
+    if text.replace("\n", "").isprintable():
+        return text
     return _NON_ASCII_OR_DEL.sub(_json_escape_match, text)
+
+
+def escape_json_bytes(data: bytes) -> bytes:
+    """:func:`escape_json_invisible` of UTF-8 JSON text (or a piece of it cut between two
+    characters): the same bytes back when nothing needs escaping."""
+    if data.isascii() and b"\x7f" not in data:
+        return data
+    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
 
 
 def json_document(value: Any) -> bytes:

@@ -43,7 +43,7 @@ from posture.render.sarif_log import (
     sarif_log,
 )
 from posture.render.sarif_text import sarif_text
-from posture.sanitize import escape_json_invisible, json_document
+from posture.sanitize import escape_json_bytes, json_document
 
 __all__ = ["FINGERPRINT_KEY", "INFORMATION_URI", "SARIF_SCHEMA_URI", "SARIF_VERSION",
            "render_sarif", "result_kind_level", "sarif_log"]
@@ -60,6 +60,4 @@ def render_sarif(result: ScanResult) -> bytes:
         if data is None:
             return json_document(log)
         del log  # freed before the collector resumes: it has nothing left to look at
-    if data.isascii() and b"\x7f" not in data:
-        return data
-    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
+    return escape_json_bytes(data)

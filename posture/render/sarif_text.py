@@ -20,7 +20,7 @@ from posture.jsontext import fast_indented, plain_tree
 from posture.models import Finding, Msg, ScanResult
 from posture.render.common import claims_by_finding
 from posture.render.sarif_log import log_data, result_data, result_kind_level
-from posture.sanitize import escape_json_invisible, safe_text
+from posture.sanitize import escape_json_bytes, safe_text
 
 _orjson: ModuleType | None
 try:  # as posture.jsontext: without orjson every log is built and written whole
@@ -60,6 +60,7 @@ def sarif_text(result: ScanResult) -> bytes | None:
     index = {rule["id"]: n for n, rule in enumerate(log["runs"][0]["tool"]["driver"]["rules"])}
     del log
     owners = claims_by_finding(result)
+    head = escape_json_bytes(head)  # each part is escaped on its own (lossless either way)
     out = io.BytesIO()
     cut = head.index(_EMPTY_RESULTS)
     out.write(head[:cut])
@@ -71,16 +72,12 @@ def sarif_text(result: ScanResult) -> bytes | None:
                 return None
             if n:
                 out.write(b",")
-            out.write(part)
+            out.write(escape_json_bytes(part))
         out.write(b"\n      ],")
     else:
         out.write(_EMPTY_RESULTS)
     out.write(head[cut + len(_EMPTY_RESULTS):])
-    data = out.getvalue()
-    del out
-    if data.isascii() and b"\x7f" not in data:
-        return data
-    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
+    return out.getvalue()
 
 
 _RESULT_DEPTH = _nesting(4) if _orjson is not None else (0, 0)

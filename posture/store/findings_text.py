@@ -15,6 +15,7 @@ from itertools import repeat
 
 from posture.jsontext import fast_indented, plain_tree
 from posture.models import JSON, FactSource, Finding, Msg
+from posture.sanitize import escape_json_bytes
 from posture.store.json_messages import message_to_jsonable
 from posture.store.jsonable import to_jsonable
 
@@ -27,8 +28,9 @@ _BATCH = 256
 def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
                    convert: Callable[[Finding], dict[str, JSON]]) -> bool:
     """Write the findings as the items of the top-level ``findings`` array (without the
-    brackets); False when one of them needs the standard library. ``convert`` gives the
-    entry of a finding that is not plain (:func:`~posture.store.results.finding_to_jsonable`)."""
+    brackets), invisible characters escaped a batch at a time (a report is never decoded
+    whole); False when one of them needs the standard library. ``convert`` gives the entry
+    of a finding that is not plain (:func:`~posture.store.results.finding_to_jsonable`)."""
     batch: list[JSON] = []
     first = True
     memo: dict[object, tuple[JSON, bool]] = {}
@@ -41,7 +43,7 @@ def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
             return False
         if not first:
             out.write(b",")
-        out.write(memoryview(part)[len(_NESTED_START):-len(_NESTED_END)])
+        out.write(escape_json_bytes(part[len(_NESTED_START):-len(_NESTED_END)]))
         first = False
         batch.clear()
         return True

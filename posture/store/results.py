@@ -31,7 +31,7 @@ from posture.models import (
     Verdict,
     WaiverState,
 )
-from posture.sanitize import escape_json_invisible, json_document
+from posture.sanitize import escape_json_bytes, json_document
 from posture.store.findings_text import write_findings
 from posture.store.json_messages import message_from_jsonable, message_to_jsonable
 from posture.store.jsonable import to_jsonable
@@ -178,6 +178,7 @@ def _streamed(result: ScanResult) -> bytes | None:
     head = fast_indented(_document(result, []), newline=True)
     if head is None:
         return None
+    head = escape_json_bytes(head)  # each part is escaped on its own (lossless either way)
     out = io.BytesIO()  # grown in place: never the parts and their joined copy at once
     if result.findings:
         cut = head.index(_EMPTY_FINDINGS)
@@ -189,11 +190,7 @@ def _streamed(result: ScanResult) -> bytes | None:
         out.write(head[cut + len(_EMPTY_FINDINGS):])
     else:
         out.write(head)
-    data = out.getvalue()
-    del out
-    if data.isascii() and b"\x7f" not in data:
-        return data
-    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
+    return out.getvalue()
 
 
 def result_from_json(data: Any) -> ScanResult:

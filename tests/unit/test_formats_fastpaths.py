@@ -333,3 +333,37 @@ def test_shared_messages_are_told_apart_by_every_part() -> None:
     odd = dataclasses.replace(findings[0], summary=msg("{v}", v=math.nan))
     with pytest.raises(ValueError):  # as json.dumps(..., allow_nan=False) refuses it
         result_bytes(build_result([claim("c", [odd])], [odd]))
+
+
+JSON_TEXT = st.one_of(
+    TEXT,
+    st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=6),
+                       st.sampled_from(["\u3000", "\ue000", "\U000f0000", "\u0378", "\u00ad",
+                                        "\U0001d11e", "ü\nß"])), max_size=12).map("".join),
+    EVIDENCE_VALUE.map(lambda v: json.dumps(to_jsonable(v), indent=2, ensure_ascii=False)),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON_TEXT)
+def test_json_escaping_fast_paths_match_the_expression(text: str) -> None:
+    from posture.sanitize import _NON_ASCII_OR_DEL, _json_escape_match, escape_json_bytes
+
+    expected = _NON_ASCII_OR_DEL.sub(_json_escape_match, text)  # the definition
+    assert escape_json_invisible(text) == expected
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: never in encoded JSON text
+        return
+    assert escape_json_bytes(data) == expected.encode("utf-8")
+
+
+def test_accented_reports_are_escaped_a_piece_at_a_time() -> None:
+    evidences = [{"n": n, "owner": "Zoë Ångström", "bidi": "\u202e" if n == 299 else ""}
+                 for n in range(300)]
+    result = fleet(evidences, ["Ärger \u00e9"])
+    for written, expected in ((result_bytes(result), reference_report(result)),
+                              (render_sarif(result), reference_sarif(result))):
+        assert written == expected
+        assert "Zoë".encode() in written and b"\\u202e" in written and "\u202e".encode() \
+            not in written
