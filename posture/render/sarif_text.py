@@ -67,7 +67,8 @@ def sarif_text(result: ScanResult) -> bytes | None:
     if result.findings:
         out.write(b'\n      "results": [')
         for n, finding in enumerate(result.findings):
-            part = _result_text(finding, index[finding.check], owners.get(finding.id, []))
+            fid = finding.id  # a property that builds the string: once per finding
+            part = _result_text(finding, fid, index[finding.check], owners.get(fid, []))
             if part is None:
                 return None
             if n:
@@ -95,7 +96,8 @@ def _at(value: object, depth: int, where: tuple[int, int]) -> bytes:
     return text[where[0]:len(text) - where[1]]
 
 
-def _result_text(finding: Finding, rule_index: int, claims: list[str]) -> bytes | None:
+def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
+                 ) -> bytes | None:
     """One result: ``\\n        {...}`` as ``json.dumps`` indents it in the log, or None."""
     assert _orjson is not None
     if finding.waiver is not None:  # the rare shape: built as data, encoded at its depth
@@ -111,8 +113,8 @@ def _result_text(finding: Finding, rule_index: int, claims: list[str]) -> bytes 
     kind, level = result_kind_level(finding)
     dumps = _orjson.dumps
     try:
-        check, target, fid, message = map(dumps, (
-            finding.check, finding.target, finding.id,
+        check, target, ident, message = map(dumps, (
+            finding.check, finding.target, fid,
             safe_text(finding.summary or finding.status._value_, 4000)))
         listed = b"[]" if not claims else (
             b"[\n              " + b",\n              ".join(map(dumps, claims)) +
@@ -131,7 +133,7 @@ def _result_text(finding: Finding, rule_index: int, claims: list[str]) -> bytes 
         b'                  "name": ', target,
         b',\n                  "kind": "resource"\n                }\n              ]\n'
         b'            }\n          ],\n          "partialFingerprints": {\n'
-        b'            "postureFindingId/v1": ', fid,
+        b'            "postureFindingId/v1": ', ident,
         b'\n          },\n          "properties": {\n            "status": "',
         finding.status._value_.encode(),
         b'",\n            "severity": "', finding.severity._value_.encode(),
