@@ -43,7 +43,9 @@ def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
             return False
         if not first:
             out.write(b",")
-        out.write(escape_json_bytes(part[len(_NESTED_START):-len(_NESTED_END)]))
+        items = memoryview(part)[len(_NESTED_START):-len(_NESTED_END)]  # not copied
+        out.write(items if part.isascii() and b"\x7f" not in part
+                  else escape_json_bytes(bytes(items)))
         first = False
         batch.clear()
         return True
