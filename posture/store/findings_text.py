@@ -21,8 +21,9 @@ from posture.store.jsonable import to_jsonable
 
 __all__ = ["plain_finding", "write_findings"]
 
-_BATCH = 256
-"""Findings encoded by one call: fewer calls and re-indentations, little held at once."""
+_BATCH = 16
+"""Findings encoded by one call: few calls, and each batch's text (some 50 KB on a fleet)
+still in the processor's cache when it is checked and copied (measured: 16 beat 4 to 1,024)."""
 
 
 def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],

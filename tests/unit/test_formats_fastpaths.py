@@ -167,8 +167,8 @@ def test_fixtures_same_as_the_references(make: Any) -> None:
 
 
 def test_many_findings_cross_batches_with_odd_ones_between() -> None:
-    # 600 findings: batches of 256 with findings that need converting (an enum, a set, a
-    # tiny float) at and around the batch edges, and one beyond both encoders' agreement.
+    # 600 findings: batches with findings that need converting (an enum, a set, a tiny
+    # float) at and around batch edges, and one beyond both encoders' agreement.
     odd = {255: {"e": Colour.RED}, 256: {"s": frozenset({"b", "a"})}, 257: {"f": 1e-7},
            511: {"t": (1, Level.HIGH)}, 599: {"k": {1: "x"}}}
     evidences = [odd.get(n, {"n": n, "text": "plain \u00e9"}) for n in range(600)]
