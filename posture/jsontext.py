@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from enum import Enum
 from types import ModuleType
 from typing import Any
 
@@ -33,7 +34,7 @@ try:  # optional: an installation without it takes the standard library's path
 except ImportError:  # pragma: no cover - orjson is a dependency; kept for bare installs
     _orjson = None
 
-__all__ = ["available", "fast_indented", "indented_text"]
+__all__ = ["available", "fast_indented", "indented_text", "plain_tree"]
 
 
 def available() -> bool:
@@ -41,12 +42,14 @@ def available() -> bool:
     return _orjson is not None
 
 
-def fast_indented(value: Any, *, newline: bool = False) -> bytes | None:
+def fast_indented(value: Any, *, newline: bool = False, checked: bool = False) -> bytes | None:
     """UTF-8 bytes of ``json.dumps(value, indent=2, ensure_ascii=False)`` (plus ``"\\n"``
     with ``newline``), or ``None`` when only the standard library can write it.
 
     A non-finite float always answers ``None``, so the caller's ``json.dumps`` raises or
-    writes ``NaN`` as its ``allow_nan`` says.
+    writes ``NaN`` as its ``allow_nan`` says. ``checked`` says the caller has already seen
+    :func:`plain_tree` answer True for every part of ``value`` (a fleet's report is walked
+    once, not twice).
     """
     if _orjson is None:
         return None
@@ -59,7 +62,7 @@ def fast_indented(value: Any, *, newline: bool = False) -> bytes | None:
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return None
     # orjson has walked it without error, so the value is a finite tree (no cycles).
-    return data if _plain(value) else None
+    return data if checked or _plain(value) else None
 
 
 def indented_text(value: Any, *, allow_nan: bool = True) -> str:
@@ -102,3 +105,62 @@ def _plain(value: Any) -> bool:
 def _same_float(number: float) -> bool:
     """Whether orjson writes ``number`` as Python's ``float.__repr__`` does."""
     return math.isfinite(number) and "e-0" not in float.__repr__(number)
+
+
+_LEAVES = frozenset({str, int, bool, type(None)})
+_KEYS = frozenset({str})
+MAX_PLAIN_DEPTH = 200
+"""Deeper values are never called plain (orjson refuses nesting beyond 254 levels)."""
+
+
+def plain_tree(value: Any) -> bool:
+    """True when ``value`` is plain JSON data that orjson writes as ``json.dumps`` does and
+    that :func:`posture.store.jsonable.to_jsonable` would give back unchanged (up to tuples,
+    which both encoders write as arrays).
+
+    Stricter than the check of :func:`fast_indented`: dict keys are exact strings, no enum
+    and no non-finite or exponent-written float anywhere, at most :data:`MAX_PLAIN_DEPTH`
+    levels. Containers are checked a level at a time by the types of their items (a C loop),
+    so a tree of strings and numbers costs one call per dict or list, not one per value.
+    """
+    return _plain_tree(value, 0)
+
+
+def _plain_tree(value: Any, depth: int) -> bool:
+    cls = value.__class__
+    if cls is dict:
+        if not _KEYS.issuperset(map(type, value)):
+            return False
+        items: Any = value.values()
+    elif cls is list or cls is tuple:
+        items = value
+    elif cls in _LEAVES:
+        return True
+    else:
+        return _plain_leaf(value)
+    if _LEAVES.issuperset(map(type, items)):
+        return True
+    if depth >= MAX_PLAIN_DEPTH:
+        return False
+    depth += 1
+    for item in items:
+        kind = item.__class__
+        if kind in _LEAVES:
+            continue
+        # A container of leaves only (most of them) is settled here, without a call.
+        if kind is dict:
+            if _KEYS.issuperset(map(type, item)) and _LEAVES.issuperset(map(type, item.values())):
+                continue
+        elif (kind is list or kind is tuple) and _LEAVES.issuperset(map(type, item)):
+            continue
+        if not _plain_tree(item, depth):
+            return False
+    return True
+
+
+def _plain_leaf(value: Any) -> bool:
+    """A value of any other type: a finite float Python and orjson write alike, or a
+    subclass of ``str``/``int`` that is not an enum (both write its content)."""
+    if value.__class__ is float:
+        return _same_float(value)
+    return isinstance(value, str | int) and not isinstance(value, Enum | bool)

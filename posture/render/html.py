@@ -36,7 +36,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from posture.models import ScanResult
-from posture.render.common import SUPPORTED_LANGUAGES
+from posture.render.common import SUPPORTED_LANGUAGES, collector_paused
 from posture.render.htmlview import build_view
 from posture.render.i18n import has_catalog, translations
 from posture.store.history import ReportHistory
@@ -53,8 +53,9 @@ def render_html(result: ScanResult, *, lang: str = "en",
     """
     language = _language(lang)
     template = _environment(language).get_template(TEMPLATE)
-    view = build_view(result, language, history or ReportHistory())
-    return _utf8(template.generate(report=view, css=_stylesheet()))
+    with collector_paused():
+        view = build_view(result, language, history or ReportHistory())
+        return _utf8(template.generate(report=view, css=_stylesheet()))
 
 
 CHUNK_CHARS = 256 * 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from posture.models import ScanResult
+from posture.render.common import collector_paused
 from posture.store.results import result_bytes
 
 __all__ = ["render_json"]
@@ -10,4 +11,5 @@ __all__ = ["render_json"]
 
 def render_json(result: ScanResult) -> bytes:
     """``report.json`` as UTF-8 bytes (the same bytes the history and ``posture diff`` read)."""
-    return result_bytes(result)
+    with collector_paused():
+        return result_bytes(result)

@@ -22,160 +22,42 @@ finding id, stable across scans. Human-readable message text is neutralised with
 Unreachable hosts are reported as ``toolExecutionNotifications`` of the invocation. A finding
 with an active inventory waiver carries an ``external``, ``accepted`` suppression whose
 justification is the waiver's reason; an expired waiver only shows in the properties.
+
+The log is written as text, result by result (:mod:`posture.render.sarif_text`); when a part
+cannot be written that way, it is built whole as data (:mod:`posture.render.sarif_log`) and
+encoded: the same bytes either way.
 """
 
 from __future__ import annotations
 
-from posture.models import JSON, Finding, ScanResult, Severity, Status
-from posture.render.common import claims_by_finding
-from posture.sanitize import json_document, safe_text
-from posture.store.jsonable import to_jsonable
+from posture.jsontext import fast_indented
+from posture.models import ScanResult
+from posture.render.common import collector_paused
+from posture.render.sarif_log import (
+    FINGERPRINT_KEY,
+    INFORMATION_URI,
+    SARIF_SCHEMA_URI,
+    SARIF_VERSION,
+    log_data,
+    result_kind_level,
+    sarif_log,
+)
+from posture.render.sarif_text import sarif_text
+from posture.sanitize import escape_json_bytes, json_document
 
-SARIF_VERSION = "2.1.0"
-SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/posture-audit/posture"
-FINGERPRINT_KEY = "postureFindingId/v1"
-
-_SEVERITY_LEVEL = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "note",
-    Severity.INFO: "note",
-}
-
-# GitHub code scanning reads a 0-10 "security-severity" from rule properties.
-_SECURITY_SEVERITY = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.5",
-    Severity.LOW: "3.0",
-    Severity.INFO: "0.0",
-}
-
-_KIND = {
-    Status.FAIL: "fail",
-    Status.WARN: "fail",
-    Status.ERROR: "open",
-    Status.PASS: "pass",
-    Status.NOT_APPLICABLE: "notApplicable",
-}
-
-
-def result_kind_level(finding: Finding) -> tuple[str, str]:
-    """SARIF ``(kind, level)`` of a finding, per the table in the module docstring."""
-    if finding.status is Status.FAIL:
-        return "fail", _SEVERITY_LEVEL[finding.severity]
-    if finding.status is Status.WARN:
-        return "fail", "note"
-    return _KIND[finding.status], "none"
-
-
-def sarif_log(result: ScanResult) -> dict[str, JSON]:
-    """The SARIF log as plain JSON data."""
-    rules, index = _rules(result)
-    owners = claims_by_finding(result)
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "posture",
-                        "version": result.tool_version,
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "invocations": [_invocation(result)],
-                "results": [
-                    _result(f, index[f.check], owners.get(f.id, [])) for f in result.findings
-                ],
-                "properties": {
-                    "organisation": result.organisation,
-                    "inventorySha256": result.inventory_sha256,
-                    "score": to_jsonable(result.score),
-                },
-            }
-        ],
-    }
+__all__ = ["FINGERPRINT_KEY", "INFORMATION_URI", "SARIF_SCHEMA_URI", "SARIF_VERSION",
+           "render_sarif", "result_kind_level", "sarif_log"]
 
 
 def render_sarif(result: ScanResult) -> bytes:
     """``report.sarif`` as UTF-8 bytes."""
-    return json_document(sarif_log(result))
-
-
-def _rules(result: ScanResult) -> tuple[list[JSON], dict[str, int]]:
-    """One rule per check id, in order of first appearance, and each rule's index."""
-    rules: list[JSON] = []
-    index: dict[str, int] = {}
-    for finding in result.findings:
-        if finding.check in index:
-            continue
-        index[finding.check] = len(rules)
-        rule: dict[str, JSON] = {
-            "id": finding.check,
-            "shortDescription": {"text": safe_text(finding.title or finding.check, 1000)},
-            "defaultConfiguration": {"level": _SEVERITY_LEVEL[finding.severity]},
-            "properties": {
-                "tags": ["security"],
-                "security-severity": _SECURITY_SEVERITY[finding.severity],
-            },
-        }
-        if finding.remediation:
-            rule["help"] = {"text": safe_text(finding.remediation, 4000)}
-        rules.append(rule)
-    return rules, index
-
-
-def _result(finding: Finding, rule_index: int, claims: list[str]) -> JSON:
-    kind, level = result_kind_level(finding)
-    out: dict[str, JSON] = {
-        "ruleId": finding.check,
-        "ruleIndex": rule_index,
-        "kind": kind,
-        "level": level,
-        "message": {"text": safe_text(finding.summary or finding.status.value, 4000)},
-        "locations": [{"logicalLocations": [{"name": finding.target, "kind": "resource"}]}],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.id},
-        "properties": {
-            "status": finding.status.value,
-            "severity": finding.severity.value,
-            "claims": list(claims),
-            "evidence": to_jsonable(finding.evidence),
-        },
-    }
-    waiver = finding.waiver
-    if waiver is not None:
-        out["properties"]["waiver"] = to_jsonable(waiver)
-        if waiver.active:
-            out["suppressions"] = [{"kind": "external", "status": "accepted",
-                                    "justification": safe_text(waiver.reason, 4000)}]
-    return out
-
-
-def _invocation(result: ScanResult) -> JSON:
-    """The scan itself; each unreachable host becomes an error notification."""
-    notifications: list[JSON] = [
-        {
-            "level": "error",
-            "message": {
-                "text": safe_text(
-                    f"host {host.name} unreachable: {'; '.join(host.errors) or 'no reason'}",
-                    4000,
-                )
-            },
-            "locations": [{"logicalLocations": [{"name": host.name, "kind": "resource"}]}],
-        }
-        for host in result.hosts
-        if not host.reachable
-    ]
-    invocation: dict[str, JSON] = {"executionSuccessful": True}
-    if result.started_at:
-        invocation["startTimeUtc"] = result.started_at
-    if result.finished_at:
-        invocation["endTimeUtc"] = result.finished_at
-    invocation["toolExecutionNotifications"] = notifications
-    return invocation
+    with collector_paused():
+        written = sarif_text(result)
+        if written is not None:
+            return written
+        log, plain = log_data(result)
+        data = fast_indented(log, newline=True, checked=True) if plain else None
+        if data is None:
+            return json_document(log)
+        del log  # freed before the collector resumes: it has nothing left to look at
+    return escape_json_bytes(data)

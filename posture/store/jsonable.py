@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from posture.jsontext import plain_tree
 from posture.models import JSON
 
 
@@ -28,6 +29,19 @@ def to_jsonable(value: Any) -> JSON:
     if cls is list or cls is tuple:
         return [v if v.__class__ in _LEAVES else to_jsonable(v) for v in value]
     return _general_jsonable(value)
+
+
+def checked_jsonable(value: Any) -> tuple[JSON, bool]:
+    """``(data, plain)``: data whose JSON text is that of ``to_jsonable(value)``, and whether
+    :func:`~posture.jsontext.plain_tree` holds for it (orjson may then write it unchecked).
+
+    Plain data is returned as it is, not copied: most evidence already is plain, and copying
+    it was most of the time spent writing a fleet's reports.
+    """
+    if plain_tree(value):
+        return value, True
+    data = to_jsonable(value)
+    return data, plain_tree(data)
 
 
 _LEAVES = frozenset({str, int, bool, type(None)})

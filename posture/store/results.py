@@ -9,6 +9,7 @@ into the :class:`~posture.models.ScanResult` it came from (``posture diff`` reli
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
@@ -30,7 +31,8 @@ from posture.models import (
     Verdict,
     WaiverState,
 )
-from posture.sanitize import escape_json_invisible, json_document
+from posture.sanitize import escape_json_bytes, json_document
+from posture.store.findings_text import write_findings
 from posture.store.json_messages import message_from_jsonable, message_to_jsonable
 from posture.store.jsonable import to_jsonable
 
@@ -105,7 +107,8 @@ def host_to_jsonable(host: HostSummary) -> dict[str, JSON]:
 def summary_counts(result: ScanResult) -> dict[str, dict[str, int]]:
     """Counts per verdict, per status and of (un)reachable hosts; every key always present."""
     claims = {v.value: sum(c.verdict is v for c in result.claims) for v in Verdict}
-    findings = {s.value: sum(f.status is s for f in result.findings) for s in Status}
+    counted = Counter(f.status for f in result.findings)
+    findings = {s.value: counted[s] for s in Status}
     reachable = sum(h.reachable for h in result.hosts)
     return {
         "claims": {"total": len(result.claims), **claims},
@@ -170,30 +173,24 @@ strings holds no raw newline, and deeper keys are indented further: it occurs on
 
 
 def _streamed(result: ScanResult) -> bytes | None:
-    """The report with each finding encoded on its own and indented into place, or None
-    when a part needs the standard library (then the caller writes the whole document)."""
+    """The report with the findings encoded a batch at a time and indented into place, or
+    None when a part needs the standard library (then the caller writes the whole document)."""
     head = fast_indented(_document(result, []), newline=True)
     if head is None:
         return None
-    out = io.BytesIO()
+    head = escape_json_bytes(head)  # each part is escaped on its own (lossless either way)
+    out = io.BytesIO()  # grown in place: never the parts and their joined copy at once
     if result.findings:
         cut = head.index(_EMPTY_FINDINGS)
         out.write(head[:cut])
         out.write(b'\n  "findings": [')
-        for n, finding in enumerate(result.findings):
-            part = fast_indented(finding_to_jsonable(finding))
-            if part is None:
-                return None
-            out.write(b",\n    " if n else b"\n    ")
-            out.write(part.replace(b"\n", b"\n    "))  # one level deeper: 4 more spaces
+        if not write_findings(out, result.findings, finding_to_jsonable):
+            return None
         out.write(b"\n  ],")
         out.write(head[cut + len(_EMPTY_FINDINGS):])
     else:
         out.write(head)
-    data = out.getvalue()
-    if data.isascii() and b"\x7f" not in data:
-        return data
-    return escape_json_invisible(data.decode("utf-8")).encode("utf-8")
+    return out.getvalue()
 
 
 def result_from_json(data: Any) -> ScanResult:
