@@ -322,9 +322,14 @@ class Msg(str):
         return (Msg, (self.msgid, self.plural, self.n, dict(self.params)))
 
 
+_JOINED = (list, tuple, set, frozenset)  # a tuple of types: isinstance with it is far faster
+
+
 def plain_param(value: Any) -> str:
     """A message parameter as English text: lists joined with commas."""
-    if isinstance(value, list | tuple | set | frozenset):
+    if value.__class__ is str:  # the common case, as str() would return it
+        return value
+    if isinstance(value, _JOINED):
         items = sorted(value) if isinstance(value, set | frozenset) else value
         return ", ".join(plain_param(v) for v in items)
     return str(value)

@@ -9,7 +9,8 @@ re-exported here, and :data:`CHECKS` lists all four SSH checks in catalogue orde
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+import re
+from fnmatch import translate
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.sshd.ssh_logins import (
@@ -67,10 +68,15 @@ def _config(ctx: CheckContext) -> dict[str, list[str]] | Outcome:
         Status.ERROR, msg("could not determine: the sshd configuration has an unexpected shape"))
 
 
+# The _WEAK patterns as one regular expression, compiled once: a name is weak when it
+# matches it (what any(fnmatchcase(name, p) for p in _WEAK) says, without one call per pattern).
+_WEAK_NAME = re.compile("|".join(translate(p) for p in _WEAK))
+
+
 def classify(algorithms: str) -> tuple[list[str], list[str]]:
     """Split a comma-separated algorithm list into (weak, sha1-legacy) names."""
     names = [a.strip().lower() for a in algorithms.split(",") if a.strip()]
-    weak = [a for a in names if any(fnmatchcase(a, p) for p in _WEAK)]
+    weak = [a for a in names if _WEAK_NAME.match(a)]
     legacy = [a for a in names if a not in weak and a in _LEGACY]
     return weak, legacy
 

@@ -174,12 +174,18 @@ def lookup(product: str, version: str) -> EolEntry | None:
     "10.11.6" -> mariadb "10.11" (numeric components, so "10.1" does not match).
     """
     wanted = parts(version)
-    best: EolEntry | None = None
-    for entry in entries(product):
-        cycle = parts(entry.cycle)
-        if is_prefix(cycle, wanted) and (best is None or len(cycle) > len(parts(best.cycle))):
-            best = entry
-    return best
+    best: tuple[tuple[int, ...], EolEntry] | None = None
+    for cycle, entry in _cycles(product):
+        if is_prefix(cycle, wanted) and (best is None or len(cycle) > len(best[0])):
+            best = (cycle, entry)
+    return best[1] if best else None
+
+
+@cache
+def _cycles(product: str) -> tuple[tuple[tuple[int, ...], EolEntry], ...]:
+    """Each cycle of ``product`` with its numeric components, parsed once (a fleet looks
+    the same product up thousands of times)."""
+    return tuple((parts(entry.cycle), entry) for entry in entries(product))
 
 
 def support_status(entry: EolEntry, on: date) -> SupportStatus:

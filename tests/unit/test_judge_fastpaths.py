@@ -1,0 +1,136 @@
+"""The judge's fast paths give exactly what the plain code gave: compiled algorithm patterns,
+pre-parsed end-of-life cycles, one read-only parameter copy per claim, the collector pause,
+the status text of fact sources."""
+
+from __future__ import annotations
+
+import gc
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from types import MappingProxyType
+
+import pytest
+
+from checks.base import Check, CheckContext, CheckMeta, Outcome
+from checks.sshd import ssh
+from checks.system import eol
+from checks.system.versions import is_prefix, parts
+from posture.inventory.model import Claim, Scope
+from posture.judge import evaluate as engine
+from posture.models import Fact, FactStatus, HostFacts, Severity, Status
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+_NAMES = [
+    "aes128-cbc", "aes256-cbc@lysator.liu.se", "3des-cbc", "arcfour256", "blowfish-cbc",
+    "cast128-cbc", "none", "None", " none ", "nonex", "xnone", "hmac-md5", "hmac-md5-96",
+    "hmac-md5-etm@openssh.com", "hmac-sha1-96", "hmac-sha1", "hmac-sha1-etm@openssh.com",
+    "diffie-hellman-group1-sha1", "diffie-hellman-group14-sha1",
+    "diffie-hellman-group14-sha256", "diffie-hellman-group-exchange-sha1",
+    "diffie-hellman-group-exchange-sha256", "ssh-dss", "ssh-dss-cert-v01@openssh.com",
+    "ssh-rsa", "rsa-sha2-512", "ssh-ed25519", "chacha20-poly1305@openssh.com",
+    "aes128-ctr", "aes128-cbc\n", "x\naes128-cbc", "aes128-cbc\nx", "-cbc", "cbc", "aes-cbc@",
+    "aes-cbc@x", "aes-cbcx", "3des", "x3des-cbc", "umac-64@openssh.com", "arcfour",
+    "curve25519-sha256", "sntrup761x25519-sha512@openssh.com", "Ã©-cbc", "\u202e-cbc", "*", "?",
+    "[a]-cbc", "hmac-md5\x00", "",
+]
+
+
+@pytest.mark.parametrize("name", _NAMES)
+def test_one_compiled_pattern_flags_what_each_fnmatch_pattern_flagged(name: str) -> None:
+    expected = any(fnmatchcase(name, p) for p in ssh._WEAK)
+    assert (ssh._WEAK_NAME.match(name) is not None) is expected
+
+
+def test_classify_equals_the_pattern_by_pattern_reference() -> None:
+    listed = ",".join(_NAMES[:-1])
+    names = [a.strip().lower() for a in listed.split(",") if a.strip()]
+    weak = [a for a in names if any(fnmatchcase(a, p) for p in ssh._WEAK)]
+    legacy = [a for a in names if a not in weak and a in ssh._LEGACY]
+    assert ssh.classify(listed) == (weak, legacy)
+    assert weak and legacy  # the reference is not vacuous
+
+
+def _slow_lookup(product: str, version: str) -> eol.EolEntry | None:
+    wanted = parts(version)
+    best: eol.EolEntry | None = None
+    for entry in eol.entries(product):
+        cycle = parts(entry.cycle)
+        if is_prefix(cycle, wanted) and (best is None or len(cycle) > len(parts(best.cycle))):
+            best = entry
+    return best
+
+
+def test_lookup_on_pre_parsed_cycles_equals_parsing_every_cycle_each_time() -> None:
+    found = 0
+    for product in eol.products():
+        versions = {e.cycle for e in eol.entries(product)}
+        versions |= {f"{c}.99" for c in versions} | {f"{c}.0.1" for c in versions}
+        versions |= {"", "x", "0", "99999", "1", "2.4.62", "12.04.5", "10.1", "10.11.6"}
+        for version in sorted(versions):
+            slow = _slow_lookup(product, version)
+            assert eol.lookup(product, version) is slow, (product, version)
+            found += slow is not None
+    assert found > 100
+    assert eol.lookup("no-such-product", "1.0") is None
+
+
+def _recording_check(seen: list[object]) -> Check:
+    meta = CheckMeta(id="test.params", title="t", claim_types=("os_version",),
+                     severity=Severity.LOW, rationale="r", remediation="r", references=("x",),
+                     needs=("os.release",))
+
+    def judge(ctx: CheckContext) -> Outcome:
+        seen.append(ctx.params)
+        ctx.params["extra"] = 1  # type: ignore[index]  # a check must not change the claim
+        return Outcome(Status.PASS, "fine")
+
+    return Check(meta, judge)
+
+
+def test_one_parameter_copy_per_claim_is_read_only() -> None:
+    seen: list[object] = []
+    claim = Claim(id="c", type="os_version", says="s", scope=Scope(hosts=("a", "b")),
+                  expect={"version": "12"})
+    shared = MappingProxyType(dict(claim.expect))
+    host = HostFacts("a", True, {"os.release": Fact("os.release", FactStatus.OK, {})})
+    for name in ("a", "b"):
+        finding = engine.run_check(_recording_check(seen), name, host, claim, NOW, shared)
+        assert finding.status is Status.ERROR  # the write raised: an error, never a pass
+        assert finding.evidence == {"exception": "TypeError"}
+    assert seen == [shared, shared] and dict(shared) == {"version": "12"}
+    # Without a copy handed in, the check gets a fresh dict of its own, as before.
+    finding = engine.run_check(_recording_check(seen), "a", host, claim, NOW)
+    assert finding.status is Status.PASS and seen[-1] == {"version": "12", "extra": 1}
+    assert claim.expect == {"version": "12"}
+
+
+def test_fact_sources_carry_the_plain_status_text() -> None:
+    facts = {s.value: Fact(s.value, s, reason=f"r-{s.value}") for s in FactStatus}
+    host = HostFacts("h", True, facts)
+    meta = CheckMeta(id="test.sources", title="t", claim_types=("os_version",),
+                     severity=Severity.LOW, rationale="r", remediation="r", references=("x",),
+                     needs=tuple(facts))
+    check = Check(meta, lambda ctx: Outcome(Status.FAIL, "no"))
+    claim = Claim(id="c", type="os_version", says="s", scope=Scope(hosts=("h",)), expect={})
+    finding = engine.run_check(check, "h", host, claim, NOW)
+    assert [(s.key, s.status, s.reason) for s in finding.sources] == [
+        (s.value, s.value, f"r-{s.value}") for s in FactStatus]
+    assert all(type(s.status) is str for s in finding.sources)
+
+
+def test_the_collector_pause_is_undone_even_on_an_error() -> None:
+    assert gc.isenabled()
+    with engine._cycle_collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), engine._cycle_collector_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that paused the collector itself keeps it paused
+        with engine._cycle_collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
