@@ -309,13 +309,14 @@ class Msg(str):
     def __new__(cls, singular: str, plural: str = "", n: int | None = None,
                 params: Mapping[str, Any] | None = None) -> Msg:
         """Format the English text now; keep what a translation needs."""
-        values = dict(params or {})
+        values = dict(params) if params else {}
         if n is not None:
             values.setdefault("n", n)
         template = plural if plural and n is not None and n != 1 else singular
-        self = super().__new__(cls, template.format_map(
-            {k: plain_param(v) for k, v in values.items()}))
-        self.msgid, self.plural, self.n, self.params = singular, plural, n, values
+        # Plain strings (most parameters) go in as they are: plain_param would return them.
+        self = str.__new__(cls, template.format_map(
+            {k: v if v.__class__ is str else plain_param(v) for k, v in values.items()}))
+        self.__dict__.update(msgid=singular, plural=plural, n=n, params=values)
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -192,6 +192,13 @@ def _cycle_collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            # What judging made is the result: long-lived. Moved straight into the oldest
+            # generation (freeze, then unfreeze: no pass over them), it is not walked once
+            # more by the first young collection after the pause; a full collection still
+            # sees it. Skipped when someone froze objects on purpose (unfreeze would undo it).
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 

@@ -4,6 +4,7 @@ the status text of fact sources."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
@@ -73,6 +74,31 @@ def test_lookup_on_pre_parsed_cycles_equals_parsing_every_cycle_each_time() -> N
             found += slow is not None
     assert found > 100
     assert eol.lookup("no-such-product", "1.0") is None
+
+
+def test_lookup_keeps_the_first_of_cycles_with_the_same_numbers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    template = eol.entries("debian")[0]
+    rows = tuple(dataclasses.replace(template, product="synthetic", cycle=c, codename=f"n{i}")
+                 for i, c in enumerate(("12.04", "12.4", "12", "stream", "1.2.3", "1.02")))
+    monkeypatch.setattr(eol, "entries", lambda product: rows if product == "synthetic" else ())
+    for version in ("12.04.5", "12.4", "12.04", "12", "12.7", "1.2.3.4", "1.2", "1.2.4",
+                    "1", "stream", "", "x12.04"):
+        assert eol.lookup("synthetic", version) is _slow_lookup("synthetic", version)
+    assert eol.lookup("synthetic", "12.4.1") is rows[0]
+    assert eol.lookup("synthetic", "1.2.9") is rows[5]
+    assert eol._cycles("synthetic") is eol._cycles("synthetic")  # parsed once per table
+    other = rows[2:]
+    monkeypatch.setattr(eol, "entries", lambda product: other)
+    assert eol.lookup("synthetic", "12.4.1") is rows[2]  # another table: indexed anew
+    assert eol.lookup("synthetic", "1.2.9") is rows[5]
+
+
+def test_the_cycle_index_of_the_real_table_is_built_once() -> None:
+    index = eol._cycles("debian")
+    assert eol._cycles("debian") is index and eol.lookup("debian", "12.7") is index[(12,)]
+    assert set(index) == {parts(e.cycle) for e in eol.entries("debian") if parts(e.cycle)} \
+        | ({()} if any(not parts(e.cycle) for e in eol.entries("debian")) else set())
 
 
 def _recording_check(seen: list[object]) -> Check:
