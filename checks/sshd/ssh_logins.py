@@ -69,9 +69,14 @@ def _contexts(ctx: CheckContext) -> dict[str, Any] | Outcome:
     return value
 
 
+_PASSWORD_OPTIONS = ("authenticationmethods", "passwordauthentication",
+                     "kbdinteractiveauthentication", "challengeresponseauthentication", "usepam")
+
+
 def password_status(options: Mapping[str, str]) -> tuple[Status, str]:
     """The verdict for one context's effective options, and the option that decides it."""
-    get = {k: str(v).strip().lower() for k, v in options.items()}
+    # Only the options read below, normalised: sshd -T prints about a hundred.
+    get = {k: str(options[k]).strip().lower() for k in _PASSWORD_OPTIONS if k in options}
     if "authenticationmethods" in get and keys_required(get["authenticationmethods"]):
         return Status.PASS, "authenticationmethods"
     if get.get("passwordauthentication") == "yes":

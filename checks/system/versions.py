@@ -33,7 +33,7 @@ def first_version(text: str) -> str:
 def parts(version: str) -> tuple[int, ...]:
     """Numeric components of the first dotted number: "1.1.1w" -> (1, 1, 1); "" -> ()."""
     found = first_version(version)
-    return tuple(int(p) for p in found.split(".")) if found else ()
+    return tuple(map(int, found.split("."))) if found else ()
 
 
 def upstream_version(package_version: str) -> str:

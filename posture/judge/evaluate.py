@@ -109,9 +109,8 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
     if host is None:
         host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
-    ctx = CheckContext(target=target, facts=facts,
-                       params=dict(claim.expect) if params is None else params,
-                       scan_time=scan_time)
+    ctx = CheckContext(target, facts, dict(claim.expect) if params is None else params,
+                       scan_time)
     try:
         outcome = check.evaluate(ctx)
         status, summary = outcome.status, outcome.summary
@@ -125,9 +124,10 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
     text = _STATUS_TEXT
     sources = tuple([FactSource(f.key, text[f.status], f.command, f.privileged, f.reason)
                      for f in facts.values()])
-    return Finding(check=meta.id, target=target, status=status, severity=severity,
-                   summary=summary, evidence=evidence, remediation=meta.remediation,
-                   title=meta.title, sources=sources)
+    # Positional, in the field order of Finding (check, target, status, severity, summary,
+    # evidence, remediation, title, sources): keywords cost a lookup each, 26,000 times.
+    return Finding(meta.id, target, status, severity, summary, evidence, meta.remediation,
+                   meta.title, sources)
 
 
 def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,

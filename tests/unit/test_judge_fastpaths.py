@@ -160,3 +160,57 @@ def test_the_collector_pause_is_undone_even_on_an_error() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_the_pause_made_goes_to_the_oldest_generation_unless_someone_froze() -> None:
+    assert gc.get_freeze_count() == 0
+    with engine._cycle_collector_paused():
+        made = [[1], [2]]
+    assert gc.get_freeze_count() == 0  # nothing stays frozen
+    assert any(o is made for o in gc.get_objects(2))
+    gc.freeze()  # a caller that froze objects on purpose (before forking, say)
+    try:
+        frozen = gc.get_freeze_count()
+        with engine._cycle_collector_paused():
+            assert [[3]]
+        assert gc.get_freeze_count() == frozen  # still frozen: not undone by the pause
+    finally:
+        gc.unfreeze()
+
+
+def _password_status_reference(options: dict[str, object]) -> tuple[Status, str]:
+    """password_status as it was: every option normalised first."""
+    from checks.sshd.ssh_logins import keys_required
+    get = {k: str(v).strip().lower() for k, v in options.items()}
+    if "authenticationmethods" in get and keys_required(get["authenticationmethods"]):
+        return Status.PASS, "authenticationmethods"
+    if get.get("passwordauthentication") == "yes":
+        return Status.FAIL, "passwordauthentication"
+    kbd = ("kbdinteractiveauthentication" if "kbdinteractiveauthentication" in get
+           else "challengeresponseauthentication")
+    if get.get(kbd) == "yes" and get.get("challengeresponseauthentication") != "no" \
+            and get.get("usepam") in ("yes", "1"):
+        return Status.WARN, kbd
+    return Status.PASS, "passwordauthentication"
+
+
+def test_password_status_reads_only_its_options_with_the_same_verdicts() -> None:
+    import itertools
+
+    from checks.sshd.ssh_logins import password_status
+    values: dict[str, tuple[object, ...]] = {
+        "authenticationmethods": (None, "publickey", " PublicKey,password ", "any", ""),
+        "passwordauthentication": (None, "yes", " YES ", "no"),
+        "kbdinteractiveauthentication": (None, "yes", "no"),
+        "challengeresponseauthentication": (None, "yes", "No"),
+        "usepam": (None, "yes", 1, "no"),
+    }
+    seen = set()
+    for combo in itertools.product(*values.values()):
+        options: dict[str, object] = {k: v for k, v in zip(values, combo, strict=True)
+                                      if v is not None}
+        options |= {"port": "22", "PasswordAuthentication": "yes", "x11forwarding": "no"}
+        verdict = password_status(options)  # type: ignore[arg-type]
+        assert verdict == _password_status_reference(options), options
+        seen.add(verdict)
+    assert len(seen) >= 5  # every verdict and deciding option occurs
