@@ -73,12 +73,24 @@ def _config(ctx: CheckContext) -> dict[str, list[str]] | Outcome:
 _WEAK_NAME = re.compile("|".join(translate(p) for p in _WEAK))
 
 
+# classify() of the lists met so far, as tuples: a fleet's servers offer the same few lists.
+# A pure function of an immutable text; bounded, so hostile facts cannot grow it without end.
+_CLASSIFIED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+CLASSIFY_MEMO_CAP = 1024
+
+
 def classify(algorithms: str) -> tuple[list[str], list[str]]:
-    """Split a comma-separated algorithm list into (weak, sha1-legacy) names."""
-    names = [a.strip().lower() for a in algorithms.split(",") if a.strip()]
-    weak = [a for a in names if _WEAK_NAME.match(a)]
-    legacy = [a for a in names if a not in weak and a in _LEGACY]
-    return weak, legacy
+    """Split a comma-separated algorithm list into (weak, sha1-legacy) names (new lists on
+    every call: the caller may keep them in a finding's evidence)."""
+    known = _CLASSIFIED.get(algorithms)
+    if known is None:
+        names = [a.strip().lower() for a in algorithms.split(",") if a.strip()]
+        weak = [a for a in names if _WEAK_NAME.match(a)]
+        legacy = [a for a in names if a not in weak and a in _LEGACY]
+        known = (tuple(weak), tuple(legacy))
+        if len(_CLASSIFIED) < CLASSIFY_MEMO_CAP:
+            _CLASSIFIED[algorithms] = known
+    return list(known[0]), list(known[1])
 
 
 def _weak_algorithms(ctx: CheckContext) -> Outcome:

@@ -214,3 +214,61 @@ def test_password_status_reads_only_its_options_with_the_same_verdicts() -> None
         assert verdict == _password_status_reference(options), options
         seen.add(verdict)
     assert len(seen) >= 5  # every verdict and deciding option occurs
+
+
+_VERSIONS = ["", "x", "1", "1.2", "1.2.3", "12.04.5 LTS", "Ubuntu 12.04.5", "1:9.2p1-2+deb12u3",
+             "2.4.62", "v10.11.6-MariaDB", "0.0.0", "007.010", "1..2", ".5", "9" * 40,
+             "\u0661\u0662.\u0663", "a1b2", "bookworm/sid", "2.4.6-99.el7_9.1"]
+
+
+def _parts_reference(version: str) -> tuple[int, ...]:
+    from checks.system.versions import first_version
+    found = first_version(version)
+    return tuple(int(p) for p in found.split(".")) if found else ()
+
+
+def test_remembered_version_parts_equal_the_parsed_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checks.system import versions
+    monkeypatch.setattr(versions, "_PARTS", {})
+    for version in _VERSIONS * 2:  # the second round is answered from the memo
+        assert versions.parts(version) == _parts_reference(version), version
+        assert versions._PARTS[version] == _parts_reference(version)
+    assert set(versions._PARTS) == set(_VERSIONS)
+
+
+def test_the_version_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checks.system import versions
+    monkeypatch.setattr(versions, "_PARTS", {})
+    monkeypatch.setattr(versions, "PARTS_MEMO_CAP", 3)
+    for version in _VERSIONS:
+        assert versions.parts(version) == _parts_reference(version)
+    assert list(versions._PARTS) == _VERSIONS[:3]  # full: later texts are parsed, not kept
+    assert versions.PARTS_MEMO_CAP == 3 and len(versions._PARTS) == 3
+
+
+def test_remembered_classification_equals_the_computed_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ssh, "_CLASSIFIED", {})
+    lists = [",".join(_NAMES[:-1]), "aes128-ctr,chacha20-poly1305@openssh.com", "",
+             "ssh-rsa, 3DES-CBC ,,hmac-sha1", "none"]
+    for listed in lists * 2:
+        names = [a.strip().lower() for a in listed.split(",") if a.strip()]
+        weak = [a for a in names if any(fnmatchcase(a, p) for p in ssh._WEAK)]
+        legacy = [a for a in names if a not in weak and a in ssh._LEGACY]
+        first = ssh.classify(listed)
+        assert first == (weak, legacy)
+        assert ssh._CLASSIFIED[listed] == (tuple(weak), tuple(legacy))
+        first[0].append("changed")  # the caller owns the lists it got
+        first[1].append("changed")
+        assert ssh.classify(listed) == (weak, legacy)
+    assert len(ssh._CLASSIFIED) == len(lists)
+
+
+def test_the_classification_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ssh, "_CLASSIFIED", {})
+    monkeypatch.setattr(ssh, "CLASSIFY_MEMO_CAP", 2)
+    for listed in ("3des-cbc", "ssh-rsa", "none,hmac-sha1", "aes128-ctr"):
+        assert ssh.classify(listed)
+        ssh.classify(listed)
+    assert list(ssh._CLASSIFIED) == ["3des-cbc", "ssh-rsa"]
+    assert ssh.classify("none,hmac-sha1") == (["none"], ["hmac-sha1"])
