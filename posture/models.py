@@ -324,7 +324,7 @@ def _message(cls: type[Msg], singular: str, plural: str, n: int | None,
     # Plain strings (most parameters) go in as they are: plain_param would return them.
     self = str.__new__(cls, template.format_map(
         {k: v if v.__class__ is str else plain_param(v) for k, v in values.items()}))
-    self.__dict__.update(msgid=singular, plural=plural, n=n, params=values)
+    self.msgid, self.plural, self.n, self.params = singular, plural, n, values
     return self
 
 
