@@ -272,3 +272,15 @@ def test_the_classification_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> 
         ssh.classify(listed)
     assert list(ssh._CLASSIFIED) == ["3des-cbc", "ssh-rsa"]
     assert ssh.classify("none,hmac-sha1") == (["none"], ["hmac-sha1"])
+
+
+def test_the_memos_are_consulted_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A remembered answer is returned as remembered (seeded here with a marker no parser
+    gives), so the memos really spare the parsing."""
+    from checks.system import versions
+    monkeypatch.setattr(versions, "_PARTS", {"seeded 1.2": (7, 7, 7)})
+    assert versions.parts("seeded 1.2") == (7, 7, 7)
+    assert versions.parts("other 1.2") == (1, 2)
+    monkeypatch.setattr(ssh, "_CLASSIFIED", {"seeded": (("marker",), ("legacy",))})
+    assert ssh.classify("seeded") == (["marker"], ["legacy"])
+    assert ssh.classify("3des-cbc") == (["3des-cbc"], [])
