@@ -309,22 +309,33 @@ class Msg(str):
     def __new__(cls, singular: str, plural: str = "", n: int | None = None,
                 params: Mapping[str, Any] | None = None) -> Msg:
         """Format the English text now; keep what a translation needs."""
-        values = dict(params or {})
-        if n is not None:
-            values.setdefault("n", n)
-        template = plural if plural and n is not None and n != 1 else singular
-        self = super().__new__(cls, template.format_map(
-            {k: plain_param(v) for k, v in values.items()}))
-        self.msgid, self.plural, self.n, self.params = singular, plural, n, values
-        return self
+        return _message(cls, singular, plural, n, dict(params) if params else {})
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Msg, (self.msgid, self.plural, self.n, dict(self.params)))
 
 
+def _message(cls: type[Msg], singular: str, plural: str, n: int | None,
+             values: dict[str, Any]) -> Msg:
+    """A :class:`Msg` of ``cls`` that keeps ``values`` itself (a dict no one else holds)."""
+    if n is not None:
+        values.setdefault("n", n)
+    template = plural if plural and n is not None and n != 1 else singular
+    # Plain strings (most parameters) go in as they are: plain_param would return them.
+    self = str.__new__(cls, template.format_map(
+        {k: v if v.__class__ is str else plain_param(v) for k, v in values.items()}))
+    self.msgid, self.plural, self.n, self.params = singular, plural, n, values
+    return self
+
+
+_JOINED = (list, tuple, set, frozenset)  # a tuple of types: isinstance with it is far faster
+
+
 def plain_param(value: Any) -> str:
     """A message parameter as English text: lists joined with commas."""
-    if isinstance(value, list | tuple | set | frozenset):
+    if value.__class__ is str:  # the common case, as str() would return it
+        return value
+    if isinstance(value, _JOINED):
         items = sorted(value) if isinstance(value, set | frozenset) else value
         return ", ".join(plain_param(v) for v in items)
     return str(value)
@@ -338,7 +349,7 @@ def msg(singular: str, plural: str = "", /, *, n: int | None = None, **params: A
     ``{n}``. ``scripts/extract_messages.py`` collects every ``msg(...)`` of ``checks/`` and
     ``posture/`` into the catalog.
     """
-    return Msg(singular, plural, n, params)
+    return _message(Msg, singular, plural, n, params)  # ``params``: a fresh dict of its own
 
 
 def joined(parts: list[str]) -> str:

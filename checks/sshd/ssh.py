@@ -9,7 +9,8 @@ re-exported here, and :data:`CHECKS` lists all four SSH checks in catalogue orde
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+import re
+from fnmatch import translate
 
 from checks.base import Check, CheckContext, CheckMeta, Outcome, missing
 from checks.sshd.ssh_logins import (
@@ -67,12 +68,29 @@ def _config(ctx: CheckContext) -> dict[str, list[str]] | Outcome:
         Status.ERROR, msg("could not determine: the sshd configuration has an unexpected shape"))
 
 
+# The _WEAK patterns as one regular expression, compiled once: a name is weak when it
+# matches it (what any(fnmatchcase(name, p) for p in _WEAK) says, without one call per pattern).
+_WEAK_NAME = re.compile("|".join(translate(p) for p in _WEAK))
+
+
+# classify() of the lists met so far, as tuples: a fleet's servers offer the same few lists.
+# A pure function of an immutable text; bounded, so hostile facts cannot grow it without end.
+_CLASSIFIED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+CLASSIFY_MEMO_CAP = 1024
+
+
 def classify(algorithms: str) -> tuple[list[str], list[str]]:
-    """Split a comma-separated algorithm list into (weak, sha1-legacy) names."""
-    names = [a.strip().lower() for a in algorithms.split(",") if a.strip()]
-    weak = [a for a in names if any(fnmatchcase(a, p) for p in _WEAK)]
-    legacy = [a for a in names if a not in weak and a in _LEGACY]
-    return weak, legacy
+    """Split a comma-separated algorithm list into (weak, sha1-legacy) names (new lists on
+    every call: the caller may keep them in a finding's evidence)."""
+    known = _CLASSIFIED.get(algorithms)
+    if known is None:
+        names = [a.strip().lower() for a in algorithms.split(",") if a.strip()]
+        weak = [a for a in names if _WEAK_NAME.match(a)]
+        legacy = [a for a in names if a not in weak and a in _LEGACY]
+        known = (tuple(weak), tuple(legacy))
+        if len(_CLASSIFIED) < CLASSIFY_MEMO_CAP:
+            _CLASSIFIED[algorithms] = known
+    return list(known[0]), list(known[1])
 
 
 def _weak_algorithms(ctx: CheckContext) -> Outcome:

@@ -69,9 +69,14 @@ def _contexts(ctx: CheckContext) -> dict[str, Any] | Outcome:
     return value
 
 
+_PASSWORD_OPTIONS = ("authenticationmethods", "passwordauthentication",
+                     "kbdinteractiveauthentication", "challengeresponseauthentication", "usepam")
+
+
 def password_status(options: Mapping[str, str]) -> tuple[Status, str]:
     """The verdict for one context's effective options, and the option that decides it."""
-    get = {k: str(v).strip().lower() for k, v in options.items()}
+    # Only the options read below, normalised: sshd -T prints about a hundred.
+    get = {k: str(options[k]).strip().lower() for k in _PASSWORD_OPTIONS if k in options}
     if "authenticationmethods" in get and keys_required(get["authenticationmethods"]):
         return Status.PASS, "authenticationmethods"
     if get.get("passwordauthentication") == "yes":
@@ -109,10 +114,10 @@ def _met(contexts: list[dict[str, Any]], found: list[Block]) -> set[str]:
     return met
 
 
-def _unmet_blocks(value: dict[str, Any], reaching: list[dict[str, Any]],
+def _unmet_blocks(value: dict[str, Any], found: list[Block], reaching: list[dict[str, Any]],
                   weakens: Callable[[Block], bool]) -> tuple[list[str], list[str]]:
-    """Weakening blocks no reaching context met: (proved unreachable, not proved)."""
-    found = blocks(value)
+    """Weakening blocks no reaching context met: (proved unreachable, not proved);
+    ``found`` is ``blocks(value)``."""
     met = _met(reaching, found)
     met_any = _met(value["contexts"], found)
     unreachable, unproved = [], []
@@ -148,7 +153,7 @@ def _judge_contexts(ctx: CheckContext, subject: str, per_context: PerContext,
             # usable() made sure every context holds the options a verdict can name
             setting = f"{key} {context['options'][key]}".strip()
             verdicts.append((status, context, key, setting, summary))
-    unreachable, unproved = _unmet_blocks(value, reaching, weakens)
+    unreachable, unproved = _unmet_blocks(value, found, reaching, weakens)
     evidence: dict[str, JSON] = {
         "contexts_evaluated": len(contexts), "contexts_reaching": len(reaching),
         "accounts_with_login_shell": value["users"].get("login_accounts"),

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from checks.system.versions import is_prefix, parts
+from checks.system.versions import parts
 from posture.models import Msg, msg
 
 _TABLE_FILE = ("data", "eol.json")
@@ -174,12 +174,30 @@ def lookup(product: str, version: str) -> EolEntry | None:
     "10.11.6" -> mariadb "10.11" (numeric components, so "10.1" does not match).
     """
     wanted = parts(version)
-    best: EolEntry | None = None
-    for entry in entries(product):
-        cycle = parts(entry.cycle)
-        if is_prefix(cycle, wanted) and (best is None or len(cycle) > len(parts(best.cycle))):
-            best = entry
-    return best
+    cycles = _cycles(product)
+    for size in range(len(wanted), 0, -1):  # the longest leading part that names a cycle
+        entry = cycles.get(wanted[:size])
+        if entry is not None:
+            return entry
+    return None
+
+
+_INDEX: dict[str, tuple[tuple[EolEntry, ...], dict[tuple[int, ...], EolEntry]]] = {}
+
+
+def _cycles(product: str) -> dict[tuple[int, ...], EolEntry]:
+    """The cycles of ``product`` by their numeric components, parsed once per table (a fleet
+    looks the same product up thousands of times); of two cycles with the same numbers
+    ("12.04" and "12.4") the first in the table is kept, as a scan of the table in order
+    would. Rebuilt whenever :func:`entries` gives another table than the one indexed."""
+    rows = entries(product)
+    known = _INDEX.get(product)
+    if known is None or known[0] is not rows:
+        index: dict[tuple[int, ...], EolEntry] = {}
+        for entry in rows:
+            index.setdefault(parts(entry.cycle), entry)
+        known = _INDEX[product] = (rows, index)
+    return known[1]
 
 
 def support_status(entry: EolEntry, on: date) -> SupportStatus:

@@ -30,10 +30,22 @@ def first_version(text: str) -> str:
     return match.group(0) if match else ""
 
 
+# parts() of the texts met so far: a fleet repeats the same few version strings on every
+# host, tens of thousands of times. A pure function of an immutable text, so sharing its
+# (immutable) result between hosts is safe; bounded, so hostile facts cannot grow it without end.
+_PARTS: dict[str, tuple[int, ...]] = {}
+PARTS_MEMO_CAP = 4096
+
+
 def parts(version: str) -> tuple[int, ...]:
     """Numeric components of the first dotted number: "1.1.1w" -> (1, 1, 1); "" -> ()."""
-    found = first_version(version)
-    return tuple(int(p) for p in found.split(".")) if found else ()
+    known = _PARTS.get(version)
+    if known is None:
+        found = first_version(version)
+        known = tuple(map(int, found.split("."))) if found else ()
+        if len(_PARTS) < PARTS_MEMO_CAP:
+            _PARTS[version] = known
+    return known
 
 
 def upstream_version(package_version: str) -> str:
