@@ -6,15 +6,14 @@ Every finding starts as ``error`` until a check proves otherwise; a check that r
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
 
 import checks as catalogue
 from checks.base import Check, CheckContext, CheckMeta
 from posture import __version__
+from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Inventory
 from posture.judge.ledger import judge_ledger
 from posture.judge.score import claim_verdict, compute_score
@@ -175,37 +174,10 @@ def _targets(snapshot: FactsSnapshot, kind: str) -> Mapping[str, HostFacts]:
             "database": snapshot.databases, "document": snapshot.documents}[kind]
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the block (restored even on an error).
-
-    Judging makes tens of thousands of findings that live on; each few hundred new objects
-    start a collection pass, and every so often a full one walks the whole facts snapshot
-    (hundreds of thousands of objects on a fleet): a third of the time judging took. Judging
-    makes no reference cycles of its own (what it makes is freed by reference counting); any
-    other cycle waits for the first collection after the block.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if not gc.get_freeze_count():
-            # What judging made is the result: long-lived. Moved straight into the oldest
-            # generation (freeze, then unfreeze: no pass over them), it is not walked once
-            # more by the first young collection after the pause; a full collection still
-            # sees it. Skipped when someone froze objects on purpose (unfreeze would undo it).
-            gc.freeze()
-            gc.unfreeze()
-        gc.enable()
-
-
 def evaluate(inventory: Inventory, snapshot: FactsSnapshot, *, only: Sequence[str] = (),
              finished_at: str | None = None) -> ScanResult:
     """Judge ``snapshot``: the same snapshot always gives the same result."""
-    with _cycle_collector_paused():
+    with collector_paused(long_lived=True):  # the findings live on in the result
         return _evaluate(inventory, snapshot, only, finished_at)
 
 

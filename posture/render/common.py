@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from enum import StrEnum
 
 from posture.models import Finding, ScanResult, Severity, Status
@@ -68,22 +66,3 @@ def finding_sort_key(finding: Finding) -> tuple[int, int]:
     Python's sort is stable, so findings of equal rank keep the result's order.
     """
     return STATUS_ORDER[finding.status], SEVERITY_ORDER[finding.severity]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a report is built.
-
-    A fleet's report is a tree of hundreds of thousands of small containers, and none of
-    them forms a cycle: reference counting frees them all. Left running, the collector
-    walks the whole scan result (millions of objects) again each time enough new containers
-    have piled up: on 1,000 hosts that cost as much as building the SARIF log itself. It is
-    enabled again afterwards, only if it was enabled before.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

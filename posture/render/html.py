@@ -35,8 +35,9 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from posture.gcpause import collector_paused
 from posture.models import ScanResult
-from posture.render.common import SUPPORTED_LANGUAGES, collector_paused
+from posture.render.common import SUPPORTED_LANGUAGES
 from posture.render.htmlview import build_view
 from posture.render.i18n import has_catalog, translations
 from posture.store.history import ReportHistory

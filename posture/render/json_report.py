@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from posture.gcpause import collector_paused
 from posture.models import ScanResult
-from posture.render.common import collector_paused
 from posture.store.results import result_bytes
 
 __all__ = ["render_json"]

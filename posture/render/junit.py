@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from posture.gcpause import collector_paused
 from posture.jsontext import fast_indented, indented_text
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
-from posture.render.common import collector_paused
 from posture.sanitize import safe_text
 from posture.store.jsonable import checked_jsonable
 

@@ -30,9 +30,9 @@ encoded: the same bytes either way.
 
 from __future__ import annotations
 
+from posture.gcpause import collector_paused
 from posture.jsontext import fast_indented
 from posture.models import ScanResult
-from posture.render.common import collector_paused
 from posture.render.sarif_log import (
     FINGERPRINT_KEY,
     INFORMATION_URI,

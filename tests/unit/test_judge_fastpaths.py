@@ -16,6 +16,7 @@ from checks.base import Check, CheckContext, CheckMeta, Outcome
 from checks.sshd import ssh
 from checks.system import eol
 from checks.system.versions import is_prefix, parts
+from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Scope
 from posture.judge import evaluate as engine
 from posture.models import Fact, FactStatus, HostFacts, Severity, Status
@@ -147,15 +148,15 @@ def test_fact_sources_carry_the_plain_status_text() -> None:
 
 def test_the_collector_pause_is_undone_even_on_an_error() -> None:
     assert gc.isenabled()
-    with engine._cycle_collector_paused():
+    with collector_paused(long_lived=True):
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), engine._cycle_collector_paused():
+    with pytest.raises(RuntimeError), collector_paused(long_lived=True):
         raise RuntimeError
     assert gc.isenabled()
     gc.disable()
     try:  # a caller that paused the collector itself keeps it paused
-        with engine._cycle_collector_paused():
+        with collector_paused(long_lived=True):
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:
@@ -164,14 +165,17 @@ def test_the_collector_pause_is_undone_even_on_an_error() -> None:
 
 def test_what_the_pause_made_goes_to_the_oldest_generation_unless_someone_froze() -> None:
     assert gc.get_freeze_count() == 0
-    with engine._cycle_collector_paused():
+    with collector_paused(long_lived=True):
         made = [[1], [2]]
     assert gc.get_freeze_count() == 0  # nothing stays frozen
     assert any(o is made for o in gc.get_objects(2))
+    with collector_paused():  # a report: what it made is dropped, not moved
+        young = [[4]]
+    assert not any(o is young for o in gc.get_objects(2))
     gc.freeze()  # a caller that froze objects on purpose (before forking, say)
     try:
         frozen = gc.get_freeze_count()
-        with engine._cycle_collector_paused():
+        with collector_paused(long_lived=True):
             assert [[3]]
         assert gc.get_freeze_count() == frozen  # still frozen: not undone by the pause
     finally:
