@@ -96,6 +96,28 @@ def guard_truncated(meta: CheckMeta, facts: Mapping[str, Fact], status: Status, 
 # descriptor call, once per fact a finding relied on: tens of thousands on a fleet).
 _STATUS_TEXT: dict[FactStatus, str] = {s: s.value for s in FactStatus}
 
+_SOURCES: dict[tuple[str, FactStatus, str, bool, str], FactSource] = {}
+SOURCES_KEPT = 10_000
+"""Distinct fact sources kept for sharing: a fleet's hosts repeat the same few dozen."""
+
+
+def fact_source(fact: Fact) -> FactSource:
+    """How ``fact`` was obtained, as a finding records it; equal sources are one object.
+
+    Shared only when every field is a plain ``str`` (a :class:`~posture.models.Msg` reason
+    of equal text is translated where a plain one is not, so it is never shared with one).
+    """
+    key = (fact.key, fact.status, fact.command, fact.privileged, fact.reason)
+    known = _SOURCES.get(key)
+    if known is not None and known.reason.__class__ is fact.reason.__class__:
+        return known
+    made = FactSource(fact.key, _STATUS_TEXT[fact.status], fact.command, fact.privileged,
+                      fact.reason)
+    if (len(_SOURCES) < SOURCES_KEPT and fact.reason.__class__ is str
+            and fact.key.__class__ is str and fact.command.__class__ is str):
+        _SOURCES[key] = made
+    return made
+
 
 def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
               scan_time: datetime, params: Mapping[str, JSON] | None = None) -> Finding:
@@ -120,9 +142,7 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
                       exception=type(exc).__name__)
         evidence = {"exception": type(exc).__name__}
     status, summary, evidence = guard_truncated(meta, facts, status, summary, evidence)
-    text = _STATUS_TEXT
-    sources = tuple([FactSource(f.key, text[f.status], f.command, f.privileged, f.reason)
-                     for f in facts.values()])
+    sources = tuple([fact_source(f) for f in facts.values()])
     # Positional, in the field order of Finding (check, target, status, severity, summary,
     # evidence, remediation, title, sources): keywords cost a lookup each, 26,000 times.
     return Finding(meta.id, target, status, severity, summary, evidence, meta.remediation,

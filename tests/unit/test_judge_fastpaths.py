@@ -19,7 +19,7 @@ from checks.system.versions import is_prefix, parts
 from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Scope
 from posture.judge import evaluate as engine
-from posture.models import Fact, FactStatus, HostFacts, Severity, Status
+from posture.models import Fact, FactSource, FactStatus, HostFacts, Msg, Severity, Status, msg
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -288,3 +288,23 @@ def test_the_memos_are_consulted_before_parsing(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(ssh, "_CLASSIFIED", {"seeded": (("marker",), ("legacy",))})
     assert ssh.classify("seeded") == (["marker"], ["legacy"])
     assert ssh.classify("3des-cbc") == (["3des-cbc"], [])
+
+
+def test_fact_sources_are_shared_only_between_equal_plain_facts() -> None:
+    def fact(reason: str = "", **kw: object) -> Fact:
+        base: dict[str, object] = {"key": "sshd.config", "status": FactStatus.ERROR,
+                                   "value": None, "reason": reason, "command": "sshd -T"}
+        base.update(kw)
+        return Fact(**base)  # type: ignore[arg-type]
+
+    first, again = engine.fact_source(fact("timed out")), engine.fact_source(fact("timed out"))
+    assert first is again
+    assert first == FactSource("sshd.config", "error", "sshd -T", False, "timed out")
+    for other in (fact("timed out", privileged=True), fact("timed out", command="sshd -G"),
+                  fact("timed out", status=FactStatus.DENIED), fact("cut"), fact()):
+        made = engine.fact_source(other)
+        assert made is not first and made == FactSource(
+            other.key, other.status.value, other.command, other.privileged, other.reason)
+    translated = engine.fact_source(fact(msg("timed out")))
+    assert translated is not first and type(translated.reason) is Msg
+    assert type(engine.fact_source(fact("timed out")).reason) is str
