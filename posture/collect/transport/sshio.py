@@ -7,12 +7,13 @@ so endless output cannot grow memory), and every wait is bounded by a deadline.
 from __future__ import annotations
 
 import contextlib
-import select
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import paramiko
+
+from posture.collect.transport.news import ChannelNews
 
 DEFAULT_MAX_STDOUT = 8 << 20
 """Default cap of a command's standard output, in bytes."""
@@ -63,7 +64,7 @@ class ChannelPump:
         self._pending = b""
         self._close_after = False
         self._stdin_closed = False
-        self._fd = channel.fileno()  # readable whenever stdout or stderr has data, or at EOF
+        self._news = ChannelNews(channel)  # never channel.fileno(): see transport/news.py
 
     def send(self, data: bytes, *, then_close: bool = False) -> None:
         """Queue ``data`` for the remote stdin; with ``then_close`` send EOF after it."""
@@ -127,7 +128,7 @@ class ChannelPump:
             # The pipe stays readable after EOF, so wait on the exit-status event instead.
             chan.status_event.wait(min(remaining, _POLL))
             return
-        select.select([self._fd], [], [], min(remaining, _POLL if self._pending else 1.0))
+        self._news.wait(min(remaining, _POLL if self._pending else 1.0))
 
     def pump_until(self, condition: Callable[[], bool]) -> bool:
         """Move bytes until ``condition()`` holds (True) or the channel stops (False)."""
@@ -156,7 +157,7 @@ class ChannelPump:
                 while ready():
                     got = bool(recv(_CHUNK)) or got
             if not got:
-                select.select([self._fd], [], [], min(0.05, max(0.0, until - time.monotonic())))
+                self._news.wait(min(0.05, max(0.0, until - time.monotonic())))
 
     def finish(self) -> ExecResult:
         """Run to the end (or a limit) and close the channel."""
