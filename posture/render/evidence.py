@@ -39,8 +39,8 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
             rows.append((prefix, "–"))
         for key, item in value.items():
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, rows)
-    elif isinstance(value, list):
-        if all(not isinstance(v, dict | list) for v in value):
+    elif isinstance(value, list | tuple):  # a tuple as its list (to_jsonable makes it one)
+        if all(not isinstance(v, dict | list | tuple) for v in value):
             rows.append((prefix, ", ".join(_scalar(v) for v in value) or "–"))
         else:
             for n, item in enumerate(value, start=1):

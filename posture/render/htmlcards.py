@@ -25,6 +25,7 @@ from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
 from checks.base import known_reason
+from posture.jsontext import plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
 from posture.render.evidence import data_rows
 from posture.render.i18n import catalog_text
@@ -150,7 +151,10 @@ class _Cards:
     def _evidence(self, f: Finding) -> str:
         # The repr of plain JSON data tells any two values apart (it is what eval would
         # rebuild), so equal keys mean equal tables.
-        data = to_jsonable(f.evidence)
+        evidence = f.evidence
+        # Plain JSON data (nearly all evidence) is read as it is: to_jsonable would copy it
+        # unchanged (tuples aside, whose rows are those of the list).
+        data = evidence if plain_tree(evidence) else to_jsonable(evidence)
         key = repr(data)
         known = self.tables.get(key)
         if known is None:

@@ -20,6 +20,7 @@ from test_report_golden import sourced_result
 
 from posture.judge.score import claim_verdict, compute_score
 from posture.models import Finding, ScanResult, Severity, Status, msg
+from posture.render.evidence import data_rows, evidence_rows
 from posture.render.htmlcards import escape, finding_cards
 from posture.render.messages import MessageMemo, message_html
 from posture.render.owner import score_with
@@ -143,3 +144,12 @@ def test_rescoring_equals_the_plain_computation(make: Any) -> None:
     rng = random.Random(7)
     for passing in [*rng.sample(subsets, min(len(subsets), 60)), set(), set(ids)]:
         assert score_with(result, passing) == _reference_score_with(result, passing)
+
+
+@pytest.mark.parametrize("evidence", [
+    {"a": (1, 2)}, {"a": ({"b": 1}, 2)}, {"a": [({"b": (3,)},)]}, {"t": ()}, {"k": ((1,),)},
+    *EVIDENCE[:16],
+])
+def test_plain_evidence_read_as_is_gives_the_rows_of_its_json_form(evidence: dict[str, Any]
+                                                                   ) -> None:
+    assert data_rows(evidence) == evidence_rows(evidence)  # evidence_rows: to_jsonable first
