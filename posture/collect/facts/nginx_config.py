@@ -213,4 +213,5 @@ def parse_dump(text: str, conf: str = "") -> dict[str, Any]:
                                             f"{server_file}:{child.get('line')}", True))
     return {"files": [_clip(n) for n in names], "errors": errors[:50], "messages": messages,
             "main": main, "http": http, "servers": servers,
-            "unevaluated": walker.unevaluated[:50]}
+            # The http block is walked twice (its settings, its servers): each note once.
+            "unevaluated": list(dict.fromkeys(walker.unevaluated))[:50]}
