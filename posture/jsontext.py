@@ -83,6 +83,17 @@ _SCALARS = frozenset({str, int, bool, type(None)})
 
 def _plain(value: Any) -> bool:
     """True when ``value`` holds only data both encoders write alike (see the module text)."""
+    return plain_json(value)
+
+
+def plain_json(value: Any, *, exact: bool = False) -> bool:
+    """True when ``value`` holds only JSON containers and scalars that orjson writes as
+    ``json.dumps`` does: finite floats not in the ``e-0N`` form; subclasses of ``str`` and
+    ``int`` (written by value) unless ``exact``, which admits the exact types only (the facts
+    digest hashes canonical text, where a subclass's type is not its value's).
+
+    Dict keys are not looked at: the callers' orjson options refuse any key but a string.
+    """
     stack = [value]
     pop, push_all = stack.pop, stack.extend
     while stack:
@@ -94,10 +105,10 @@ def _plain(value: Any) -> bool:
             push_all(item.values())
         elif cls is list or cls is tuple:
             push_all(item)
-        elif isinstance(item, float):
+        elif cls is float or (not exact and isinstance(item, float)):
             if not _same_float(item):
                 return False
-        elif not isinstance(item, str | int):  # subclasses of these are written by value
+        elif exact or not isinstance(item, str | int):  # subclasses: written by value
             return False
     return True
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from posture.errors import FactsFileError
+from posture.jsontext import plain_json
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
 from posture.sanitize import escape_json_invisible
 
@@ -197,14 +197,14 @@ def canonical_bytes(value: Any) -> bytes:
       refuses them (with the options used);
     * floats written in an exponent form ``e-0N`` by Python (``1e-05``), NaN and the
       infinities (orjson writes ``null``), and types orjson writes but the standard library
-      refuses (enums, UUIDs): found by :func:`_only_json`.
+      refuses (enums, UUIDs): found by :func:`posture.jsontext.plain_json`.
     """
     if _orjson is not None:
         try:
             data: bytes = _orjson.dumps(value, option=_ORJSON_OPTIONS, default=_refuse)
         except TypeError:  # orjson.JSONEncodeError is a TypeError
             data = b""
-        if data and data.isascii() and b"\x7f" not in data and _only_json(value):
+        if data and data.isascii() and b"\x7f" not in data and plain_json(value, exact=True):
             return data
     return _canonical(value).encode("ascii")
 
@@ -212,29 +212,6 @@ def canonical_bytes(value: Any) -> bytes:
 def _refuse(value: Any) -> Any:
     """orjson's ``default``: whatever it cannot write natively goes to the standard library."""
     raise TypeError(type(value).__name__)
-
-
-_SCALARS = frozenset({str, int, bool, type(None)})
-
-
-def _only_json(value: Any) -> bool:
-    """True when ``value`` holds only exact JSON types, and floats both encoders write alike
-    (keys need no look: orjson refuses any key but an exact ``str`` with the options used)."""
-    stack = [value]
-    pop, push_all = stack.pop, stack.extend
-    scalars = _SCALARS
-    while stack:
-        item = pop()
-        kind = item.__class__
-        if kind in scalars:
-            continue
-        if kind is dict:
-            push_all(item.values())
-        elif kind is list or kind is tuple:
-            push_all(item)
-        elif kind is not float or not math.isfinite(item) or "e-0" in float.__repr__(item):
-            return False
-    return True
 
 
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:

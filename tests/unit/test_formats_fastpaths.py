@@ -20,6 +20,7 @@ from fixtures_result import build_result, claim, finding, hostile_result, mixed_
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_junit_reference import reference_junit
+from test_sanitize_fastpath import reference_safe_text
 
 from posture import jsontext
 from posture.jsontext import fast_indented, plain_tree
@@ -38,8 +39,7 @@ from posture.models import (
 from posture.render.junit import escape_attribute, escape_text, render_junit
 from posture.render.sarif import render_sarif, sarif_log
 from posture.render.sarif_text import sarif_text
-from posture.sanitize import ELLIPSIS, escape_json_invisible, is_unsafe_char, safe_text
-from posture.sanitize import visible_escape as vis
+from posture.sanitize import escape_json_invisible, safe_text
 from posture.store.findings_text import plain_finding
 from posture.store.jsonable import checked_jsonable, to_jsonable
 from posture.store.results import _streamed, result_bytes, result_to_jsonable
@@ -215,32 +215,13 @@ def test_plain_tree_accepts_plain_data_and_caps_the_depth() -> None:
     assert render_sarif(result) == reference_sarif(result)
 
 
-def _reference_safe_text(s: str, limit: int, keep_newlines: bool) -> str:
-    """safe_text's definition, one character at a time."""
-    out: list[str] = []
-    size = 0
-    for ch in s:
-        if ch == "\t":
-            piece = " "
-        elif (ch == "\n" and keep_newlines) or not is_unsafe_char(ch):
-            piece = ch
-        else:
-            piece = vis(ch)
-        if size + len(piece) > limit:
-            out.append(ELLIPSIS)
-            break
-        out.append(piece)
-        size += len(piece)
-    return "".join(out)
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=10),
                           st.sampled_from(["\n", "line\n", "\n\n"])), max_size=40).map("".join),
        st.sampled_from([0, 5, 40, 2000, 20_000]), st.booleans())
 def test_safe_text_multi_line_fast_path(s: str, limit: int, keep_newlines: bool) -> None:
     assert safe_text(s, limit, keep_newlines=keep_newlines) == \
-        _reference_safe_text(s, limit, keep_newlines)
+        reference_safe_text(s, limit, keep_newlines)
 
 
 @pytest.mark.parametrize("text", [*LONG, "a\nb", "\n", "é\n日本\n\U0001f600", "a\n\x00",
@@ -249,7 +230,7 @@ def test_safe_text_long_and_hostile_lines(text: str) -> None:
     for limit in (len(text) - 1, len(text), 20_000):
         for keep in (True, False):
             assert safe_text(text, limit, keep_newlines=keep) == \
-                _reference_safe_text(text, limit, keep)
+                reference_safe_text(text, limit, keep)
 
 
 @given(TEXT)

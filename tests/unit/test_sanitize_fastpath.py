@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from posture.sanitize import ELLIPSIS, is_unsafe_char, safe_text, visible_escape
 
 
-def _reference(s: str, limit: int, keep_newlines: bool) -> str:
+def reference_safe_text(s: str, limit: int, keep_newlines: bool) -> str:
     """The definition: one character at a time, cut before the piece that would not fit."""
     out: list[str] = []
     size = 0
@@ -36,7 +36,8 @@ _TEXT = st.lists(st.one_of(_HOSTILE, st.text(max_size=8)), max_size=30).map("".j
 @settings(max_examples=600, deadline=None)
 @given(_TEXT, st.integers(min_value=0, max_value=40), st.booleans())
 def test_same_as_the_per_character_walk(s: str, limit: int, keep_newlines: bool) -> None:
-    assert safe_text(s, limit, keep_newlines=keep_newlines) == _reference(s, limit, keep_newlines)
+    assert safe_text(s, limit, keep_newlines=keep_newlines) == reference_safe_text(
+        s, limit, keep_newlines)
 
 
 def test_escapes_inside_long_plain_text_and_cuts_exactly() -> None:

@@ -41,25 +41,22 @@ class ChannelBridge:
 
     def _down(self) -> None:
         """Channel to the local socket, until the server's end of file."""
-        while not self._stop.is_set():
-            try:
-                data = self._channel.recv(_CHUNK)
-            except TimeoutError:
-                continue
-            if not data:
-                return
-            self._send_all(self._inner.send, data)
+        self._copy(self._channel.recv, self._inner.send)
 
     def _up(self) -> None:
         """Local socket to the channel, until the driver closes its socket."""
+        self._copy(self._inner.recv, self._channel.send)
+
+    def _copy(self, recv: Callable[[int], bytes], send: Callable[[bytes], int]) -> None:
+        """Copy until ``recv`` gives end of file (both ends time out every ``_TICK``)."""
         while not self._stop.is_set():
             try:
-                data = self._inner.recv(_CHUNK)
+                data = recv(_CHUNK)
             except TimeoutError:
                 continue
             if not data:
                 return
-            self._send_all(self._channel.send, data)
+            self._send_all(send, data)
 
     def _send_all(self, send: Callable[[bytes], int], data: bytes) -> None:
         """``sendall`` that outlasts a slow reader: a timed-out send is tried again (both ends
