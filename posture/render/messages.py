@@ -28,6 +28,9 @@ PARAM_LIMIT = 600
 
 _FORMATTER = string.Formatter()
 
+MEMO_KEPT = 50_000
+"""Distinct messages a :class:`MessageMemo` keeps; past it, messages are rendered each time."""
+
 
 def message_html(value: str, lang: str, limit: int = 4000) -> Markup:
     """``value`` as safe HTML in ``lang``; see the module docstring."""
@@ -62,7 +65,9 @@ class MessageMemo:
         key = _message_key(value) if isinstance(value, Msg) else (str(value), limit)
         known = self._known.get(key)
         if known is None:
-            known = self._known[key] = message_html(value, self.lang, limit)
+            known = message_html(value, self.lang, limit)
+            if len(self._known) < MEMO_KEPT:  # a fleet of all-different sentences: bounded
+                self._known[key] = known
         return known
 
 

@@ -20,6 +20,7 @@ from test_report_golden import sourced_result
 
 from posture.judge.score import claim_verdict, compute_score
 from posture.models import Finding, ScanResult, Severity, Status, msg
+from posture.render import messages
 from posture.render.evidence import data_rows, evidence_rows
 from posture.render.htmlcards import escape, finding_cards
 from posture.render.messages import MessageMemo, message_html
@@ -153,3 +154,11 @@ def test_rescoring_equals_the_plain_computation(make: Any) -> None:
 def test_plain_evidence_read_as_is_gives_the_rows_of_its_json_form(evidence: dict[str, Any]
                                                                    ) -> None:
     assert data_rows(evidence) == evidence_rows(evidence)  # evidence_rows: to_jsonable first
+
+
+def test_message_memo_stops_growing_at_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(messages, "MEMO_KEPT", 3)
+    memo = MessageMemo("en")
+    values = [msg("host {name}", name=f"h{n}") for n in range(10)]
+    assert [memo.html(v) for v in values] == [message_html(v, "en") for v in values]
+    assert len(memo._known) == 3
