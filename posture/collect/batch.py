@@ -7,6 +7,12 @@ them. The marker carries a per-run random nonce, so target output cannot forge a
 boundary by accident. Each snippet runs with stdin from /dev/null (it must not eat the rest of
 the script), or from a quoted here-document of validated DATA lines when its fact takes data
 (e.g. the source addresses of ``sshd.contexts``), and under ``timeout`` when the target has it.
+
+Slow facts marked ``alongside`` (bounded text, no NUL bytes) run beside the others: the batch
+is then a pipeline of two lanes, and the second lane's two streams are held on the target, in
+shell variables, until the first lane has written both of its own. Each stream then carries
+the first lane's sections followed by the second's, whole, so the splitter reads them as it
+reads a batch run in sequence.
 """
 
 from __future__ import annotations
@@ -25,23 +31,48 @@ SECTION_CAP = 1 << 20  # bytes of one section kept for parsing
 
 # The watchdog ends what the batch started when posture is gone: once a second it writes a
 # keep-alive line to stderr, which fails (EPIPE) when the SSH channel was closed (posture
-# interrupted, killed, or its connection dropped). It then signals the batch's children
-# (``timeout`` leads a process group of its own and passes the signal on to it) and the
-# batch's shell itself, so nothing keeps running on the target until its own timeout. Never
-# the whole process group: where the batch shares one with others (a local run), only what
-# the batch started may be ended.
+# interrupted, killed, or its connection dropped). It then signals every descendant of the
+# batch's shell (the lanes of a two-lane batch are subshells, their sections' ``timeout``
+# one level further down; ``timeout`` leads a process group of its own and passes the signal
+# on to it) and the batch's shell itself, so nothing keeps running on the target until its
+# own timeout. Never the whole process group: where the batch shares one with others (a
+# local run), only what the batch started may be ended.
 # It ignores TERM itself, so it outlives its own signals; the epilogue ends it with KILL.
 # The splitter drops the keep-alive lines.
 _PRELUDE = """\
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL; umask 077
 if command -v timeout >/dev/null 2>&1; then T="timeout -k 2 {timeout}"; else T=""; fi
+posture_kids() {{ for posture_k in $(pgrep -P "$1" 2>/dev/null); do
+    echo "$posture_k"; posture_kids "$posture_k"; done; }}
 ( trap '' PIPE TERM; while kill -0 $$ 2>/dev/null; do
     sleep 1 </dev/null >/dev/null 2>&1
     printf '%s K\\n' {m} >&2 2>/dev/null || {{
-      pkill -TERM -P $$ 2>/dev/null; kill -TERM $$ 2>/dev/null; exit 0; }}
+      posture_all=$(posture_kids $$)
+      pkill -TERM -P $$ 2>/dev/null; kill -TERM $posture_all 2>/dev/null
+      kill -TERM $$ 2>/dev/null; exit 0; }}
   done ) </dev/null >/dev/null &
 posture_watchdog=$!
+"""
+
+# The second lane of a two-lane batch. Its sections' stderr goes to fd 4 (the outer capture)
+# while their stdout is captured inside; then a separator line and the stdout follow, so one
+# variable holds both streams in that order, split again by sed at the separator (never by
+# the shell's pattern removal, which is quadratic in some shells). The first lane's stdout
+# arrives on this stage's stdin and is passed on by a ``cat`` started first, so the first
+# lane never waits on a full pipe; an asynchronous command's stdin would be /dev/null, hence
+# the copy on fd 5.
+_SECOND_LANE = """\
+}} | {{
+exec 5<&0
+cat <&5 &
+posture_cat=$!
+posture_held=$( {{ posture_out=$( {{
+{sections}}} 2>&4 5<&- ); printf '\\n%s H\\n%s\\n' {m} "$posture_out"; }} 4>&1 5<&- )
+wait "$posture_cat"
+printf '%s\\n' "$posture_held" | sed '1,/^{m} H$/d'
+printf '%s\\n' "$posture_held" | sed '/^{m} H$/,$d' >&2
+}}
 """
 
 _EPILOGUE = """\
@@ -92,14 +123,22 @@ def build_script(specs: Sequence[FactSpec], marker: str, command_timeout: float,
     ``data`` maps a fact key to the lines its snippet reads on standard input (a quoted
     here-document); every other snippet reads /dev/null.
     """
-    parts = [_PRELUDE.format(timeout=max(1, int(command_timeout)), m=marker)]
-    for spec in specs:
-        lines = (data or {}).get(spec.key)
-        stdin = data_stdin(lines, marker) if lines is not None else "</dev/null"
-        parts.append(_SECTION.format(m=marker, key=spec.key, snippet=shlex.quote(spec.snippet),
-                                     stdin=stdin))
-    parts.append(_EPILOGUE)
-    return "".join(parts).encode()
+    def sections(lane: Sequence[FactSpec]) -> str:
+        out = []
+        for spec in lane:
+            lines = (data or {}).get(spec.key)
+            stdin = data_stdin(lines, marker) if lines is not None else "</dev/null"
+            out.append(_SECTION.format(m=marker, key=spec.key, stdin=stdin,
+                                       snippet=shlex.quote(spec.snippet)))
+        return "".join(out)
+
+    first = [spec for spec in specs if not spec.alongside]
+    second = [spec for spec in specs if spec.alongside]
+    prelude = _PRELUDE.format(timeout=max(1, int(command_timeout)), m=marker)
+    if not (first and second):  # one lane: the sections in sequence
+        return (prelude + sections(specs) + _EPILOGUE).encode()
+    return (prelude + "{\n" + sections(first)
+            + _SECOND_LANE.format(m=marker, sections=sections(second)) + _EPILOGUE).encode()
 
 
 @dataclass

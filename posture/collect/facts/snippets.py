@@ -61,14 +61,25 @@ done | {{
 # process ancestry (sshd keeps its ``-f`` argument in its process title), so that a server
 # running several sshd instances is judged on the one the auditor actually reached. Leaves
 # the path in $cfg, empty when that sshd uses its default.
-SSHD_SERVING_CONFIG = r"""
-p=$PPID; cfg=""; i=0
-while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ]; do
+# ``posture_chain PID`` prints PID and its ancestors, nearest first (at most 25, never init):
+# one awk reading each /proc/PID/stat (the parent is the field after the command name, which
+# may itself hold spaces and parentheses: hence from the last ") " on).
+PROCESS_CHAIN = r"""
+command -v awk >/dev/null 2>&1 || { echo "posture: awk: not found" >&2; exit 127; }
+posture_chain() {
+  awk -v p="$1" 'BEGIN { for (i = 0; i < 25 && p + 0 > 1; i++) { print p; f = "/proc/" p "/stat"
+    if ((getline l < f) <= 0) break
+    close(f); sub(/.*\) /, "", l); split(l, v, " "); p = v[2] } }' </dev/null
+}
+"""
+
+SSHD_SERVING_CONFIG = PROCESS_CHAIN + r"""
+cfg=""
+for p in $(posture_chain "$PPID"); do
   a=$(tr '\000' ' ' < "/proc/$p/cmdline" 2>/dev/null)
   case "$a" in
     "sshd: "*|"sshd "*|/usr/sbin/sshd" "*|/usr/local/sbin/sshd" "*)
       case "$a" in *" -f "*) cfg=${a#*" -f "}; cfg=${cfg%% *}; break;; esac;;
   esac
-  p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
 done
 """

@@ -28,3 +28,6 @@ class FactSpec:
     # inventory, e.g. source addresses). The snippet stays a constant; each line is validated
     # by the producer and again by the batch (a strict character set) before it is sent.
     data: Callable[[Inventory, Host], list[str]] | None = None
+    # A slow fact whose snippet prints bounded text (no NUL bytes): it runs alongside the rest
+    # of its batch, its output held on the target until the rest is written (batch.py).
+    alongside: bool = False

@@ -130,11 +130,8 @@ printf 'users\t%s\t%s\t%s\t%s\t%s\n' "$total" "$invalid" "$need_users" "$capped"
 ip -o addr show 2>/dev/null | awk '$2 != "lo" && ($3 == "inet" || $3 == "inet6") {print "N\t" $4}' | head -n 64
 # The address this very audit connection came from (SSH_CONNECTION of an ancestor: sudo
 # resets the environment, the login shell above it keeps it): a context that surely reaches.
-me=""; p=$$; i=0
-while [ "${p:-0}" -gt 1 ] && [ "$i" -lt 25 ] && [ -z "$me" ]; do
-  me=$( (tr '\000' '\n' < "/proc/$p/environ") 2>/dev/null | sed -n 's/^SSH_CONNECTION=\([0-9A-Fa-f:.]*\) .*/\1/p' | head -n 1)
-  p=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2); i=$((i+1))
-done
+# Nearest first: the environments of the whole chain in one stream, the first match wins.
+me=$(for p in $(posture_chain $$); do (tr '\000' '\n' < "/proc/$p/environ") 2>/dev/null; echo; done | sed -n 's/^SSH_CONNECTION=\([0-9A-Fa-f:.]*\) .*/\1/p' | head -n 1)
 sources=$( {
   [ -n "$me" ] && printf 'auditor ssh-client %s\n' "${me#::ffff:}"
   printf '%s\n' "$data" | while read -r k l a; do
@@ -169,29 +166,43 @@ ctxs=$(printf '%s\n' "$sources" | while read -r k l a; do
     done
   done
 done)
+# One awk reads the answers of a whole half: the shell ends each answer with a line holding
+# a token sshd cannot know ("<token> R <exit status>"); awk prints each context's C line from
+# the same list the shell runs, so a line of sshd's own can never start a context.
+tok=$(od -An -N12 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+[ -n "$tok" ] || tok="tok$$x$(date +%s%N)"
 run_ctxs() {
-  while read -r k l u a la lp; do
+  list=$1; shift
+  printf '%s\n' "$list" | while read -r k l u a la lp; do
     [ -n "$lp" ] || continue
     spec="user=$u,host=$a,addr=$a"
     case "$la" in -|'') ;; *) spec="$spec,laddr=$la,lport=$lp";; esac
-    printf 'C\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$l" "$u" "$a" "$la" "$lp"
-    { "$s" -ddd "$@" -C "$spec" 2>&1; echo "R $?"; } | awk '
-      { sub(/\r$/, "") }
-      /^debug2: parse_server_config_depth: config reprocess config/ { rp = 1; next }
-      /^debug1: connection from .* matched / { sub(/^debug1: connection from /, ""); print "M\t" substr($0, 1, 300); next }
-      rp && /^debug3: .*:[0-9]+ setting / { print "S\t" substr($0, 9, 400); next }
-      /^debug/ { next }
-      /^R [0-9]+$/ { print; next }
-      { k = tolower($1) }
-      k ~ /^(passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|permitrootlogin|authenticationmethods|permitemptypasswords|allowusers|allowgroups|denyusers|denygroups|usepam)$/ { print "T\t" substr($0, 1, 400); next }
-      $0 !~ /^[a-z0-9]+ / { if (x++ < 3) print "X\t" substr($0, 1, 300) }'
-  done
+    "$s" -ddd "$@" -C "$spec" </dev/null 2>&1
+    echo "$tok R $?"
+  done | awk -v list="$list" -v tok="$tok" '
+    function head() {
+      while (++i <= n && split(ctx[i], f, " ") < 6) ;
+      if (i <= n) print "C\t" f[1] "\t" f[2] "\t" f[3] "\t" f[4] "\t" f[5] "\t" f[6]
+      rp = 0; x = 0
+    }
+    BEGIN { n = split(list, ctx, "\n"); i = 0; head() }
+    $1 == tok && $2 == "R" && NF == 3 { print "R " $3; head(); next }
+    { sub(/\r$/, "") }
+    /^debug2: parse_server_config_depth: config reprocess config/ { rp = 1; next }
+    /^debug1: connection from .* matched / { sub(/^debug1: connection from /, ""); print "M\t" substr($0, 1, 300); next }
+    rp && /^debug3: .*:[0-9]+ setting / { print "S\t" substr($0, 9, 400); next }
+    /^debug/ { next }
+    { k = tolower($1) }
+    k ~ /^(passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|permitrootlogin|authenticationmethods|permitemptypasswords|allowusers|allowgroups|denyusers|denygroups|usepam)$/ { print "T\t" substr($0, 1, 400); next }
+    $0 !~ /^[a-z0-9]+ / { if (x++ < 3) print "X\t" substr($0, 1, 300) }'
 }
 nctx=$(printf '%s\n' "$ctxs" | grep -c .)
 half=$(( (nctx + 1) / 2 ))
-printf '%s\n' "$ctxs" | sed -n "1,${half}p" | run_ctxs "$@" | {
-  rest=$(printf '%s\n' "$ctxs" | sed -n "$((half + 1)),\$p" | run_ctxs "$@")
-  cat
+# The first half's lines pass through a cat started first, so it never waits on a full pipe.
+run_ctxs "$(printf '%s\n' "$ctxs" | sed -n "1,${half}p")" "$@" | {
+  exec 5<&0; cat <&5 & posture_cat=$!
+  rest=$(run_ctxs "$(printf '%s\n' "$ctxs" | sed -n "$((half + 1)),\$p")" "$@" 5<&-)
+  wait "$posture_cat"
   [ -z "$rest" ] || printf '%s\n' "$rest"
 }
 true
@@ -385,6 +396,7 @@ def context_sources(inventory: Inventory, host: Host) -> list[str]:
 
 FACTS: tuple[FactSpec, ...] = (
     FactSpec("sshd.contexts", _SNIPPET, parse_sshd_contexts, root=True, data=context_sources,
+             alongside=True,
              doc="SshdContexts (posture/collect/facts/sshd_contexts.py): `sshd -T -C` per "
                  "connection context (accounts with a login shell x declared sources, vantage "
                  "points, anywhere, Match Address networks), with the Match lines that applied "
