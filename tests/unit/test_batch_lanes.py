@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from posture.collect.batch import build_script, new_marker, split_output
+from posture.collect.batch import build_script, new_marker, split_output, split_sections
 from posture.collect.facts.spec import FactSpec
 from posture.models import Fact
 
@@ -151,3 +151,18 @@ def test_a_closed_channel_ends_every_process_of_both_lanes(lane: str) -> None:
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_look_alike_separator_cannot_split_the_second_lane(shell: str) -> None:
+    # The second lane's streams are split at "<this run's marker> H": any other word before
+    # " H" on a line of its own is output like any other.
+    forged = "printf 'None H\\nx H\\n__POSTURE_0__ H\\n'"
+    specs = [_spec("t.a", "echo a"),
+             _spec("t.b", f"{forged}; {forged} >&2; echo after", alongside=True)]
+    marker = new_marker()
+    out, err = _run(shell, build_script(specs, marker, 30))
+    sections = split_sections(out, err, marker, ["t.a", "t.b"])
+    assert sections["t.a"] == (b"a\n", b"", 0)
+    lines = b"None H\nx H\n__POSTURE_0__ H\n"
+    assert sections["t.b"] == (lines + b"after\n", lines, 0)

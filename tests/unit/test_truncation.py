@@ -13,7 +13,7 @@ from checks.system import accounts as account_checks
 from posture.collect import batch
 from posture.collect.facts.accounts import SUMMARY_SNIPPET, parse_password_summary
 from posture.collect.facts.parsers import MAX_LINES, ParseError
-from posture.collect.facts.registry import BY_KEY
+from posture.collect.facts.registry import BY_KEY, FactSpec
 from posture.inventory.model import Claim, Scope
 from posture.judge.evaluate import run_check
 from posture.models import Fact, FactStatus, HostFacts, Severity, Status
@@ -148,3 +148,14 @@ def test_narrow_scope_refuses_truncated_account_lists() -> None:
                        {"max_age_days": 90, "accounts": ["a*"]}, NOW)
     outcome = account_checks.PASSWORD_AGE.evaluate(ctx)
     assert outcome.status is Status.ERROR and "cap" in outcome.summary
+
+
+def test_the_byte_cap_adds_up_every_line_of_a_section() -> None:
+    # Few lines (far below the line cap), each well below the byte cap, over it together.
+    spec = FactSpec("t.wide", "true", len)
+    line = b"x" * 20_000 + b"\n"
+    body = line * (batch.SECTION_CAP // len(line) + 5)
+    facts = batch.split_output(_section(spec.key, body), b"", "__M__", [spec],
+                               privileged=False)
+    assert facts[spec.key].truncated
+    assert isinstance(facts[spec.key].value, int) and facts[spec.key].value <= batch.SECTION_CAP
