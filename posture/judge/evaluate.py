@@ -16,6 +16,7 @@ from posture import __version__
 from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Inventory
 from posture.judge.ledger import judge_ledger
+from posture.judge.memo import OutcomeMemo, content_key
 from posture.judge.score import claim_verdict, compute_score
 from posture.judge.waivers import apply_waivers, waiver_states
 from posture.models import (
@@ -119,21 +120,32 @@ def fact_source(fact: Fact) -> FactSource:
     return made
 
 
+Memo = tuple[OutcomeMemo, bytes, dict[str, bytes | None]]
+"""What :func:`run_check` needs to share outcomes: the memo of the evaluation, the claim's
+parameters as :func:`~posture.judge.memo.content_key` wrote them, and the fact keys of the
+target met so far (see :mod:`posture.judge.memo`)."""
+
+
 def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
-              scan_time: datetime, params: Mapping[str, JSON] | None = None) -> Finding:
+              scan_time: datetime, params: Mapping[str, JSON] | None = None,
+              memo: Memo | None = None) -> Finding:
     """Evaluate one check on one target; never raises.
 
     ``params`` is the claim's ``expect`` as the check reads it; the engine passes one
     read-only copy per claim (``None``: a fresh copy of ``claim.expect``, as before).
+    With ``memo``, an outcome reached before on an equal input is taken from it.
     """
     meta = check.meta
     if host is None:
         host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
-    ctx = CheckContext(target, facts, dict(claim.expect) if params is None else params,
-                       scan_time)
+    expect = dict(claim.expect) if params is None else params
     try:
-        outcome = check.evaluate(ctx)
+        if memo is None:
+            outcome = check.evaluate(CheckContext(target, facts, expect, scan_time))
+        else:
+            outcome = memo[0].outcome(check, target, facts, expect, scan_time, memo[1],
+                                      memo[2])
         status, summary = outcome.status, outcome.summary
         evidence, severity = dict(outcome.evidence), outcome.severity or meta.severity
     except Exception as exc:  # noqa: BLE001 - one broken check must not sink the scan
@@ -150,7 +162,8 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
 
 
 def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
-                 findings: dict[str, Finding]) -> ClaimResult:
+                 findings: dict[str, Finding], memo: OutcomeMemo | None = None,
+                 ) -> ClaimResult:
     severity = Severity(claim.severity)
     checks = catalogue.checks_for(claim.type)
     if not checks:
@@ -166,11 +179,11 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     # One read-only copy of the parameters for every target of the claim: a check can neither
     # change them for the next target nor see another claim's.
     params = MappingProxyType(dict(claim.expect))
-    for check in checks:
-        kind = check.meta.target
-        table = _targets(snapshot, kind)
-        for name in scope_of(claim, kind):
-            finding = run_check(check, name, table.get(name), claim, scan_time, params)
+    params_key = None if memo is None else content_key(dict(claim.expect))
+    judged = _judge_targets(checks, claim, snapshot, scan_time, params,
+                            None if params_key is None or memo is None else (memo, params_key))
+    for found in judged:  # check by check, as the findings were always listed
+        for finding in found:
             fid = f"{finding.check}@{finding.target}"  # Finding.id, without the property call
             if fid in findings and findings[fid] != finding:
                 # Same check and host judged under another claim's parameters: keep both.
@@ -186,6 +199,26 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     if verdict is Verdict.INCONCLUSIVE:
         reason = msg("some evidence could not be gathered: see the findings in error")
     return ClaimResult(claim.id, claim.type, claim.says, verdict, tuple(ids), severity, reason)
+
+
+def _judge_targets(checks: Sequence[Check], claim: Claim, snapshot: FactsSnapshot,
+                   scan_time: datetime, params: Mapping[str, JSON],
+                   memo: tuple[OutcomeMemo, bytes] | None) -> list[list[Finding]]:
+    """The findings of each check on each target of the claim, in scope order per check.
+
+    Judged a target at a time, all its checks together, so that the keys of its facts are
+    built once for the claim (and dropped before the next target) when ``memo`` is given.
+    """
+    judged: list[list[Finding]] = [[] for _ in checks]
+    for kind in dict.fromkeys(check.meta.target for check in checks):
+        table = _targets(snapshot, kind)
+        mine = [(n, check) for n, check in enumerate(checks) if check.meta.target == kind]
+        for name in scope_of(claim, kind):
+            host = table.get(name)
+            keys: Memo | None = None if memo is None else (*memo, {})
+            for n, check in mine:
+                judged[n].append(run_check(check, name, host, claim, scan_time, params, keys))
+    return judged
 
 
 def _targets(snapshot: FactsSnapshot, kind: str) -> Mapping[str, HostFacts]:
@@ -205,7 +238,8 @@ def _evaluate(inventory: Inventory, snapshot: FactsSnapshot, only: Sequence[str]
               finished_at: str | None) -> ScanResult:
     scan_time = parse_time(snapshot.scan_time)
     findings: dict[str, Finding] = {}
-    claims = tuple(_judge_claim(c, snapshot, scan_time, findings)
+    memo = OutcomeMemo()  # this evaluation's: same scan time, same snapshot
+    claims = tuple(_judge_claim(c, snapshot, scan_time, findings, memo)
                    for c in selected_claims(inventory, only))
     hosts = tuple(_host_summary(name, snapshot.hosts.get(name))
                   for name in _hosts_in_scope(inventory, claims))

@@ -1,0 +1,165 @@
+"""Each check judged once per distinct input: a fleet's hosts repeat the same facts.
+
+A check is a pure function of its :class:`~checks.base.CheckContext`: the facts it needs,
+the claim's parameters, the scan time and the target's name. Hosts built from one image
+give the same facts, so the same check on them reaches the same outcome; :class:`OutcomeMemo`
+keeps the outcome of each distinct input and hands it to the next host with that input.
+
+What makes two inputs the same, so that no verdict can change:
+
+* the facts are compared by their whole content, each as the bytes :mod:`marshal` writes for
+  its fields (key, status, value, reason, command, exit status, privilege, truncation):
+  those bytes name every value's type (``1``, ``1.0`` and ``True``, a list and a tuple, NaN
+  and ``None`` all differ) and its order, so equal bytes mean values no check can tell apart;
+  a fact holding any other type (a subclass of a built-in one too, such as a
+  :class:`~posture.models.Msg` reason) is never keyed, its checks simply run;
+* the parameters likewise (one key per claim), the scan time is that of the whole snapshot;
+* the target's name is part of the input only for a check that reads it: the check is run
+  with a context that notes the read, and an outcome that read it is never shared. A check
+  that did not read the name on one input does not on an equal input either (it is pure).
+
+A check that raised is not kept (the engine turns the exception into its own finding). The
+memo is bounded by entries and by the bytes of its keys, and it stops looking for a check
+whose inputs do not repeat (a fleet of all-different hosts pays for a few keys only).
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from checks.base import Check, CheckContext, Outcome
+from posture.models import Fact, FactStatus
+
+KEPT = 4096
+"""Distinct (check, input) outcomes kept per evaluation."""
+
+KEPT_BYTES = 16 << 20
+"""Bytes of keys kept per evaluation (a fact's content can be large)."""
+
+LARGEST_KEY = 1 << 20
+"""A fact whose key is larger than this is never looked up (the key would cost
+more memory than the judgement saves)."""
+
+TRIAL = 64
+"""Lookups of one check before the memo decides whether its inputs repeat."""
+
+_FORMAT = 2
+"""marshal's format 2: exact types, binary floats, and no references to objects written
+before (format 3 on), whose use depends on reference counts, not on values."""
+
+
+class WatchedContext(CheckContext):
+    """A :class:`CheckContext` that notes whether the check read :attr:`target`."""
+
+    target_read: bool
+
+    @property
+    def target(self) -> str:
+        """The target's name; reading it is noted (the outcome then depends on it)."""
+        state = self.__dict__
+        state["target_read"] = True
+        name: str = state["target"]
+        return name
+
+
+def watched(target: str, facts: Mapping[str, Fact], params: Mapping[str, Any],
+            scan_time: datetime) -> WatchedContext:
+    """A frozen context like ``CheckContext(target, facts, params, scan_time)``, watched."""
+    ctx = object.__new__(WatchedContext)
+    ctx.__dict__.update(target=target, facts=facts, params=params, scan_time=scan_time,
+                        target_read=False)
+    return ctx
+
+
+def content_key(value: Any) -> bytes | None:
+    """The bytes :mod:`marshal` writes for ``value`` (format 2, without back-references),
+    or None when it holds anything but the exact built-in data types."""
+    try:
+        return marshal.dumps(value, _FORMAT)
+    except (ValueError, TypeError, RecursionError):  # an odd value is simply never shared
+        return None
+
+
+def fact_key(fact: Fact) -> bytes | None:
+    """Every field of ``fact`` as one key (see the module text), or None."""
+    status = fact.status
+    if status.__class__ is not FactStatus:
+        return None
+    return content_key((fact.key, status.value, fact.value, fact.reason, fact.command,
+                        fact.exit_status, fact.privileged, fact.truncated))
+
+
+class OutcomeMemo:
+    """Outcomes of checks by the content of their input, for one evaluation."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Any, ...], Outcome] = {}
+        self._bytes = 0
+        self._tries: dict[str, list[int]] = {}  # check id -> [lookups, hits]
+
+    def wanted(self, check: Check) -> bool:
+        """Whether ``check`` is still looked up: its inputs repeated in the trial."""
+        tries = self._tries.get(check.meta.id)
+        return tries is None or tries[0] < TRIAL or tries[1] * 4 >= tries[0]
+
+    def lookup(self, key: tuple[Any, ...], check: Check) -> Outcome | None:
+        """The outcome kept for ``key``, counting the try for :meth:`wanted`."""
+        tries = self._tries.setdefault(check.meta.id, [0, 0])
+        tries[0] += 1
+        known = self._known.get(key)
+        if known is not None:
+            tries[1] += 1
+        return known
+
+    def outcome(self, check: Check, target: str, facts: Mapping[str, Fact],
+                params: Mapping[str, Any], scan_time: datetime, params_key: bytes,
+                cache: dict[str, bytes | None]) -> Outcome:
+        """``check.evaluate(CheckContext(target, facts, params, scan_time))``, or the
+        outcome of an equal input judged before.
+
+        ``params_key`` is ``params`` as :func:`content_key` wrote them; ``cache`` holds the
+        fact keys of the target (see :func:`input_key`).
+        """
+        keyed = input_key(check, params_key, facts, cache) if self.wanted(check) else None
+        if keyed is None:
+            return check.evaluate(CheckContext(target, facts, params, scan_time))
+        key, size = keyed
+        known = self.lookup(key, check)
+        if known is not None:
+            return known
+        ctx = watched(target, facts, params, scan_time)
+        outcome = check.evaluate(ctx)  # an exception goes to the engine: nothing is kept
+        if not ctx.target_read:
+            self.keep(key, size, outcome)
+        return outcome
+
+    def keep(self, key: tuple[Any, ...], size: int, outcome: Outcome) -> None:
+        """Keep ``outcome`` for ``key`` (``size`` bytes of fact content) while within bounds."""
+        if len(self._known) < KEPT and self._bytes + size <= KEPT_BYTES:
+            self._known[key] = outcome
+            self._bytes += size
+
+
+def input_key(check: Check, params_key: bytes, facts: Mapping[str, Fact],
+              cache: dict[str, bytes | None]) -> tuple[tuple[Any, ...], int] | None:
+    """The memo key of ``check`` on ``facts`` (its needs, in order) and its size in bytes,
+    or None when a fact cannot be keyed. ``cache`` keeps one target's fact keys by fact key
+    (the facts of one target, looked at by several checks of a claim)."""
+    parts: list[bytes] = []
+    size = 0
+    for name, fact in facts.items():
+        part = cache.get(name)
+        if part is None:
+            if name in cache:
+                return None
+            part = cache[name] = fact_key(fact)
+            if part is not None and len(part) > LARGEST_KEY:
+                part = cache[name] = None
+            if part is None:
+                return None
+        parts.append(part)
+        size += len(part)
+    return (check.meta.id, params_key, *parts), size
