@@ -18,7 +18,18 @@ from posture.inventory.model import Claim, Scope
 from posture.judge import evaluate as engine
 from posture.judge import memo as memo_module
 from posture.judge.memo import OutcomeMemo, content_key, fact_key
-from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts, Msg, Severity, Status, msg
+from posture.models import (
+    Fact,
+    FactSource,
+    FactsSnapshot,
+    FactStatus,
+    Finding,
+    HostFacts,
+    Msg,
+    Severity,
+    Status,
+    msg,
+)
 from posture.render import render
 from posture.store.factsfile import load
 
@@ -204,3 +215,16 @@ def test_a_fleet_judged_with_the_memo_gives_what_it_gives_without(
     for fmt in ("html", "json", "sarif", "junit"):
         for lang in (("en", "nl") if fmt == "html" else ("en",)):
             assert render(shared, fmt, lang=lang) == render(alone, fmt, lang=lang)
+
+
+def test_the_quick_finding_is_the_dataclass_one() -> None:
+    assert tuple(f.name for f in dataclasses.fields(Finding)) == engine.FINDING_FIELDS
+    assert not hasattr(Finding, "__post_init__")
+    source = FactSource("k", "ok")
+    parts: tuple[Any, ...] = ("a.b", "h", Status.FAIL, Severity.HIGH, msg("x"), {"e": [1]},
+                              "fix", "title", (source,))
+    quick, slow = engine.new_finding(*parts), Finding(*parts)
+    assert quick == slow and vars(quick) == vars(slow) and hash(repr(quick)) == hash(repr(slow))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.status = Status.PASS  # type: ignore[misc]
+    assert dataclasses.replace(quick, target="g").target == "g"
