@@ -15,8 +15,9 @@ from checks.base import Check, CheckContext, CheckMeta
 from posture import __version__
 from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Inventory
+from posture.jsontext import content_key
 from posture.judge.ledger import judge_ledger
-from posture.judge.memo import OutcomeMemo, content_key
+from posture.judge.memo import OutcomeMemo
 from posture.judge.score import claim_verdict, compute_score
 from posture.judge.waivers import apply_waivers, waiver_states
 from posture.models import (
@@ -122,7 +123,7 @@ def fact_source(fact: Fact) -> FactSource:
 
 Memo = tuple[OutcomeMemo, bytes, dict[str, bytes | None]]
 """What :func:`run_check` needs to share outcomes: the memo of the evaluation, the claim's
-parameters as :func:`~posture.judge.memo.content_key` wrote them, and the fact keys of the
+parameters as :func:`~posture.jsontext.content_key` wrote them, and the fact keys of the
 target met so far (see :mod:`posture.judge.memo`)."""
 
 

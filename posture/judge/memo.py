@@ -7,10 +7,11 @@ keeps the outcome of each distinct input and hands it to the next host with that
 
 What makes two inputs the same, so that no verdict can change:
 
-* the facts are compared by their whole content, each as the bytes :mod:`marshal` writes for
-  its fields (key, status, value, reason, command, exit status, privilege, truncation):
-  those bytes name every value's type (``1``, ``1.0`` and ``True``, a list and a tuple, NaN
-  and ``None`` all differ) and its order, so equal bytes mean values no check can tell apart;
+* the facts are compared by their whole content, each as the bytes
+  :func:`~posture.jsontext.content_key` (:mod:`marshal`) writes for its fields (key, status,
+  value, reason, command, exit status, privilege, truncation): those bytes name every
+  value's type (``1``, ``1.0`` and ``True``, a list and a tuple, NaN and ``None`` all
+  differ) and its order, so equal bytes mean values no check can tell apart;
   a fact holding any other type (a subclass of a built-in one too, such as a
   :class:`~posture.models.Msg` reason) is never keyed, its checks simply run;
 * the parameters likewise (one key per claim), the scan time is that of the whole snapshot;
@@ -25,12 +26,12 @@ whose inputs do not repeat (a fleet of all-different hosts pays for a few keys o
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from checks.base import Check, CheckContext, Outcome
+from posture.jsontext import content_key
 from posture.models import Fact, FactStatus
 
 KEPT = 4096
@@ -45,10 +46,6 @@ more memory than the judgement saves)."""
 
 TRIAL = 64
 """Lookups of one check before the memo decides whether its inputs repeat."""
-
-_FORMAT = 2
-"""marshal's format 2: exact types, binary floats, and no references to objects written
-before (format 3 on), whose use depends on reference counts, not on values."""
 
 
 class WatchedContext(CheckContext):
@@ -72,15 +69,6 @@ def watched(target: str, facts: Mapping[str, Fact], params: Mapping[str, Any],
     ctx.__dict__.update(target=target, facts=facts, params=params, scan_time=scan_time,
                         target_read=False)
     return ctx
-
-
-def content_key(value: Any) -> bytes | None:
-    """The bytes :mod:`marshal` writes for ``value`` (format 2, without back-references),
-    or None when it holds anything but the exact built-in data types."""
-    try:
-        return marshal.dumps(value, _FORMAT)
-    except (ValueError, TypeError, RecursionError):  # an odd value is simply never shared
-        return None
 
 
 def fact_key(fact: Fact) -> bytes | None:

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
 from checks.base import known_reason
-from posture.jsontext import plain_tree
+from posture.jsontext import ContentMemo, content_key, plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
 from posture.render.evidence import data_rows
 from posture.render.i18n import catalog_text
@@ -81,7 +81,7 @@ class _Cards:
         self.titles: dict[str, str] = {}
         self.remedies: dict[str, str] = {}
         self.sources: dict[tuple[str, str, str, bool], str] = {}
-        self.tables: dict[str, str] = {}
+        self.evidence = ContentMemo(EVIDENCE_MEMO)  # the table of each evidence content
         self.links: dict[tuple[str, ...], str] = {}
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
@@ -149,18 +149,17 @@ class _Cards:
         return known
 
     def _evidence(self, f: Finding) -> str:
-        # The repr of plain JSON data tells any two values apart (it is what eval would
-        # rebuild), so equal keys mean equal tables.
         evidence = f.evidence
-        # Plain JSON data (nearly all evidence) is read as it is: to_jsonable would copy it
-        # unchanged (tuples aside, whose rows are those of the list).
-        data = evidence if plain_tree(evidence) else to_jsonable(evidence)
-        key = repr(data)
-        known = self.tables.get(key)
+        # Equal content (exact types and order, see content_key) is the same table: a fleet's
+        # findings repeat a few dozen. Evidence without a key (a message or an enum in it) is
+        # laid out each time: a repr would not tell a str subclass from its text.
+        content = content_key(evidence)
+        known: str | None = self.evidence.get(content)
         if known is None:
-            known = self._table(data)
-            if len(self.tables) < EVIDENCE_MEMO:
-                self.tables[key] = known
+            # Plain JSON data (nearly all evidence) is read as it is: to_jsonable would copy
+            # it unchanged (tuples aside, whose rows are those of the list).
+            known = self._table(evidence if plain_tree(evidence) else to_jsonable(evidence))
+            self.evidence.put(content, known)
         return known
 
     def _table(self, data: JSON) -> str:

@@ -15,9 +15,10 @@ import pytest
 from checks.base import Check, CheckContext, CheckMeta, Outcome
 from posture.inventory import load_inventory
 from posture.inventory.model import Claim, Scope
+from posture.jsontext import content_key
 from posture.judge import evaluate as engine
 from posture.judge import memo as memo_module
-from posture.judge.memo import OutcomeMemo, content_key, fact_key
+from posture.judge.memo import OutcomeMemo, fact_key
 from posture.models import (
     Fact,
     FactSource,
