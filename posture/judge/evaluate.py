@@ -17,7 +17,7 @@ from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Inventory
 from posture.jsontext import content_key
 from posture.judge.ledger import judge_ledger
-from posture.judge.memo import OutcomeMemo
+from posture.judge.memo import OutcomeMemo, watched
 from posture.judge.score import claim_verdict, compute_score
 from posture.judge.waivers import apply_waivers, waiver_states
 from posture.models import (
@@ -134,28 +134,40 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
 
     ``params`` is the claim's ``expect`` as the check reads it; the engine passes one
     read-only copy per claim (``None``: a fresh copy of ``claim.expect``, as before).
-    With ``memo``, an outcome reached before on an equal input is taken from it.
+    With ``memo``, what was judged before on an equal input is taken from it (see
+    :mod:`posture.judge.memo`).
     """
     meta = check.meta
     if host is None:
         host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
     expect = dict(claim.expect) if params is None else params
+    keyed = None if memo is None else memo[0].key(check, memo[1], facts, memo[2])
+    if keyed is not None and memo is not None:
+        known = memo[0].lookup(keyed[0], check)
+        if known is not None:
+            status, severity, summary, evidence, sources = known
+            return new_finding(meta.id, target, status, severity, summary, dict(evidence),
+                               meta.remediation, meta.title, sources)
+    seen = None if keyed is None else watched(target, facts, expect, scan_time)
     try:
-        if memo is None:
-            outcome = check.evaluate(CheckContext(target, facts, expect, scan_time))
-        else:
-            outcome = memo[0].outcome(check, target, facts, expect, scan_time, memo[1],
-                                      memo[2])
+        outcome = check.evaluate(CheckContext(target, facts, expect, scan_time)
+                                 if seen is None else seen)
         status, summary = outcome.status, outcome.summary
         evidence, severity = dict(outcome.evidence), outcome.severity or meta.severity
     except Exception as exc:  # noqa: BLE001 - one broken check must not sink the scan
+        seen = None  # an exception is never shared: the next equal input runs again
         status, severity = Status.ERROR, meta.severity
         summary = msg("check failed internally ({exception}); the result is unknown",
                       exception=type(exc).__name__)
         evidence = {"exception": type(exc).__name__}
     status, summary, evidence = guard_truncated(meta, facts, status, summary, evidence)
     sources = tuple([fact_source(f) for f in facts.values()])
+    if seen is not None and keyed is not None and memo is not None and not seen.target_read:
+        # The parts of the finding but its target: a function of the input (facts, their
+        # sources and truncation, parameters, scan time) as the check is pure.
+        memo[0].keep(keyed[0], keyed[1], (status, severity, summary, evidence, sources))
+        evidence = dict(evidence)  # each finding its own, the kept one untouched
     return new_finding(meta.id, target, status, severity, summary, evidence, meta.remediation,
                        meta.title, sources)
 

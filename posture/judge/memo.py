@@ -3,7 +3,8 @@
 A check is a pure function of its :class:`~checks.base.CheckContext`: the facts it needs,
 the claim's parameters, the scan time and the target's name. Hosts built from one image
 give the same facts, so the same check on them reaches the same outcome; :class:`OutcomeMemo`
-keeps the outcome of each distinct input and hands it to the next host with that input.
+keeps what became of each distinct input (the finding but its target: status, severity,
+summary, evidence after the truncation guard, fact sources) for the next host with that input.
 
 What makes two inputs the same, so that no verdict can change:
 
@@ -30,7 +31,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from checks.base import Check, CheckContext, Outcome
+from checks.base import Check, CheckContext
 from posture.jsontext import content_key
 from posture.models import Fact, FactStatus
 
@@ -81,10 +82,11 @@ def fact_key(fact: Fact) -> bytes | None:
 
 
 class OutcomeMemo:
-    """Outcomes of checks by the content of their input, for one evaluation."""
+    """What checks made of each distinct input (the parts of their findings but the
+    target, see :func:`posture.judge.evaluate.run_check`), for one evaluation."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[Any, ...], Outcome] = {}
+        self._known: dict[tuple[Any, ...], Any] = {}
         self._bytes = 0
         self._tries: dict[str, list[int]] = {}  # check id -> [lookups, hits]
 
@@ -93,8 +95,13 @@ class OutcomeMemo:
         tries = self._tries.get(check.meta.id)
         return tries is None or tries[0] < TRIAL or tries[1] * 4 >= tries[0]
 
-    def lookup(self, key: tuple[Any, ...], check: Check) -> Outcome | None:
-        """The outcome kept for ``key``, counting the try for :meth:`wanted`."""
+    def key(self, check: Check, params_key: bytes, facts: Mapping[str, Fact],
+            cache: dict[str, bytes | None]) -> tuple[tuple[Any, ...], int] | None:
+        """:func:`input_key` of a check still looked up (see :meth:`wanted`), else None."""
+        return input_key(check, params_key, facts, cache) if self.wanted(check) else None
+
+    def lookup(self, key: tuple[Any, ...], check: Check) -> Any:
+        """What was kept for ``key`` (or None), counting the try for :meth:`wanted`."""
         tries = self._tries.setdefault(check.meta.id, [0, 0])
         tries[0] += 1
         known = self._known.get(key)
@@ -102,32 +109,13 @@ class OutcomeMemo:
             tries[1] += 1
         return known
 
-    def outcome(self, check: Check, target: str, facts: Mapping[str, Fact],
-                params: Mapping[str, Any], scan_time: datetime, params_key: bytes,
-                cache: dict[str, bytes | None]) -> Outcome:
-        """``check.evaluate(CheckContext(target, facts, params, scan_time))``, or the
-        outcome of an equal input judged before.
+    def keep(self, key: tuple[Any, ...], size: int, judged: Any) -> None:
+        """Keep ``judged`` for ``key`` (``size`` bytes of fact content) within the bounds.
 
-        ``params_key`` is ``params`` as :func:`content_key` wrote them; ``cache`` holds the
-        fact keys of the target (see :func:`input_key`).
+        Only what a check made without raising and without reading the target's name.
         """
-        keyed = input_key(check, params_key, facts, cache) if self.wanted(check) else None
-        if keyed is None:
-            return check.evaluate(CheckContext(target, facts, params, scan_time))
-        key, size = keyed
-        known = self.lookup(key, check)
-        if known is not None:
-            return known
-        ctx = watched(target, facts, params, scan_time)
-        outcome = check.evaluate(ctx)  # an exception goes to the engine: nothing is kept
-        if not ctx.target_read:
-            self.keep(key, size, outcome)
-        return outcome
-
-    def keep(self, key: tuple[Any, ...], size: int, outcome: Outcome) -> None:
-        """Keep ``outcome`` for ``key`` (``size`` bytes of fact content) while within bounds."""
         if len(self._known) < KEPT and self._bytes + size <= KEPT_BYTES:
-            self._known[key] = outcome
+            self._known[key] = judged
             self._bytes += size
 
 

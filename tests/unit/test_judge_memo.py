@@ -229,3 +229,33 @@ def test_the_quick_finding_is_the_dataclass_one() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         quick.status = Status.PASS  # type: ignore[misc]
     assert dataclasses.replace(quick, target="g").target == "g"
+
+
+def _findings(check: Check, hosts: list[HostFacts], memo: OutcomeMemo) -> list[Finding]:
+    key = content_key(dict(CLAIM.expect))
+    assert key is not None
+    return [engine.run_check(check, h.host, h, CLAIM, NOW, PARAMS, (memo, key, {}))
+            for h in hosts]
+
+
+def test_findings_from_the_memo_have_evidence_of_their_own() -> None:
+    calls: list[str] = []
+    memo, check = OutcomeMemo(), _check(calls)
+    first, second = _findings(check, [_host(n, "v") for n in "ab"], memo)
+    assert first.evidence == second.evidence and first.evidence is not second.evidence
+    first.evidence["changed"] = True  # type: ignore[index]
+    (third,) = _findings(check, [_host("c", "v")], memo)
+    assert "changed" not in third.evidence and "changed" not in second.evidence
+    assert len(calls) == 1 and [f.target for f in (first, second, third)] == ["a", "b", "c"]
+    assert first.sources == third.sources and third.title == "t"
+
+
+def test_the_truncation_guard_follows_the_input() -> None:
+    calls: list[str] = []
+    memo, check = OutcomeMemo(), _check(calls)
+    cut = [_host(n, "v", truncated=True) for n in "ab"]
+    whole = [_host(n, "v") for n in "cd"]
+    found = _findings(check, [cut[0], whole[0], cut[1], whole[1]], memo)
+    assert [f.status for f in found] == [Status.ERROR, Status.PASS, Status.ERROR, Status.PASS]
+    assert found[0].evidence == found[2].evidence and "truncated_facts" in found[0].evidence
+    assert len(calls) == 2
