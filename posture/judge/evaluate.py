@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import cast
 
 import checks as catalogue
 from checks.base import Check, CheckContext, CheckMeta
@@ -196,9 +197,10 @@ def new_finding(check: str, target: str, status: Status, severity: Severity, sum
     return made
 
 
-def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
-                 findings: dict[str, Finding], memo: OutcomeMemo | None = None,
-                 ) -> ClaimResult:
+def _judge_claim(claim: Claim, findings: dict[str, Finding],
+                 judged: list[list[Finding]]) -> ClaimResult:
+    """The claim's result from ``judged`` (:func:`_judge_all`: per check, its findings in
+    scope order), its findings added to ``findings`` in that order."""
     severity = Severity(claim.severity)
     checks = catalogue.checks_for(claim.type)
     if not checks:
@@ -211,12 +213,6 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
                            severity, msg("nothing in the claim's scope to check: add {kinds}",
                                          kinds=" or ".join(k + "s" for k in kinds)))
     ids: list[str] = []
-    # One read-only copy of the parameters for every target of the claim: a check can neither
-    # change them for the next target nor see another claim's.
-    params = MappingProxyType(dict(claim.expect))
-    params_key = None if memo is None else content_key(dict(claim.expect))
-    judged = _judge_targets(checks, claim, snapshot, scan_time, params,
-                            None if params_key is None or memo is None else (memo, params_key))
     for found in judged:  # check by check, as the findings were always listed
         for finding in found:
             fid = f"{finding.check}@{finding.target}"  # Finding.id, without the property call
@@ -236,24 +232,44 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     return ClaimResult(claim.id, claim.type, claim.says, verdict, tuple(ids), severity, reason)
 
 
-def _judge_targets(checks: Sequence[Check], claim: Claim, snapshot: FactsSnapshot,
-                   scan_time: datetime, params: Mapping[str, JSON],
-                   memo: tuple[OutcomeMemo, bytes] | None) -> list[list[Finding]]:
-    """The findings of each check on each target of the claim, in scope order per check.
+def _judge_all(claims: Sequence[Claim], snapshot: FactsSnapshot, scan_time: datetime,
+               memo: OutcomeMemo | None) -> list[list[list[Finding]]]:
+    """Per claim, per check of its type, the check's findings on the claim's targets of its
+    kind in scope order.
 
-    Judged a target at a time, all its checks together, so that the keys of its facts are
-    built once for the claim (and dropped before the next target) when ``memo`` is given.
+    Judged a target at a time, every check of every claim on it together, so that with
+    ``memo`` the keys of its facts are built once (and dropped before the next target).
+    Checks are pure: the order they run in changes nothing but the time taken.
     """
-    judged: list[list[Finding]] = [[] for _ in checks]
-    for kind in dict.fromkeys(check.meta.target for check in checks):
-        table = _targets(snapshot, kind)
-        mine = [(n, check) for n, check in enumerate(checks) if check.meta.target == kind]
-        for name in scope_of(claim, kind):
-            host = table.get(name)
-            keys: Memo | None = None if memo is None else (*memo, {})
-            for n, check in mine:
-                judged[n].append(run_check(check, name, host, claim, scan_time, params, keys))
-    return judged
+    plans: list[tuple[tuple[Check, ...], Mapping[str, JSON], bytes | None]] = []
+    slots: list[list[list[Finding | None]]] = []
+    visits: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    filled = 0
+    for number, claim in enumerate(claims):
+        checks = catalogue.checks_for(claim.type)
+        # One read-only copy of the parameters for every target of the claim: a check can
+        # neither change them for the next target nor see another claim's.
+        plans.append((checks, MappingProxyType(dict(claim.expect)),
+                      None if memo is None else content_key(dict(claim.expect))))
+        slots.append([[None] * len(scope_of(claim, check.meta.target)) for check in checks])
+        for kind in dict.fromkeys(check.meta.target for check in checks):
+            for place, name in enumerate(scope_of(claim, kind)):
+                visits.setdefault((kind, name), []).append((number, place))
+    for (kind, name), where in visits.items():
+        host = _targets(snapshot, kind).get(name)
+        cache: dict[str, bytes | None] = {}
+        for number, place in where:
+            checks, params, params_key = plans[number]
+            keys: Memo | None = None if memo is None or params_key is None else (
+                memo, params_key, cache)
+            for n, check in enumerate(checks):
+                if check.meta.target == kind:
+                    slots[number][n][place] = run_check(check, name, host, claims[number],
+                                                        scan_time, params, keys)
+                    filled += 1
+    if filled != sum(len(found) for claim_slots in slots for found in claim_slots):
+        raise RuntimeError("a target in a claim's scope was not judged")  # never a gap
+    return cast(list[list[list[Finding]]], slots)
 
 
 def _targets(snapshot: FactsSnapshot, kind: str) -> Mapping[str, HostFacts]:
@@ -273,9 +289,11 @@ def _evaluate(inventory: Inventory, snapshot: FactsSnapshot, only: Sequence[str]
               finished_at: str | None) -> ScanResult:
     scan_time = parse_time(snapshot.scan_time)
     findings: dict[str, Finding] = {}
+    selected = selected_claims(inventory, only)
     memo = OutcomeMemo()  # this evaluation's: same scan time, same snapshot
-    claims = tuple(_judge_claim(c, snapshot, scan_time, findings, memo)
-                   for c in selected_claims(inventory, only))
+    judged = _judge_all(selected, snapshot, scan_time, memo)
+    claims = tuple(_judge_claim(c, findings, found) for c, found in zip(selected, judged,
+                                                                         strict=True))
     hosts = tuple(_host_summary(name, snapshot.hosts.get(name))
                   for name in _hosts_in_scope(inventory, claims))
     score = compute_score(claims, findings)  # before waivers: they never change the score

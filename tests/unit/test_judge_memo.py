@@ -259,3 +259,54 @@ def test_the_truncation_guard_follows_the_input() -> None:
     assert [f.status for f in found] == [Status.ERROR, Status.PASS, Status.ERROR, Status.PASS]
     assert found[0].evidence == found[2].evidence and "truncated_facts" in found[0].evidence
     assert len(calls) == 2
+
+
+def _reference(inventory: Any, snapshot: FactsSnapshot) -> tuple[list[Finding], list[list[str]]]:
+    """Claim by claim, check by check, target by target, without a memo: the plain order."""
+    import checks as catalogue
+
+    scan_time = engine.parse_time(snapshot.scan_time)
+    findings: dict[str, Finding] = {}
+    claims: list[list[str]] = []
+    for claim in engine.selected_claims(inventory):
+        ids: list[str] = []
+        params = MappingProxyType(dict(claim.expect))
+        for check in catalogue.checks_for(claim.type):
+            table = engine._targets(snapshot, check.meta.target)
+            for name in engine.scope_of(claim, check.meta.target):
+                found = engine.run_check(check, name, table.get(name), claim, scan_time, params)
+                fid = found.id
+                if fid in findings and findings[fid] != found:
+                    fid = f"{fid}#{claim.id}"
+                    found = dataclasses.replace(found, target=f"{found.target}#{claim.id}")
+                findings[fid] = found
+                ids.append(fid)
+        claims.append(ids)
+    return list(findings.values()), claims
+
+
+def test_targets_judged_one_at_a_time_keep_the_claims_order() -> None:
+    inventory, snapshot = _fleet(5)
+    names = tuple(h.name for h in inventory.hosts)
+    first, second, *rest = inventory.claims
+    os_claim = next(c for c in inventory.claims if c.type == "os_version")
+    claims = (
+        dataclasses.replace(first, scope=dataclasses.replace(first.scope, hosts=names[::-1])),
+        dataclasses.replace(second, scope=dataclasses.replace(
+            second.scope, hosts=(names[2], *names, names[2]))),
+        *rest,
+        # The same check on the same hosts under other parameters: kept apart as id#claim.
+        dataclasses.replace(os_claim, id="os-other", expect={**os_claim.expect,
+                                                             "version": "11"}),
+        dataclasses.replace(os_claim, id="os-none", scope=Scope()),
+    )
+    inventory = dataclasses.replace(inventory, claims=claims, waivers=())
+    result = engine.evaluate(inventory, snapshot)
+    findings, ids = _reference(inventory, snapshot)
+    assert [f.id for f in result.findings] == [f.id for f in findings]
+    assert list(result.findings) == findings
+    assert [list(c.findings) for c in result.claims] == ids
+    assert any("#os-other" in f.id for f in result.findings)
+    assert result.claims[-1].findings == ()
+    # web-2 listed first, in its place and last: judged three times, listed three times.
+    assert result.claims[1].findings.count(result.claims[1].findings[0]) == 3
