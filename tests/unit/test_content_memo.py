@@ -5,6 +5,7 @@ order, or is not plain at all."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from typing import Any
 
@@ -13,7 +14,7 @@ from fixtures_result import HOSTILE, build_result, claim, finding
 
 from posture import jsontext
 from posture.jsontext import ContentMemo, content_key
-from posture.models import Finding, ScanResult, Severity, Status, msg
+from posture.models import FactSource, Finding, ScanResult, Severity, Status, msg
 from posture.render import htmlcards, junit, render, sarif_text
 from posture.store import findings_text
 
@@ -88,8 +89,24 @@ _WHOLE: list[dict[str, Any]] = [
 """Evidence that sends the JSON and SARIF writers to the standard library for the whole file."""
 
 
+_SOURCES = [
+    (), (FactSource("k", "ok", "cat /k"),),
+    (FactSource("k", "ok", "cat /k", True),), (FactSource("k", "error", "cat /k"),),
+    (FactSource("k", "error", "cat /k", False, "fact was not gathered"),),
+    (FactSource("k", "error", "cat /k", False, msg("fact was not gathered")),),
+    (FactSource("k", "error", "cat /k", False, "timed out after {seconds}s"),),
+    (FactSource("k", "error", "cat /k", False,
+                msg("timed out after {seconds}s", seconds="3")),),
+    (FactSource("k", "ok", "cat /other"), FactSource("j", "ok", "cat /j")),
+    (FactSource("k", "error", "", False, "could not determine: p"),),
+    (FactSource("k", "error", "", False, msg("could not determine: {problem}", problem="p")),),
+]
+"""Fact sources told apart by each field, a reason as text or as a message of that text."""
+
+
 def _result(evidences: list[dict[str, Any]]) -> ScanResult:
-    """Findings on many targets, each evidence several times and in several statuses."""
+    """Findings on many targets, each evidence several times and in several statuses, with
+    fact sources and remediations that differ independently of the evidence."""
     found = []
     statuses = (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS)
     for n in range(4 * len(evidences)):
@@ -98,7 +115,8 @@ def _result(evidences: list[dict[str, Any]]) -> ScanResult:
                        msg("seen {n}", n=str(n % 2)))
         found.append(Finding(
             made.check, made.target, made.status, made.severity, made.summary,
-            dict(evidence), made.remediation if n % 2 else "", made.title))
+            dict(evidence), made.remediation if n % 3 else "", made.title,
+            _SOURCES[n % len(_SOURCES)]))
     return build_result([claim("c-1", found)], found)
 
 
@@ -142,3 +160,31 @@ def test_sarif_and_json_still_fall_back_for_evidence_that_is_not_plain() -> None
     assert first is not None and first == sarif_text._result_text(plain, plain.id, 0, [], memo)
     assert first == sarif_text._result_text(plain, plain.id, 0, [])
     assert jsontext.plain_tree(plain.evidence)
+
+
+_SAID = msg("could not determine: {problem}", problem="p")
+_TAIL_VARIANTS: list[dict[str, Any]] = [
+    {}, {"summary": str(_SAID)}, {"summary": msg("could not determine: {problem}",
+                                                  problem="q")},
+    {"evidence": {"n": True}}, {"evidence": {"n": 1.0}}, {"status": Status.PASS},
+    {"status": Status.NOT_APPLICABLE}, {"status": Status.ERROR}, {"remediation": ""},
+    {"remediation": "Other fix."}, {"sources": ()},
+    {"sources": (FactSource("k", "error", "cat /k", False, str(_SAID)),)},
+    {"sources": (FactSource("k", "error", "cat /k", True, _SAID),)},
+    {"sources": (FactSource("k", "error", "cat /j", False, _SAID),)},
+    {"sources": (FactSource("j", "error", "cat /k", False, _SAID),)},
+    {"sources": (FactSource("k", "ok", "cat /k", False, _SAID),)},
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_a_card_end_is_shared_only_by_findings_equal_in_all_it_shows(
+        monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    base = Finding("x.check", "h", Status.FAIL, Severity.HIGH, _SAID, {"n": 1}, "Fix it.",
+                   "Title", (FactSource("k", "error", "cat /k", False, _SAID),))
+    found = [dataclasses.replace(base, target=f"h{n}-{m}", **variant)
+             for n, variant in enumerate(_TAIL_VARIANTS) for m in range(2)]
+    result = build_result([claim("c-1", found)], found)
+    shared = render(result, "html", lang=lang)
+    monkeypatch.setattr(htmlcards, "TAIL_MEMO", 0)
+    assert render(result, "html", lang=lang) == shared
