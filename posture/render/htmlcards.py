@@ -36,7 +36,7 @@ from posture.store.jsonable import to_jsonable
 EVIDENCE_MEMO = 20_000
 """Distinct evidence tables kept per report; past it, tables are built without keeping them."""
 
-TAIL_MEMO = 20_000
+TAIL_MEMO = 5_000
 """Distinct card ends (summary to the end) kept per report."""
 
 _SPECIAL = re.compile("[&<>\"']")

@@ -246,7 +246,7 @@ def _tail(finding: Finding) -> str:
     return f"\n\nremediation:\n{finding.remediation}" if finding.remediation else ""
 
 
-DETAILS_MEMO = 20_000
+DETAILS_MEMO = 10_000
 """Distinct failure texts kept per report (a fleet's findings repeat a few dozen)."""
 
 

@@ -36,7 +36,7 @@ newline and other keys at this indentation belong to the run itself: it occurs o
 
 _TEXTS = frozenset({str, Msg})
 
-EVIDENCE_MEMO = 20_000
+EVIDENCE_MEMO = 10_000
 """Distinct evidence contents whose encoding is kept per log (a fleet repeats a few dozen)."""
 
 
