@@ -23,6 +23,7 @@ Where the two encoders differ, and how that is ruled out:
 from __future__ import annotations
 
 import json
+import marshal
 import math
 from enum import Enum
 from types import ModuleType
@@ -34,7 +35,8 @@ try:  # optional: an installation without it takes the standard library's path
 except ImportError:  # pragma: no cover - orjson is a dependency; kept for bare installs
     _orjson = None
 
-__all__ = ["available", "fast_indented", "indented_text", "plain_tree"]
+__all__ = ["ContentMemo", "available", "content_key", "fast_indented", "indented_text",
+           "plain_tree"]
 
 
 def available() -> bool:
@@ -175,3 +177,42 @@ def _plain_leaf(value: Any) -> bool:
     if value.__class__ is float:
         return _same_float(value)
     return isinstance(value, str | int) and not isinstance(value, Enum | bool)
+
+
+_MARSHAL_FORMAT = 2
+"""marshal's format 2: exact types, floats by their eight bytes, and no references to
+objects written before (format 3 on), whose use depends on reference counts, not values."""
+
+
+def content_key(value: Any) -> bytes | None:
+    """Bytes equal for two values exactly when no code can tell the values apart by their
+    content, or None for a value holding anything but the built-in data types.
+
+    The bytes :mod:`marshal` writes: every value's exact type is in them (``1``, ``1.0`` and
+    ``True``, a list and a tuple, NaN and ``None`` all differ), and every dict's order; a
+    subclass (a :class:`~posture.models.Msg`, an enum), any other type, a cycle or nesting
+    past marshal's limit gives None. What a function of plain data makes of one value it
+    makes of any value with the same key: the key of a value-keyed memo.
+    """
+    try:
+        return marshal.dumps(value, _MARSHAL_FORMAT)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+class ContentMemo:
+    """What a function made of each distinct value (by :func:`content_key`), at most
+    ``kept`` of them; values without a key are never kept."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._known: dict[bytes, Any] = {}
+
+    def get(self, key: bytes | None) -> Any:
+        """What was kept for ``key``, or None."""
+        return None if key is None else self._known.get(key)
+
+    def put(self, key: bytes | None, made: Any) -> None:
+        """Keep ``made`` for ``key`` while fewer than ``kept`` are kept."""
+        if key is not None and len(self._known) < self.kept:
+            self._known[key] = made

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import cast
 
 import checks as catalogue
 from checks.base import Check, CheckContext, CheckMeta
 from posture import __version__
 from posture.gcpause import collector_paused
 from posture.inventory.model import Claim, Inventory
+from posture.jsontext import content_key
 from posture.judge.ledger import judge_ledger
+from posture.judge.memo import OutcomeMemo, watched
 from posture.judge.score import claim_verdict, compute_score
 from posture.judge.waivers import apply_waivers, waiver_states
 from posture.models import (
@@ -119,38 +122,85 @@ def fact_source(fact: Fact) -> FactSource:
     return made
 
 
+Memo = tuple[OutcomeMemo, bytes, dict[str, bytes | None]]
+"""What :func:`run_check` needs to share outcomes: the memo of the evaluation, the claim's
+parameters as :func:`~posture.jsontext.content_key` wrote them, and the fact keys of the
+target met so far (see :mod:`posture.judge.memo`)."""
+
+
 def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
-              scan_time: datetime, params: Mapping[str, JSON] | None = None) -> Finding:
+              scan_time: datetime, params: Mapping[str, JSON] | None = None,
+              memo: Memo | None = None) -> Finding:
     """Evaluate one check on one target; never raises.
 
     ``params`` is the claim's ``expect`` as the check reads it; the engine passes one
     read-only copy per claim (``None``: a fresh copy of ``claim.expect``, as before).
+    With ``memo``, what was judged before on an equal input is taken from it (see
+    :mod:`posture.judge.memo`).
     """
     meta = check.meta
     if host is None:
         host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
-    ctx = CheckContext(target, facts, dict(claim.expect) if params is None else params,
-                       scan_time)
+    expect = dict(claim.expect) if params is None else params
+    keyed = None if memo is None else memo[0].key(check, memo[1], facts, memo[2])
+    if keyed is not None and memo is not None:
+        known = memo[0].lookup(keyed[0], check)
+        if known is not None:
+            status, severity, summary, evidence, sources = known
+            return new_finding(meta.id, target, status, severity, summary, dict(evidence),
+                               meta.remediation, meta.title, sources)
+    seen = None if keyed is None else watched(target, facts, expect, scan_time)
     try:
-        outcome = check.evaluate(ctx)
+        outcome = check.evaluate(CheckContext(target, facts, expect, scan_time)
+                                 if seen is None else seen)
         status, summary = outcome.status, outcome.summary
         evidence, severity = dict(outcome.evidence), outcome.severity or meta.severity
     except Exception as exc:  # noqa: BLE001 - one broken check must not sink the scan
+        seen = None  # an exception is never shared: the next equal input runs again
         status, severity = Status.ERROR, meta.severity
         summary = msg("check failed internally ({exception}); the result is unknown",
                       exception=type(exc).__name__)
         evidence = {"exception": type(exc).__name__}
     status, summary, evidence = guard_truncated(meta, facts, status, summary, evidence)
     sources = tuple([fact_source(f) for f in facts.values()])
-    # Positional, in the field order of Finding (check, target, status, severity, summary,
-    # evidence, remediation, title, sources): keywords cost a lookup each, 26,000 times.
-    return Finding(meta.id, target, status, severity, summary, evidence, meta.remediation,
-                   meta.title, sources)
+    if seen is not None and keyed is not None and memo is not None and not seen.target_read:
+        # The parts of the finding but its target: a function of the input (facts, their
+        # sources and truncation, parameters, scan time) as the check is pure.
+        memo[0].keep(keyed[0], keyed[1], (status, severity, summary, evidence, sources))
+        evidence = dict(evidence)  # each finding its own, the kept one untouched
+    return new_finding(meta.id, target, status, severity, summary, evidence, meta.remediation,
+                       meta.title, sources)
 
 
-def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
-                 findings: dict[str, Finding]) -> ClaimResult:
+FINDING_FIELDS = ("check", "target", "status", "severity", "summary", "evidence",
+                  "remediation", "title", "sources", "waiver")
+"""The fields of :class:`Finding` that :func:`new_finding` sets (a test holds them equal)."""
+
+_new = object.__new__
+
+
+def new_finding(check: str, target: str, status: Status, severity: Severity, summary: str,
+                evidence: Mapping[str, JSON], remediation: str, title: str,
+                sources: tuple[FactSource, ...]) -> Finding:
+    """``Finding(check, target, ..., sources)`` without a waiver, as that would build it.
+
+    The frozen dataclass's ``__init__`` sets each of its ten fields through
+    ``object.__setattr__``: a tenth of judging a fleet. The finding is as frozen as any.
+    """
+    made: Finding = _new(Finding)
+    state = made.__dict__
+    state["check"], state["target"], state["status"] = check, target, status
+    state["severity"], state["summary"], state["evidence"] = severity, summary, evidence
+    state["remediation"], state["title"], state["sources"] = remediation, title, sources
+    state["waiver"] = None
+    return made
+
+
+def _judge_claim(claim: Claim, findings: dict[str, Finding],
+                 judged: list[list[Finding]]) -> ClaimResult:
+    """The claim's result from ``judged`` (:func:`_judge_all`: per check, its findings in
+    scope order), its findings added to ``findings`` in that order."""
     severity = Severity(claim.severity)
     checks = catalogue.checks_for(claim.type)
     if not checks:
@@ -163,22 +213,16 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
                            severity, msg("nothing in the claim's scope to check: add {kinds}",
                                          kinds=" or ".join(k + "s" for k in kinds)))
     ids: list[str] = []
-    # One read-only copy of the parameters for every target of the claim: a check can neither
-    # change them for the next target nor see another claim's.
-    params = MappingProxyType(dict(claim.expect))
-    for check in checks:
-        kind = check.meta.target
-        table = _targets(snapshot, kind)
-        for name in scope_of(claim, kind):
-            finding = run_check(check, name, table.get(name), claim, scan_time, params)
+    for found in judged:  # check by check, as the findings were always listed
+        for finding in found:
             fid = f"{finding.check}@{finding.target}"  # Finding.id, without the property call
             if fid in findings and findings[fid] != finding:
                 # Same check and host judged under another claim's parameters: keep both.
                 fid = f"{fid}#{claim.id}"
-                finding = Finding(finding.check, f"{finding.target}#{claim.id}",
-                                  finding.status, finding.severity, finding.summary,
-                                  finding.evidence, finding.remediation, finding.title,
-                                  finding.sources)
+                finding = new_finding(finding.check, f"{finding.target}#{claim.id}",
+                                      finding.status, finding.severity, finding.summary,
+                                      finding.evidence, finding.remediation, finding.title,
+                                      finding.sources)
             findings[fid] = finding
             ids.append(fid)
     verdict = claim_verdict([findings[i].status for i in ids])
@@ -186,6 +230,46 @@ def _judge_claim(claim: Claim, snapshot: FactsSnapshot, scan_time: datetime,
     if verdict is Verdict.INCONCLUSIVE:
         reason = msg("some evidence could not be gathered: see the findings in error")
     return ClaimResult(claim.id, claim.type, claim.says, verdict, tuple(ids), severity, reason)
+
+
+def _judge_all(claims: Sequence[Claim], snapshot: FactsSnapshot, scan_time: datetime,
+               memo: OutcomeMemo | None) -> list[list[list[Finding]]]:
+    """Per claim, per check of its type, the check's findings on the claim's targets of its
+    kind in scope order.
+
+    Judged a target at a time, every check of every claim on it together, so that with
+    ``memo`` the keys of its facts are built once (and dropped before the next target).
+    Checks are pure: the order they run in changes nothing but the time taken.
+    """
+    plans: list[tuple[tuple[Check, ...], Mapping[str, JSON], bytes | None]] = []
+    slots: list[list[list[Finding | None]]] = []
+    visits: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    filled = 0
+    for number, claim in enumerate(claims):
+        checks = catalogue.checks_for(claim.type)
+        # One read-only copy of the parameters for every target of the claim: a check can
+        # neither change them for the next target nor see another claim's.
+        plans.append((checks, MappingProxyType(dict(claim.expect)),
+                      None if memo is None else content_key(dict(claim.expect))))
+        slots.append([[None] * len(scope_of(claim, check.meta.target)) for check in checks])
+        for kind in dict.fromkeys(check.meta.target for check in checks):
+            for place, name in enumerate(scope_of(claim, kind)):
+                visits.setdefault((kind, name), []).append((number, place))
+    for (kind, name), where in visits.items():
+        host = _targets(snapshot, kind).get(name)
+        cache: dict[str, bytes | None] = {}
+        for number, place in where:
+            checks, params, params_key = plans[number]
+            keys: Memo | None = None if memo is None or params_key is None else (
+                memo, params_key, cache)
+            for n, check in enumerate(checks):
+                if check.meta.target == kind:
+                    slots[number][n][place] = run_check(check, name, host, claims[number],
+                                                        scan_time, params, keys)
+                    filled += 1
+    if filled != sum(len(found) for claim_slots in slots for found in claim_slots):
+        raise RuntimeError("a target in a claim's scope was not judged")  # never a gap
+    return cast(list[list[list[Finding]]], slots)
 
 
 def _targets(snapshot: FactsSnapshot, kind: str) -> Mapping[str, HostFacts]:
@@ -205,8 +289,11 @@ def _evaluate(inventory: Inventory, snapshot: FactsSnapshot, only: Sequence[str]
               finished_at: str | None) -> ScanResult:
     scan_time = parse_time(snapshot.scan_time)
     findings: dict[str, Finding] = {}
-    claims = tuple(_judge_claim(c, snapshot, scan_time, findings)
-                   for c in selected_claims(inventory, only))
+    selected = selected_claims(inventory, only)
+    memo = OutcomeMemo()  # this evaluation's: same scan time, same snapshot
+    judged = _judge_all(selected, snapshot, scan_time, memo)
+    claims = tuple(_judge_claim(c, findings, found) for c, found in zip(selected, judged,
+                                                                         strict=True))
     hosts = tuple(_host_summary(name, snapshot.hosts.get(name))
                   for name in _hosts_in_scope(inventory, claims))
     score = compute_score(claims, findings)  # before waivers: they never change the score

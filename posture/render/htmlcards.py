@@ -25,7 +25,7 @@ from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
 from checks.base import known_reason
-from posture.jsontext import plain_tree
+from posture.jsontext import ContentMemo, content_key, plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
 from posture.render.evidence import data_rows
 from posture.render.i18n import catalog_text
@@ -35,6 +35,9 @@ from posture.store.jsonable import to_jsonable
 
 EVIDENCE_MEMO = 20_000
 """Distinct evidence tables kept per report; past it, tables are built without keeping them."""
+
+TAIL_MEMO = 5_000
+"""Distinct card ends (summary to the end) kept per report."""
 
 _SPECIAL = re.compile("[&<>\"']")
 
@@ -81,7 +84,8 @@ class _Cards:
         self.titles: dict[str, str] = {}
         self.remedies: dict[str, str] = {}
         self.sources: dict[tuple[str, str, str, bool], str] = {}
-        self.tables: dict[str, str] = {}
+        self.evidence = ContentMemo(EVIDENCE_MEMO)  # the table of each evidence content
+        self.tails: dict[tuple[Any, ...], str] = {}
         self.links: dict[tuple[str, ...], str] = {}
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
@@ -112,9 +116,22 @@ class _Cards:
         brief = waiver_brief(f.waiver)
         if brief is not None:
             out.append(f'<dt>{labels["waiver"]}</dt><dd>{self.waiver_note(brief)}</dd>')
-        out.append(f'    </dl>\n    <p class="summary">{self.memo.html(f.summary)}</p>\n')
+        out.append(self._tail(f))
+        return "".join(out)
+
+    def _tail(self, f: Finding) -> str:
+        """The card from its summary on: the same for every finding of equal summary,
+        evidence content, fact sources, remediation and kind of status (a fleet's hosts
+        repeat a few dozen), so made once for each (see :meth:`_tail_key`)."""
+        content = content_key(f.evidence)
+        key = None if content is None else self._tail_key(f, content)
+        known = None if key is None else self.tails.get(key)
+        if known is not None:
+            return known
+        labels = self.labels
+        out = [f'    </dl>\n    <p class="summary">{self.memo.html(f.summary)}</p>\n']
         if f.evidence:
-            out.append(self._evidence(f))
+            out.append(self._evidence(f, content))
         if f.sources:
             out.append(f'    <h5>{labels["facts_used"]}</h5>\n    <ul class="sources">\n')
             out.extend(self._source(s) for s in f.sources)
@@ -124,7 +141,20 @@ class _Cards:
             out.append(f'    <h5>{labels["remediation"]}</h5>\n'
                        f'    <p class="remediation">{remedy}</p>\n')
         out.append("  </article>\n")
-        return "".join(out)
+        text = "".join(out)
+        if key is not None and len(self.tails) < TAIL_MEMO:
+            self.tails[key] = text
+        return text
+
+    def _tail_key(self, f: Finding, content: bytes) -> tuple[Any, ...]:
+        """Everything :meth:`_tail` reads, as the memos of its parts tell values apart: the
+        summary and each source's reason as :class:`MessageMemo` keys them, the evidence by
+        its content, a source as :meth:`_source` keys it, the remediation by its text."""
+        key = self.memo.key
+        sources = tuple([(s.key, s.status, s.command, s.privileged,
+                          key(s.reason, 500) if s.reason else "") for s in f.sources])
+        return (key(f.summary), content, sources, f.remediation,
+                f.status is Status.PASS or f.status is Status.NOT_APPLICABLE)
 
     def _claims(self, claims: tuple[str, ...]) -> str:
         known = self.links.get(claims)
@@ -148,19 +178,17 @@ class _Cards:
                                                                             remediation))))
         return known
 
-    def _evidence(self, f: Finding) -> str:
-        # The repr of plain JSON data tells any two values apart (it is what eval would
-        # rebuild), so equal keys mean equal tables.
+    def _evidence(self, f: Finding, content: bytes | None) -> str:
         evidence = f.evidence
-        # Plain JSON data (nearly all evidence) is read as it is: to_jsonable would copy it
-        # unchanged (tuples aside, whose rows are those of the list).
-        data = evidence if plain_tree(evidence) else to_jsonable(evidence)
-        key = repr(data)
-        known = self.tables.get(key)
+        # Equal content (exact types and order, see content_key) is the same table: a fleet's
+        # findings repeat a few dozen. Evidence without a key (a message or an enum in it) is
+        # laid out each time: a repr would not tell a str subclass from its text.
+        known: str | None = self.evidence.get(content)
         if known is None:
-            known = self._table(data)
-            if len(self.tables) < EVIDENCE_MEMO:
-                self.tables[key] = known
+            # Plain JSON data (nearly all evidence) is read as it is: to_jsonable would copy
+            # it unchanged (tuples aside, whose rows are those of the list).
+            known = self._table(evidence if plain_tree(evidence) else to_jsonable(evidence))
+            self.evidence.put(content, known)
         return known
 
     def _table(self, data: JSON) -> str:

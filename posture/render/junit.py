@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 
 from posture.gcpause import collector_paused
-from posture.jsontext import fast_indented, indented_text
+from posture.jsontext import ContentMemo, content_key, fast_indented, indented_text
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
 from posture.sanitize import safe_text
 from posture.store.jsonable import checked_jsonable
@@ -119,7 +119,8 @@ def _element(tag: str, attributes: Iterable[tuple[str, str]], text: str = "") ->
 def render_junit(result: ScanResult) -> bytes:
     """``report.junit.xml`` as UTF-8 bytes with an XML declaration."""
     with collector_paused():
-        suites = [_claim_suite(claim, result) for claim in result.claims]
+        memo = ContentMemo(DETAILS_MEMO)
+        suites = [_claim_suite(claim, result, memo) for claim in result.claims]
         suites.append(_hosts_suite(result.hosts))
         data = _document(suites)
         del suites  # freed before the collector resumes
@@ -172,7 +173,8 @@ def _cases(cases: list[_Case], body: list[str]) -> list[int]:
     return counts
 
 
-def _claim_suite(claim: ClaimResult, result: ScanResult) -> _Suite:
+def _claim_suite(claim: ClaimResult, result: ScanResult,
+                 memo: ContentMemo | None = None) -> _Suite:
     body = ["\n    <properties>"]
     for name, value in (
         ("type", claim.type),
@@ -185,7 +187,7 @@ def _claim_suite(claim: ClaimResult, result: ScanResult) -> _Suite:
                                                         ("value", xml_text(value, 4000))]))
     body.append("\n    </properties>")
     classname = _classname(claim.id)
-    cases = [_finding_case(classname, fid, result.finding(fid)) for fid in claim.findings]
+    cases = [_finding_case(classname, fid, result.finding(fid), memo) for fid in claim.findings]
     if not claim.findings:
         case = _Case(classname, claim.id)
         reason = claim.reason or "nothing in scope can check this claim"
@@ -194,7 +196,8 @@ def _claim_suite(claim: ClaimResult, result: ScanResult) -> _Suite:
     return _suite_start(claim.id, result.started_at), _cases(cases, body), body
 
 
-def _finding_case(classname: str, fid: str, finding: Finding | None) -> _Case:
+def _finding_case(classname: str, fid: str, finding: Finding | None,
+                  memo: ContentMemo | None = None) -> _Case:
     case = _Case(classname, fid)
     if finding is None:
         case.add("error", [("message", "finding missing from the result")])
@@ -213,10 +216,10 @@ def _finding_case(classname: str, fid: str, finding: Finding | None) -> _Case:
         message = xml_text(f"waiver expired on {waiver.expires}: {finding.summary}", 4000)
     if status is Status.FAIL:
         case.add("failure", [("message", message), ("type", finding.severity.value)],
-                 xml_text(_details(finding)))
+                 _details_xml(finding, memo))
     elif status is Status.ERROR:
         case.add("error", [("message", message), ("type", "undetermined")],
-                 xml_text(_details(finding)))
+                 _details_xml(finding, memo))
     elif status is Status.NOT_APPLICABLE:
         case.add("skipped", [("message", message)])
     elif status is Status.WARN:
@@ -232,10 +235,35 @@ def _evidence(finding: Finding) -> str:
 
 
 def _details(finding: Finding) -> str:
-    text = f"{finding.summary}\n\nevidence:\n{_evidence(finding)}"
-    if finding.remediation:
-        text += f"\n\nremediation:\n{finding.remediation}"
-    return text
+    return _head(finding) + _evidence(finding) + _tail(finding)
+
+
+def _head(finding: Finding) -> str:
+    return f"{finding.summary}\n\nevidence:\n"
+
+
+def _tail(finding: Finding) -> str:
+    return f"\n\nremediation:\n{finding.remediation}" if finding.remediation else ""
+
+
+DETAILS_MEMO = 10_000
+"""Distinct failure texts kept per report (a fleet's findings repeat a few dozen)."""
+
+
+def _details_xml(finding: Finding, memo: ContentMemo | None) -> str:
+    """``xml_text(_details(finding))``; with ``memo``, made once for each distinct text
+    before the evidence, evidence content (:func:`~posture.jsontext.content_key`) and text
+    after it."""
+    if memo is None:
+        return xml_text(_details(finding))
+    head, tail = _head(finding), _tail(finding)
+    content = content_key(finding.evidence)
+    key = None if content is None else content_key((head, content, tail))
+    known: str | None = memo.get(key)
+    if known is None:
+        known = xml_text(head + _evidence(finding) + tail)
+        memo.put(key, known)
+    return known
 
 
 def _hosts_suite(hosts: tuple[HostSummary, ...]) -> _Suite:

@@ -60,9 +60,14 @@ class MessageMemo:
         self.lang = lang
         self._known: dict[Any, Markup] = {}
 
+    @staticmethod
+    def key(value: str, limit: int = 4000) -> Any:
+        """What :meth:`html` makes of ``value`` depends on this key alone (see the class)."""
+        return _message_key(value) if isinstance(value, Msg) else (str(value), limit)
+
     def html(self, value: str, limit: int = 4000) -> Markup:
         """``message_html(value, lang, limit)``, from the memo when seen before."""
-        key = _message_key(value) if isinstance(value, Msg) else (str(value), limit)
+        key = self.key(value, limit)
         known = self._known.get(key)
         if known is None:
             known = message_html(value, self.lang, limit)

@@ -26,6 +26,8 @@ from posture.render.common import SEVERITY_ORDER
 
 ACTIONS_SHOWN = 3
 
+_new = object.__new__
+
 # Who acts on a check family: the hosting company runs the servers, the web developer the
 # shop software and its pages, the shop owner decides on data and paperwork.
 _WHO: Mapping[str, str] = {
@@ -90,16 +92,24 @@ class _Rescorer:
         changed = passing & self.by_id.keys()
         if not changed:
             return score_from(self.claims, self.shares, self.counts).value
-        findings = dict(self.by_id)
-        for fid in changed:
-            findings[fid] = self._twin(fid)
-        touched = {n for fid in changed for n in self.holders.get(fid, ())}
-        claims, shares = list(self.claims), list(self.shares)
-        for n in touched:
-            claims[n] = self._rejudged(claims[n], findings)
-            shares[n] = claim_share(claims[n], findings)
         ids = changed & self.counted
-        before, after = coverage_counts(ids, self.by_id), coverage_counts(ids, findings)
+        before = coverage_counts(ids, self.by_id)
+        order = list(changed)
+        twins = [self._twin(fid) for fid in order]
+        # The set's findings passing, in the index itself (no copy of a fleet's index per
+        # set); the index is given back as it was whatever happens.
+        findings = self.by_id
+        originals = [findings[fid] for fid in order]
+        try:
+            findings.update(zip(order, twins, strict=True))
+            touched = {n for fid in changed for n in self.holders.get(fid, ())}
+            claims, shares = list(self.claims), list(self.shares)
+            for n in touched:
+                claims[n] = self._rejudged(claims[n], findings)
+                shares[n] = claim_share(claims[n], findings)
+            after = coverage_counts(ids, findings)
+        finally:
+            findings.update(zip(order, originals, strict=True))
         counts = (self.counts[0] - before[0] + after[0], self.counts[1] - before[1] + after[1])
         return score_from(claims, shares, counts).value
 
@@ -107,10 +117,13 @@ class _Rescorer:
         """The finding ``fid`` passing, made once."""
         twin = self.passed.get(fid)
         if twin is None:
-            f = self.by_id[fid]
-            twin = self.passed[fid] = Finding(f.check, f.target, Status.PASS, f.severity,
-                                              f.summary, f.evidence, f.remediation, f.title,
-                                              f.sources, f.waiver)
+            # A copy of the finding's fields with the status changed (what the frozen
+            # dataclass's replace would make, without setting each field through __setattr__).
+            twin = _new(Finding)
+            state = twin.__dict__
+            state.update(self.by_id[fid].__dict__)
+            state["status"] = Status.PASS
+            self.passed[fid] = twin
         return twin
 
     @staticmethod

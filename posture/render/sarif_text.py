@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from types import ModuleType
 
-from posture.jsontext import fast_indented, plain_tree
+from posture.jsontext import ContentMemo, content_key, fast_indented, plain_tree
 from posture.models import Finding, Msg, ScanResult
 from posture.render.common import claims_by_finding
 from posture.render.sarif_log import log_data, result_data, result_kind_level
@@ -35,6 +35,9 @@ _EMPTY_RESULTS = b'\n      "results": [],'
 newline and other keys at this indentation belong to the run itself: it occurs once."""
 
 _TEXTS = frozenset({str, Msg})
+
+EVIDENCE_MEMO = 10_000
+"""Distinct evidence contents whose encoding is kept per log (a fleet repeats a few dozen)."""
 
 
 def _nesting(depth: int) -> tuple[int, int]:
@@ -60,6 +63,7 @@ def sarif_text(result: ScanResult) -> bytes | None:
     index = {rule["id"]: n for n, rule in enumerate(log["runs"][0]["tool"]["driver"]["rules"])}
     del log
     owners = claims_by_finding(result)
+    memo = ContentMemo(EVIDENCE_MEMO)
     head = escape_json_bytes(head)  # each part is escaped on its own (lossless either way)
     out = io.BytesIO()
     cut = head.index(_EMPTY_RESULTS)
@@ -68,7 +72,7 @@ def sarif_text(result: ScanResult) -> bytes | None:
         out.write(b'\n      "results": [')
         for n, finding in enumerate(result.findings):
             fid = finding.id  # a property that builds the string: once per finding
-            part = _result_text(finding, fid, index[finding.check], owners.get(fid, []))
+            part = _result_text(finding, fid, index[finding.check], owners.get(fid, []), memo)
             if part is None:
                 return None
             if n:
@@ -97,8 +101,11 @@ def _at(value: object, depth: int, where: tuple[int, int]) -> bytes:
 
 
 def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
-                 ) -> bytes | None:
-    """One result: ``\\n        {...}`` as ``json.dumps`` indents it in the log, or None."""
+                 memo: ContentMemo | None = None) -> bytes | None:
+    """One result: ``\\n        {...}`` as ``json.dumps`` indents it in the log, or None.
+
+    ``memo`` keeps the encoded evidence of each evidence content met before (plain only).
+    """
     assert _orjson is not None
     if finding.waiver is not None:  # the rare shape: built as data, encoded at its depth
         entry, plain = result_data(finding, rule_index, claims)
@@ -108,8 +115,19 @@ def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
             return None
     evidence = finding.evidence
     texts = (finding.check, finding.target, *claims)
-    if not _TEXTS.issuperset(map(type, texts)) or not plain_tree(evidence):
+    if not _TEXTS.issuperset(map(type, texts)):
         return None
+    content = None if memo is None else content_key(evidence)
+    data: bytes | None = None if memo is None else memo.get(content)
+    if data is None:
+        if not plain_tree(evidence):
+            return None
+        try:
+            data = _at(evidence, 6, _EVIDENCE_DEPTH)
+        except TypeError:  # orjson refuses a lone surrogate, an integer beyond 64 bits
+            return None
+        if memo is not None:
+            memo.put(content, data)
     kind, level = result_kind_level(finding)
     dumps = _orjson.dumps
     try:
@@ -119,7 +137,6 @@ def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
         listed = b"[]" if not claims else (
             b"[\n              " + b",\n              ".join(map(dumps, claims)) +
             b"\n            ]")
-        data = _at(evidence, 6, _EVIDENCE_DEPTH)
     except TypeError:  # orjson refuses a lone surrogate, an integer beyond 64 bits
         return None
     return b"".join((

@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable
 from itertools import repeat
 
-from posture.jsontext import fast_indented, plain_tree
+from posture.jsontext import ContentMemo, content_key, fast_indented, plain_tree
 from posture.models import JSON, FactSource, Finding, Msg
 from posture.sanitize import escape_json_bytes
 from posture.store.json_messages import message_to_jsonable
@@ -35,6 +35,7 @@ def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
     batch: list[JSON] = []
     first = True
     memo: dict[object, tuple[JSON, bool]] = {}
+    evidence_memo = ContentMemo(EVIDENCE_MEMO)
 
     def flush(part: bytes | None) -> bool:
         # ``part`` is the batch inside another array ("[\n  [\n    {...},\n    {...}\n  ]\n]"):
@@ -52,7 +53,7 @@ def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
         return True
 
     for finding in findings:
-        entry = plain_finding(finding, memo)
+        entry = plain_finding(finding, memo, evidence_memo)
         if entry is not None:
             batch.append(entry)
             if len(batch) < _BATCH or flush(fast_indented([batch], checked=True)):
@@ -70,19 +71,20 @@ _NESTED_END = b"\n  ]\n]"
 
 
 def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None = None,
-                  ) -> dict[str, JSON] | None:
+                  evidence_memo: ContentMemo | None = None) -> dict[str, JSON] | None:
     """The entry ``finding_to_jsonable`` makes, without copying the evidence, when every part
     is plain JSON data (:func:`~posture.jsontext.plain_tree`: the same text either way);
     else None.
 
     The parts are checked one by one rather than by walking the whole entry, by the types of
     their values where that suffices: a fleet's report holds tens of thousands of findings.
-    ``memo`` keeps the ``summary_message`` of each message met before (see :func:`_message`).
+    ``memo`` keeps the ``summary_message`` of each message met before (see :func:`_message`),
+    ``evidence_memo`` whether each evidence content met before is plain.
     """
     evidence, summary, sources = finding.evidence, finding.summary, finding.sources
     texts = (finding.check, finding.target, finding.remediation, finding.title, summary)
     if not (_TEXTS.issuperset(map(type, texts)) and _SOURCES.issuperset(map(type, sources))
-            and plain_tree(evidence)):
+            and _plain_evidence(evidence, evidence_memo)):
         return None
     # ``to_jsonable(source)`` written out: the fields in declaration order.
     facts = [{"key": s.key, "status": s.status, "command": s.command,
@@ -110,6 +112,21 @@ def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None
     entry["waiver"] = waiver
     return entry
 
+
+def _plain_evidence(evidence: object, plain: ContentMemo | None) -> bool:
+    """``plain_tree(evidence)``, looked up in ``plain`` by content when met before."""
+    if plain is None:
+        return plain_tree(evidence)
+    content = content_key(evidence)
+    known: bool | None = plain.get(content)
+    if known is None:
+        known = plain_tree(evidence)
+        plain.put(content, known)
+    return known
+
+
+EVIDENCE_MEMO = 20_000
+"""Distinct evidence contents whose plainness :func:`write_findings` keeps."""
 
 _TEXTS = frozenset({str, Msg})
 """Text both encoders write as its characters (a message is a ``str`` subclass, no enum)."""

@@ -1,0 +1,55 @@
+"""One rescorer of the owner's page answers set after set as a fresh one would: each set's
+findings pass in its index only while that set is scored, and a finding's passing twin is
+the finding with its status changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+
+import pytest
+from fixtures_result import mixed_result
+from test_html_fast_paths import _reference_score_with
+
+from posture.models import Status
+from posture.render import owner
+
+
+def test_one_rescorer_scores_every_set_as_the_plain_computation() -> None:
+    result = mixed_result()
+    rescorer = owner._Rescorer(result)
+    index = dict(rescorer.by_id)
+    ids = [f.id for f in result.findings] + ["no-such@finding"]
+    subsets = [set(c) for r in range(len(ids) + 1) for c in itertools.combinations(ids, r)]
+    for passing in [*random.Random(11).sample(subsets, min(len(subsets), 40)), set(ids)]:
+        assert rescorer.score_with(passing) == _reference_score_with(result, passing)
+        assert rescorer.by_id == index
+        assert all(rescorer.by_id[k] is v for k, v in index.items())
+
+
+def test_the_index_is_given_back_when_scoring_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = mixed_result()
+    rescorer = owner._Rescorer(result)
+    index = dict(rescorer.by_id)
+
+    def broken(*args: object) -> float:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(owner, "claim_share", broken)
+    unmet = {f.id for f in result.findings if f.status is not Status.PASS}
+    with pytest.raises(RuntimeError):
+        rescorer.score_with(unmet)
+    assert rescorer.by_id == index
+
+
+def test_a_twin_is_the_finding_passing() -> None:
+    result = mixed_result()
+    rescorer = owner._Rescorer(result)
+    for found in result.findings:
+        twin = rescorer._twin(found.id)
+        assert twin == dataclasses.replace(found, status=Status.PASS)
+        assert vars(twin) == vars(dataclasses.replace(found, status=Status.PASS))
+        assert rescorer._twin(found.id) is twin
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            twin.status = Status.FAIL  # type: ignore[misc]
