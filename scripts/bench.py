@@ -112,7 +112,8 @@ def main() -> int:
     _print_lab(figures, trees)
     if args.fleet.strip() not in ("", "0"):
         print("\nfleet: judge + render of generated recorded facts (scripts/bench_fleet.py)")
-        bench_fleet.print_rows([int(s) for s in args.fleet.split(",")])
+        for varied in (False, True):
+            bench_fleet.print_rows([int(s) for s in args.fleet.split(",")], varied=varied)
     if args.handshakes:
         wall, failed, first = bench_handshakes.run(args.handshakes, 50, paced=True)
         print(f"\n{args.handshakes} hosts behind one sshd (default MaxStartups), "

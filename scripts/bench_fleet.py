@@ -1,21 +1,23 @@
 """Judge and render the recorded facts of a generated fleet: 100, 1,000 and 10,000 hosts.
 
-Usage: python scripts/bench_fleet.py [--sizes 100,1000,10000] [--check]
+Usage: python scripts/bench_fleet.py [--sizes 100,1000,10000] [--kind cloned|varied|both] [--check]
 
 Nothing is scanned: every host of the fleet gets the facts of the recorded demo host
 (tests/data/demo-facts-before.json or -after.json, alternately, so verdicts differ between
-hosts), and an inventory whose host claims (those of inventory/demo.yml with a host check) are
-scoped to every host (the inventory file holds one host; the measuring process gives it every
-host of the facts file, so the inventory loader is not part of the figures). Each size runs in
-a fresh Python process, which prints the CPU seconds spent loading the facts, judging, and
-rendering each format (HTML in English, JSON, SARIF, JUnit), the wall time of judging and
-rendering, and the process's peak memory (max RSS), then the linearity: CPU time per host at
-the largest size over that at the smallest. CPU time is compared, not wall time: on a shared
-machine the wall time says more about the neighbours (the load average is printed before and
-after).
-``--check`` exits 1 when 1,000 hosts take 2 CPU seconds or more to judge and render, peak
-memory for 1,000 hosts reaches 300 MiB, or the CPU time per host grows by more than half
-from the smallest size to the largest.
+hosts): as they are (a "cloned" fleet, the best case for the judge's and the reports' value-
+keyed memos), and once more with each host's clock, password dates, addresses and process ids
+made its own (a "varied" fleet, as hosts built from one image differ), and an inventory whose
+host claims (those of inventory/demo.yml with a host check) are scoped to every host (the
+inventory file holds one host; the measuring process gives it every host of the facts file, so
+the inventory loader is not part of the figures). Each size runs in a fresh Python process,
+which prints the CPU seconds spent loading the facts, judging, and rendering each format (HTML
+in English, JSON, SARIF, JUnit), the wall time of judging and rendering, and the process's peak
+memory (max RSS), then the linearity: CPU time per host at the largest size over that at the
+smallest. CPU time is compared, not wall time: on a shared machine the wall time says more
+about the neighbours (the load average is printed before and after).
+``--check`` exits 1 when, in either fleet, 1,000 hosts take 2 CPU seconds or more to judge and
+render, peak memory for 1,000 hosts reaches 300 MiB, or the CPU time per host grows by more
+than half from the smallest size to the largest.
 """
 
 from __future__ import annotations
@@ -59,8 +61,33 @@ def _host_claims(demo: dict[str, Any], names: list[str]) -> list[dict[str, Any]]
     return claims
 
 
-def write_fleet(folder: Path, size: int) -> tuple[Path, Path]:
-    """Write a ``size``-host inventory and facts file into ``folder``; return their paths."""
+def _vary(host: dict[str, Any], i: int) -> dict[str, Any]:
+    """Host number ``i``'s own copy of a recorded host, differing where real hosts of one
+    fleet differ: the clock, each account's last password change, the addresses in its
+    sockets, probes and connection contexts, its process ids. Its configuration stays the
+    recorded one, as in a fleet built from one image."""
+    text = json.dumps(host)
+    address = f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+    text = text.replace('"127.0.0.1"', json.dumps(address))
+    varied: dict[str, Any] = json.loads(text)
+    facts = varied["facts"]
+    if isinstance(facts.get("host.time", {}).get("value"), int):
+        facts["host.time"]["value"] += 37 * i
+    for account in facts.get("accounts.shadow", {}).get("value") or []:
+        if isinstance(account.get("last_change"), int):
+            account["last_change"] -= (i * 7 + len(account["name"])) % 400
+    for proc in facts.get("proc.list", {}).get("value") or []:
+        if isinstance(proc.get("pid"), int) and proc["pid"] > 1:
+            proc["pid"] += i
+    return varied
+
+
+def write_fleet(folder: Path, size: int, varied: bool = False) -> tuple[Path, Path]:
+    """Write a ``size``-host inventory and facts file into ``folder``; return their paths.
+
+    ``varied``: every host's facts differ as real hosts of one fleet do (:func:`_vary`);
+    otherwise the fleet repeats two recorded hosts, the best case for the judge's and the
+    reports' value-keyed memos."""
     demo = yaml.safe_load((REPO / "inventory" / "demo.yml").read_text())
     names = [f"web-{i:05d}" for i in range(size)]
     claims = _host_claims(demo, names)
@@ -82,7 +109,8 @@ def write_fleet(folder: Path, size: int) -> tuple[Path, Path]:
         head = {k: v for k, v in records[0].items() if k not in ("hosts",)}
         out.write(json.dumps(head)[:-1] + ', "hosts": {')
         for i, name in enumerate(names):
-            host = dict(hosts[i % 2], host_key=f"ssh-ed25519 SHA256:fleet{i:05d}")
+            host = dict(_vary(hosts[i % 2], i) if varied else hosts[i % 2],
+                        host_key=f"ssh-ed25519 SHA256:fleet{i:05d}")
             out.write(("" if i == 0 else ", ") + json.dumps(name) + ": " + json.dumps(host))
         out.write("}}\n")
     return inv_path, facts_path
@@ -122,10 +150,10 @@ def measure(inv_path: Path, facts_path: Path) -> dict[str, float]:
     return figures
 
 
-def run_size(size: int) -> dict[str, float]:
+def run_size(size: int, varied: bool = False) -> dict[str, float]:
     """Generate a fleet of ``size`` hosts and measure it in a fresh process."""
     with tempfile.TemporaryDirectory(prefix="posture-fleet-") as tmp:
-        inv_path, facts_path = write_fleet(Path(tmp), size)
+        inv_path, facts_path = write_fleet(Path(tmp), size, varied)
         done = subprocess.run([sys.executable, __file__, "--measure", str(inv_path),
                                str(facts_path)], capture_output=True, text=True, check=False)
         if done.returncode != 0:
@@ -142,19 +170,22 @@ def load_average() -> str:
         return "unknown"
 
 
-def print_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
+def print_rows(sizes: list[int], varied: bool = False) -> dict[int, dict[str, float]]:
     """Measure each fleet size in a fresh process; print one line per size.
 
     Per step CPU seconds of the measuring process (steadier than wall time on a shared
     machine), the wall time of judging and rendering beside them, and the peak memory.
     """
+    print("varied fleet: every host's clock, password dates, addresses and process ids "
+          "differ" if varied else "cloned fleet: two recorded hosts repeated (the memos' "
+          "best case)")
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)")
     print("CPU seconds per step; 'wall' is judge + render in wall seconds")
     print(f"{'hosts':>6} {'findings':>9} {'load':>6} {'judge':>6} {'html':>6} {'json':>6} "
           f"{'sarif':>6} {'junit':>6} {'j+r':>6} {'wall':>6} {'ms/host':>8} {'peak MiB':>9}")
     rows: dict[int, dict[str, float]] = {}
     for size in sizes:
-        f = rows[size] = run_size(size)
+        f = rows[size] = run_size(size, varied)
         cpu = {k: f[f"{k}_cpu"] for k in ("load_inventory", "load_facts", "judge", *FORMATS,
                                            "judge_render")}
         print(f"{size:>6} {f['findings']:>9.0f} {cpu['load_inventory'] + cpu['load_facts']:>6.2f} "
@@ -181,15 +212,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--kind", choices=("cloned", "varied", "both"), default="both",
+                        help="which fleet to generate (default: both, one after the other)")
     parser.add_argument("--measure", nargs=2, metavar=("INVENTORY", "FACTS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]))))
         return 0
-    rows = print_rows([int(s) for s in args.sizes.split(",")])
+    sizes = [int(s) for s in args.sizes.split(",")]
+    problems = []
+    for kind in (("cloned", "varied") if args.kind == "both" else (args.kind,)):
+        rows = print_rows(sizes, varied=kind == "varied")
+        problems += [f"{kind}, {problem}" for problem in missed(rows)]
+        print()
     if not args.check:
         return 0
+    for problem in problems:
+        print(f"MISSED: {problem}")
+    return 1 if problems else 0
+
+
+def missed(rows: dict[int, dict[str, float]]) -> list[str]:
+    """The targets these figures miss (1,000 hosts under 2 CPU s and 300 MiB; linear)."""
     problems = []
     if 1000 in rows and rows[1000]["judge_render_cpu"] >= 2.0:
         problems.append(f"1,000 hosts: {rows[1000]['judge_render_cpu']:.2f} CPU s to judge "
@@ -200,9 +245,7 @@ def main() -> int:
     if large > small and growth(rows, small, large) > 1.5:
         problems.append(f"CPU time per host grows {growth(rows, small, large):.2f}x from "
                         f"{small} to {large} hosts")
-    for problem in problems:
-        print(f"MISSED: {problem}")
-    return 1 if problems else 0
+    return problems
 
 
 if __name__ == "__main__":
