@@ -70,7 +70,7 @@ case "$base" in *"base_rc 0") ;; *)
   plain=$( { "$s" "$@" 2>&1; echo "base_rc $?"; } | tr -d '\r')
   case "$plain" in *"base_rc 0") base=$plain;; esac;;
 esac
-files=$(printf '%s\n' "$base" | sed -n 's/^debug2: parse_server_config_depth: config \(.*\) len [0-9]*$/\1/p' | grep -vx 'reprocess config' | awk '!seen[$0]++' | head -n 50)
+files=$(printf '%s\n' "$base" | awk 'sub(/^debug2: parse_server_config_depth: config /, "") && sub(/ len [0-9]*$/, "") && $0 != "reprocess config" && !seen[$0]++ && n++ < 50')
 [ -n "$files" ] || files=${cfg:-/etc/ssh/sshd_config}
 lines=$(printf '%s\n' "$files" | while IFS= read -r f; do
   [ -r "$f" ] && grep -HniE '^[[:space:]]*(Match|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication|PermitRootLogin|AuthenticationMethods|PermitEmptyPasswords|AllowUsers|AllowGroups|DenyUsers|DenyGroups|UsePAM|Port|ListenAddress)([[:space:]]|=)' "$f" | head -n 500
@@ -106,12 +106,16 @@ if [ "$need_local" = yes ]; then
   first=$(printf '%s\n' "$locals" | head -n 1)
   case "$first" in "- -") ;; *) lspec=",laddr=${first% *},lport=${first#* }"; base=$(run_base "$@" -C "${lspec#,}");; esac
 fi
-printf '%s\n' "$base" | sed -n 's/^base_rc \([0-9]*\)$/base_rc\t\1/p'
-base=$(printf '%s\n' "$base" | grep -v '^base_rc ')
-printf '%s\n' "$base" | grep -vE '^debug|^[a-z0-9]+ ' | head -n 3 | sed 's/^/X\t/'
+# One awk for the exit status and the unexpected lines (X: what is neither debug nor option),
+# one for the settings sshd's log places (G) and the options themselves (B).
+printf '%s\n' "$base" | awk '/^base_rc / { if ($0 ~ /^base_rc [0-9]*$/) print "base_rc\t" substr($0, 9); next }
+  { body[++n] = $0 }
+  END { while (n > 0 && body[n] == "") n--; if (n == 0) body[++n] = ""; for (i = 1; i <= n; i++) if (body[i] !~ /^debug|^[a-z0-9]+ / && x++ < 3) print "X\t" body[i] }'
 printf '%s\n' "$files" | sed 's/^/F\t/'
-printf '%s\n' "$base" | sed -n 's/^debug3: \(.*:[0-9]* setting [A-Za-z]* \)/G\t\1/p' | head -n 400
-printf '%s\n' "$base" | grep -E '^(usedns|listenaddress|port|passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|permitrootlogin|authenticationmethods|permitemptypasswords|allowusers|allowgroups|denyusers|denygroups|usepam) ' | head -n 60 | sed 's/^/B\t/'
+printf '%s\n' "$base" | awk '/^base_rc / { next }
+  g < 400 && /^debug3: .*:[0-9]* setting [A-Za-z]* / { g++; print "G\t" substr($0, 9); next }
+  /^(usedns|listenaddress|port|passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|permitrootlogin|authenticationmethods|permitemptypasswords|allowusers|allowgroups|denyusers|denygroups|usepam) / { if (b++ < 60) opt[b] = $0 }
+  END { for (i = 1; i <= b && i <= 60; i++) print "B\t" opt[i] }'
 printf '%s\n' "$lines" | grep -v '^$' | sed 's/^/L\t/'
 probe=$("$s" "$@" -C "user=root,host=127.0.0.1,addr=127.0.0.1$lspec" 2>&1 >/dev/null); prc=$?
 if [ "$prc" != 0 ]; then
