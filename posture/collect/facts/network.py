@@ -189,7 +189,7 @@ FACTS: tuple[FactSpec, ...] = (
                  'server listens on], "socket": the one the queries used, "variables": '
                  '{"bind_address","skip_networking","port"}, "accounts": [{"user","host"}], '
                  '"client_error"}.'),
-    FactSpec("db.postgres_access", _POSTGRES_ACCESS, p.parse_postgres_access, root=True,
+    FactSpec("db.postgres_access", _POSTGRES_ACCESS, p.parse_postgres_access, root=True, alongside=True,
              doc='dict: {"clusters": [{"folder", "port"?, "settings": {"listen_addresses",'
                  '"port","ssl",...}, "sources": {name: "file:line"}, "from_server": bool, '
                  '"hba": [{"line","fields"}], "rules": [{"line","type","database","user",'
