@@ -27,7 +27,7 @@ from markupsafe import escape as markup_escape
 from checks.base import known_reason
 from posture.jsontext import ContentMemo, content_key, plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
-from posture.render.evidence import data_rows
+from posture.render.evidence import KEY_LIMIT, ROWS_SHOWN, VALUE_LIMIT, flat_rows
 from posture.render.i18n import catalog_text
 from posture.render.messages import MessageMemo
 from posture.sanitize import safe_text
@@ -35,6 +35,9 @@ from posture.store.jsonable import to_jsonable
 
 EVIDENCE_MEMO = 20_000
 """Distinct evidence tables kept per report; past it, tables are built without keeping them."""
+
+ROW_MEMO = 50_000
+"""Distinct evidence rows (key and value text) kept per report, each as its table row."""
 
 TAIL_MEMO = 5_000
 """Distinct card ends (summary to the end) kept per report."""
@@ -87,6 +90,7 @@ class _Cards:
         self.evidence = ContentMemo(EVIDENCE_MEMO)  # the table of each evidence content
         self.tails: dict[tuple[Any, ...], str] = {}
         self.links: dict[tuple[str, ...], str] = {}
+        self.rows: dict[tuple[str, str], str] = {}  # the markup of each evidence row
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
               severity: Mapping[str, Markup], facts: Mapping[str, Markup],
@@ -192,15 +196,26 @@ class _Cards:
         return known
 
     def _table(self, data: JSON) -> str:
-        shown = data_rows(data)
-        if not shown["rows"]:
+        # As data_rows(data) laid out: the first ROWS_SHOWN rows, each neutralised and
+        # escaped. Evidence that differs from host to host (a process id, an address) still
+        # repeats most of its rows, so each distinct row's markup is made once.
+        rows = flat_rows(data)
+        if not rows:
             return ""
-        rows = "".join(f'<tr><th scope="row" class="mono">{escape(k)}</th>'
-                       f'<td class="mono">{escape(v)}</td></tr>' for k, v in shown["rows"])
-        more = (f'<p class="more">{self.more_values(shown["left_out"])}</p>'
-                if shown["left_out"] else "")
+        known, parts = self.rows, []
+        for row in rows[:ROWS_SHOWN]:
+            text = known.get(row)
+            if text is None:
+                text = (f'<tr><th scope="row" class="mono">{escape(safe_text(row[0], KEY_LIMIT))}'
+                        f'</th><td class="mono">{escape(safe_text(row[1], VALUE_LIMIT))}</td></tr>')
+                if len(known) < ROW_MEMO:
+                    known[row] = text
+            parts.append(text)
+        left_out = max(len(rows) - ROWS_SHOWN, 0)
+        more = f'<p class="more">{self.more_values(left_out)}</p>' if left_out else ""
         return (f'    <h5>{self.labels["evidence"]}</h5>\n'
-                f'    <table class="evidence kv"><tbody>\n{rows}    </tbody></table>\n{more}')
+                f'    <table class="evidence kv"><tbody>\n{"".join(parts)}    </tbody></table>\n'
+                f'{more}')
 
     def _source(self, s: FactSource) -> str:
         key = (s.key, s.status, s.command, s.privileged)
