@@ -91,6 +91,7 @@ class _Cards:
         self.tails: dict[tuple[Any, ...], str] = {}
         self.links: dict[tuple[str, ...], str] = {}
         self.rows: dict[tuple[str, str], str] = {}  # the markup of each evidence row
+        self.targets: dict[str, str] = {}  # each target's name as the cards show it
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
               severity: Mapping[str, Markup], facts: Mapping[str, Markup],
@@ -105,7 +106,11 @@ class _Cards:
     def _card(self, f: Finding) -> str:
         fid = f.id
         labels, state, anchor = self.labels, f.status.value, escape(self.anchors[fid])
-        target = escape(neutral(f.target, 300))
+        target = self.targets.get(f.target)
+        if target is None:  # a fleet's hosts each hold a few dozen findings
+            target = escape(neutral(f.target, 300))
+            if len(self.targets) < TAIL_MEMO * 10:
+                self.targets[f.target] = target
         out = [f'  <article class="card finding status-{state}" id="{anchor}">\n'
                f'    <h4 class="finding-head">\n'
                f'      <span class="status status-{state}">{self.status[state]}</span>\n'
@@ -117,8 +122,7 @@ class _Cards:
         claims = self.owners.get(fid)
         if claims:
             out.append(self._claims(tuple(claims)))
-        brief = waiver_brief(f.waiver)
-        if brief is not None:
+        if f.waiver is not None and (brief := waiver_brief(f.waiver)) is not None:
             out.append(f'<dt>{labels["waiver"]}</dt><dd>{self.waiver_note(brief)}</dd>')
         out.append(self._tail(f))
         return "".join(out)
