@@ -100,12 +100,15 @@ class _Cards:
         """Each finding's card, in report order (the template's arguments, see the module)."""
         self.labels, self.status, self.severity = labels, status, severity
         self.facts, self.waiver_note, self.more_values = facts, waiver_note, more_values
+        # Markup(text) for a plain str, without Markup.__new__'s Python-level checks (a card
+        # is one str, never an object with __html__), once per card.
+        make = str.__new__
         for finding in self.findings:
-            yield Markup(self._card(finding))  # noqa: S704  (every part escaped in _card)
+            yield make(Markup, self._card(finding))  # every part escaped in _card
 
     def _card(self, f: Finding) -> str:
         fid = f.id
-        labels, state, anchor = self.labels, f.status.value, escape(self.anchors[fid])
+        labels, state, anchor = self.labels, f.status._value_, escape(self.anchors[fid])
         target = self.targets.get(f.target)
         if target is None:  # a fleet's hosts each hold a few dozen findings
             target = escape(neutral(f.target, 300))
@@ -118,7 +121,7 @@ class _Cards:
                f'    </h4>\n', self._title(f.title),
                f'    <dl class="finding-meta">\n'
                f'      <dt>{labels["target"]}</dt><dd class="mono">{target}</dd>\n'
-               f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity.value]}</dd>\n']
+               f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity._value_]}</dd>\n']
         claims = self.owners.get(fid)
         if claims:
             out.append(self._claims(tuple(claims)))
@@ -137,7 +140,9 @@ class _Cards:
         if known is not None:
             return known
         labels = self.labels
-        out = [f'    </dl>\n    <p class="summary">{self.memo.html(f.summary)}</p>\n']
+        summary = (self.memo.html(f.summary) if key is None
+                   else self.memo.keyed_html(f.summary, key[0]))
+        out = [f'    </dl>\n    <p class="summary">{summary}</p>\n']
         if f.evidence:
             out.append(self._evidence(f, content))
         if f.sources:
