@@ -157,10 +157,11 @@ class _Rescorer:
 
     @staticmethod
     def _from_tally(claim: ClaimResult, tally: Counter[Status]) -> tuple[ClaimResult, float]:
-        """The claim judged again from these counts, and its share, as :func:`claim_verdict` and
-        :func:`claim_share` make them from the statuses these counts count."""
+        """The claim judged again and its share, as :func:`claim_verdict` and
+        :func:`~posture.judge.score.claim_share` make them from the statuses counted."""
         verdict = claim_verdict([status for status, count in tally.items() if count > 0])
         return dataclasses.replace(claim, verdict=verdict), _share(tally)
+
 
 def _share(tally: Counter[Status]) -> float:
     """:func:`claim_share` of a claim whose findings' statuses ``tally`` counts.
