@@ -27,10 +27,17 @@ def evidence_rows(evidence: Mapping[str, Any]) -> dict[str, Any]:
 
 def data_rows(data: JSON) -> dict[str, Any]:
     """:func:`evidence_rows` of evidence already made plain JSON data by ``to_jsonable``."""
-    rows: list[tuple[str, str]] = []
-    _flatten("", data, rows)
+    rows = flat_rows(data)
     shown = [(safe_text(k, KEY_LIMIT), safe_text(v, VALUE_LIMIT)) for k, v in rows[:ROWS_SHOWN]]
     return {"rows": shown, "left_out": max(len(rows) - ROWS_SHOWN, 0)}
+
+
+def flat_rows(data: JSON) -> list[tuple[str, str]]:
+    """Every row of ``data`` as dotted key and value text, before neutralising and cutting
+    (:func:`data_rows` shows the first :data:`ROWS_SHOWN` of them, neutralised)."""
+    rows: list[tuple[str, str]] = []
+    _flatten("", data, rows)
+    return rows
 
 
 def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
@@ -38,15 +45,29 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
         if not value and prefix:
             rows.append((prefix, "–"))
         for key, item in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), item, rows)
+            path = f"{prefix}.{key}" if prefix else str(key)
+            # Text and whole numbers (nearly every value) are written here, as _scalar
+            # writes them, rather than through one more call each.
+            kind = item.__class__
+            if kind is str:
+                rows.append((path, item))
+            elif kind is int:
+                rows.append((path, str(item)))
+            else:
+                _flatten(path, item, rows)
     elif isinstance(value, list | tuple):  # a tuple as its list (to_jsonable makes it one)
-        if all(not isinstance(v, dict | list | tuple) for v in value):
+        if _TEXT.issuperset(map(type, value)):  # text only: each item is its own text
+            rows.append((prefix, ", ".join(value) or "–"))
+        elif all(not isinstance(v, dict | list | tuple) for v in value):
             rows.append((prefix, ", ".join(_scalar(v) for v in value) or "–"))
         else:
             for n, item in enumerate(value, start=1):
                 _flatten(f"{prefix}.{n}", item, rows)
     else:
         rows.append((prefix, _scalar(value)))
+
+
+_TEXT = frozenset({str})
 
 
 def _scalar(value: Any) -> str:

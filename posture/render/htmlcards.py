@@ -27,7 +27,7 @@ from markupsafe import escape as markup_escape
 from checks.base import known_reason
 from posture.jsontext import ContentMemo, content_key, plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
-from posture.render.evidence import data_rows
+from posture.render.evidence import KEY_LIMIT, ROWS_SHOWN, VALUE_LIMIT, flat_rows
 from posture.render.i18n import catalog_text
 from posture.render.messages import MessageMemo
 from posture.sanitize import safe_text
@@ -35,6 +35,9 @@ from posture.store.jsonable import to_jsonable
 
 EVIDENCE_MEMO = 20_000
 """Distinct evidence tables kept per report; past it, tables are built without keeping them."""
+
+ROW_MEMO = 50_000
+"""Distinct evidence rows (key and value text) kept per report, each as its table row."""
 
 TAIL_MEMO = 5_000
 """Distinct card ends (summary to the end) kept per report."""
@@ -87,6 +90,8 @@ class _Cards:
         self.evidence = ContentMemo(EVIDENCE_MEMO)  # the table of each evidence content
         self.tails: dict[tuple[Any, ...], str] = {}
         self.links: dict[tuple[str, ...], str] = {}
+        self.rows: dict[tuple[str, str], str] = {}  # the markup of each evidence row
+        self.targets: dict[str, str] = {}  # each target's name as the cards show it
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
               severity: Mapping[str, Markup], facts: Mapping[str, Markup],
@@ -95,13 +100,20 @@ class _Cards:
         """Each finding's card, in report order (the template's arguments, see the module)."""
         self.labels, self.status, self.severity = labels, status, severity
         self.facts, self.waiver_note, self.more_values = facts, waiver_note, more_values
+        # Markup(text) for a plain str, without Markup.__new__'s Python-level checks (a card
+        # is one str, never an object with __html__), once per card.
+        make = str.__new__
         for finding in self.findings:
-            yield Markup(self._card(finding))  # noqa: S704  (every part escaped in _card)
+            yield make(Markup, self._card(finding))  # every part escaped in _card
 
     def _card(self, f: Finding) -> str:
         fid = f.id
-        labels, state, anchor = self.labels, f.status.value, escape(self.anchors[fid])
-        target = escape(neutral(f.target, 300))
+        labels, state, anchor = self.labels, f.status._value_, escape(self.anchors[fid])
+        target = self.targets.get(f.target)
+        if target is None:  # a fleet's hosts each hold a few dozen findings
+            target = escape(neutral(f.target, 300))
+            if len(self.targets) < TAIL_MEMO * 10:
+                self.targets[f.target] = target
         out = [f'  <article class="card finding status-{state}" id="{anchor}">\n'
                f'    <h4 class="finding-head">\n'
                f'      <span class="status status-{state}">{self.status[state]}</span>\n'
@@ -109,12 +121,11 @@ class _Cards:
                f'    </h4>\n', self._title(f.title),
                f'    <dl class="finding-meta">\n'
                f'      <dt>{labels["target"]}</dt><dd class="mono">{target}</dd>\n'
-               f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity.value]}</dd>\n']
+               f'      <dt>{labels["severity"]}</dt><dd>{self.severity[f.severity._value_]}</dd>\n']
         claims = self.owners.get(fid)
         if claims:
             out.append(self._claims(tuple(claims)))
-        brief = waiver_brief(f.waiver)
-        if brief is not None:
+        if f.waiver is not None and (brief := waiver_brief(f.waiver)) is not None:
             out.append(f'<dt>{labels["waiver"]}</dt><dd>{self.waiver_note(brief)}</dd>')
         out.append(self._tail(f))
         return "".join(out)
@@ -129,7 +140,9 @@ class _Cards:
         if known is not None:
             return known
         labels = self.labels
-        out = [f'    </dl>\n    <p class="summary">{self.memo.html(f.summary)}</p>\n']
+        summary = (self.memo.html(f.summary) if key is None
+                   else self.memo.keyed_html(f.summary, key[0]))
+        out = [f'    </dl>\n    <p class="summary">{summary}</p>\n']
         if f.evidence:
             out.append(self._evidence(f, content))
         if f.sources:
@@ -192,15 +205,26 @@ class _Cards:
         return known
 
     def _table(self, data: JSON) -> str:
-        shown = data_rows(data)
-        if not shown["rows"]:
+        # As data_rows(data) laid out: the first ROWS_SHOWN rows, each neutralised and
+        # escaped. Evidence that differs from host to host (a process id, an address) still
+        # repeats most of its rows, so each distinct row's markup is made once.
+        rows = flat_rows(data)
+        if not rows:
             return ""
-        rows = "".join(f'<tr><th scope="row" class="mono">{escape(k)}</th>'
-                       f'<td class="mono">{escape(v)}</td></tr>' for k, v in shown["rows"])
-        more = (f'<p class="more">{self.more_values(shown["left_out"])}</p>'
-                if shown["left_out"] else "")
+        known, parts = self.rows, []
+        for row in rows[:ROWS_SHOWN]:
+            text = known.get(row)
+            if text is None:
+                text = (f'<tr><th scope="row" class="mono">{escape(safe_text(row[0], KEY_LIMIT))}'
+                        f'</th><td class="mono">{escape(safe_text(row[1], VALUE_LIMIT))}</td></tr>')
+                if len(known) < ROW_MEMO:
+                    known[row] = text
+            parts.append(text)
+        left_out = max(len(rows) - ROWS_SHOWN, 0)
+        more = f'<p class="more">{self.more_values(left_out)}</p>' if left_out else ""
         return (f'    <h5>{self.labels["evidence"]}</h5>\n'
-                f'    <table class="evidence kv"><tbody>\n{rows}    </tbody></table>\n{more}')
+                f'    <table class="evidence kv"><tbody>\n{"".join(parts)}    </tbody></table>\n'
+                f'{more}')
 
     def _source(self, s: FactSource) -> str:
         key = (s.key, s.status, s.command, s.privileged)

@@ -12,6 +12,7 @@ that raise the score most) comes from :mod:`posture.render.owner`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -167,26 +168,32 @@ def _first_step(claim: ClaimResult, findings: list[Finding], lang: str) -> tuple
     """(kind, text) of what to do first: fix, access, scope, improve, waived or none."""
     if claim.waived:
         return "waived", ""
-    by_severity = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
-    fails = [f for f in by_severity if f.status is Status.FAIL]
-    errors = [f for f in by_severity if f.status is Status.ERROR]
-    warns = [f for f in by_severity if f.status is Status.WARN]
+    # The first of the most severe (min keeps the first of equals, as a stable sort does).
+    fails = [f for f in findings if f.status is Status.FAIL]
     if fails:
-        return "fix", _remedy(fails[0], lang)
-    if errors:  # the summaries above already say what is missing
+        return "fix", _remedy(min(fails, key=_severity_rank), lang)
+    if any(f.status is Status.ERROR for f in findings):  # the summaries say what is missing
         return "access", ""
     if claim.verdict is Verdict.NOT_VERIFIABLE:
         return "scope", message_html(claim.reason, lang)
+    warns = [f for f in findings if f.status is Status.WARN]
     if warns:
-        return "improve", _remedy(warns[0], lang)
+        return "improve", _remedy(min(warns, key=_severity_rank), lang)
     return "none", ""
+
+
+def _severity_rank(finding: Finding) -> int:
+    return SEVERITY_ORDER[finding.severity]
+
+
+_UNMET = frozenset({Status.FAIL, Status.ERROR, Status.WARN})
 
 
 def _found(findings: list[Finding], memo: MessageMemo,
            anchors: dict[str, str]) -> list[dict[str, Any]]:
     """Summaries of what keeps the claim from being verified, distinct, worst first."""
-    unmet = [f for f in sorted(findings, key=finding_sort_key)
-             if f.status in (Status.FAIL, Status.ERROR, Status.WARN)]
+    # Picked out before sorting: a stable sort keeps their order either way.
+    unmet = sorted([f for f in findings if f.status in _UNMET], key=finding_sort_key)
     shown: dict[str, dict[str, Any]] = {}
     for finding in unmet:
         text = memo.html(finding.summary, 600)
@@ -201,7 +208,8 @@ def _claim_view(claim: ClaimResult, anchor: str, by_id: dict[str, Finding],
     lang = memo.lang
     found = [f for fid in claim.findings if (f := by_id.get(fid)) is not None]
     kind, step = _first_step(claim, found, lang)
-    counts = {s.value: sum(f.status is s for f in found) for s in Status}
+    tally = Counter([f.status for f in found])
+    counts = {s.value: tally[s] for s in Status}
     distinct = _found(found, memo, anchors)
     # Only errors: one example is enough to say what is missing; the details list the rest.
     shown = 1 if kind == "access" else FOUND_SHOWN

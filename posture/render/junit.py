@@ -50,6 +50,10 @@ _OUTCOMES = ("failure", "error", "skipped")
 
 def xml_text(value: str, limit: int = TEXT_LIMIT) -> str:
     """Text safe to place in XML 1.0: invisible characters escaped, illegal ones removed."""
+    if value.__class__ is str and len(value) <= limit and value.isprintable():
+        # Nothing to escape or remove (every character XML forbids is unprintable): the
+        # text as it is, without the two passes below (a fleet's ids and names, mostly).
+        return value
     return _XML_ILLEGAL.sub("", safe_text(value, limit, keep_newlines=True))
 
 

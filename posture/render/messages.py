@@ -67,7 +67,10 @@ class MessageMemo:
 
     def html(self, value: str, limit: int = 4000) -> Markup:
         """``message_html(value, lang, limit)``, from the memo when seen before."""
-        key = self.key(value, limit)
+        return self.keyed_html(value, self.key(value, limit), limit)
+
+    def keyed_html(self, value: str, key: Any, limit: int = 4000) -> Markup:
+        """:meth:`html` of ``value`` whose :meth:`key` (with ``limit``) the caller has made."""
         known = self._known.get(key)
         if known is None:
             known = message_html(value, self.lang, limit)

@@ -11,12 +11,13 @@ available can be among the biggest gains; the page says so in its own words.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from posture.judge.score import (
+    CREDITS,
     claim_findings,
-    claim_share,
     claim_verdict,
     coverage_counts,
     score_from,
@@ -25,6 +26,10 @@ from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict
 from posture.render.common import SEVERITY_ORDER
 
 ACTIONS_SHOWN = 3
+
+if not all((credit * 4).is_integer() for credit in CREDITS.values()):  # pragma: no cover
+    raise ImportError("owner: a credit that is not a multiple of a quarter would make "
+                      "counted shares differ from claim_share's sums")
 
 _new = object.__new__
 
@@ -78,15 +83,25 @@ class _Rescorer:
 
     def __init__(self, result: ScanResult) -> None:
         self.by_id = {f.id: f for f in result.findings}
-        self.claims = [self._rejudged(c, self.by_id) for c in result.claims]
-        self.shares = [claim_share(c, self.by_id) for c in self.claims]
+        get = self.by_id.get
+        # Each claim's findings counted by status (a missing one as an error, each id as
+        # often as the claim lists it): a set changes the counts of the claims holding it
+        # by its own findings, instead of each such claim's thousands being read again.
+        self.claims: list[ClaimResult] = []
+        self.shares: list[float] = []
+        self.tallies: list[Counter[Status]] = []
+        self.listed: list[Counter[str]] = []  # how often each claim lists each finding
+        for claim in result.claims:
+            statuses = [Status.ERROR if (found := get(fid)) is None else found.status
+                        for fid in claim.findings]
+            tally = Counter(statuses)
+            self.claims.append(dataclasses.replace(claim, verdict=claim_verdict(statuses)))
+            self.shares.append(_share(tally))
+            self.tallies.append(tally)
+            self.listed.append(Counter(claim.findings))
         self.counted = set(claim_findings(self.claims))
         self.counts = coverage_counts(self.counted, self.by_id)
         self.passed: dict[str, Finding] = {}
-        self.holders: dict[str, list[int]] = {}
-        for n, claim in enumerate(result.claims):
-            for fid in claim.findings:
-                self.holders.setdefault(fid, []).append(n)
 
     def score_with(self, passing: set[str]) -> float:
         changed = passing & self.by_id.keys()
@@ -102,11 +117,9 @@ class _Rescorer:
         originals = [findings[fid] for fid in order]
         try:
             findings.update(zip(order, twins, strict=True))
-            touched = {n for fid in changed for n in self.holders.get(fid, ())}
             claims, shares = list(self.claims), list(self.shares)
-            for n in touched:
-                claims[n] = self._rejudged(claims[n], findings)
-                shares[n] = claim_share(claims[n], findings)
+            for n, tally in self._tallies_with(order, originals).items():
+                claims[n], shares[n] = self._from_tally(claims[n], tally)
             after = coverage_counts(ids, findings)
         finally:
             findings.update(zip(order, originals, strict=True))
@@ -126,10 +139,40 @@ class _Rescorer:
             self.passed[fid] = twin
         return twin
 
+    def _tallies_with(self, order: list[str], originals: list[Finding],
+                      ) -> dict[int, Counter[Status]]:
+        """The status counts of each claim holding one of the findings ``order`` (whose
+        statuses were ``originals``'), with those findings passing."""
+        tallies: dict[int, Counter[Status]] = {}
+        for n, listed in enumerate(self.listed):
+            tally = None
+            for fid, original in zip(order, originals, strict=True):
+                times = listed.get(fid)
+                if times:
+                    if tally is None:
+                        tally = tallies[n] = self.tallies[n].copy()
+                    tally[original.status] -= times
+                    tally[Status.PASS] += times
+        return tallies
+
     @staticmethod
-    def _rejudged(claim: ClaimResult, findings: Mapping[str, Finding]) -> ClaimResult:
-        return dataclasses.replace(claim, verdict=claim_verdict(
-            [findings[i].status if i in findings else Status.ERROR for i in claim.findings]))
+    def _from_tally(claim: ClaimResult, tally: Counter[Status]) -> tuple[ClaimResult, float]:
+        """The claim judged again and its share, as :func:`claim_verdict` and
+        :func:`~posture.judge.score.claim_share` make them from the statuses counted."""
+        verdict = claim_verdict([status for status, count in tally.items() if count > 0])
+        return dataclasses.replace(claim, verdict=verdict), _share(tally)
+
+
+def _share(tally: Counter[Status]) -> float:
+    """:func:`claim_share` of a claim whose findings' statuses ``tally`` counts.
+
+    Every credit is a multiple of a quarter (checked at import): a sum of them is exact in
+    any order, so this equals the sum of the list that claim_share adds up."""
+    applicable = sum(count for status, count in tally.items()
+                     if status is not Status.NOT_APPLICABLE)
+    credit = sum([CREDITS[status] * count for status, count in tally.items()
+                  if status is not Status.NOT_APPLICABLE and count], 0.0)
+    return credit / applicable if applicable else 0.0
 
 
 def actions(result: ScanResult) -> list[Action]:

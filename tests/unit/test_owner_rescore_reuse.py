@@ -36,7 +36,7 @@ def test_the_index_is_given_back_when_scoring_raises(monkeypatch: pytest.MonkeyP
     def broken(*args: object) -> float:
         raise RuntimeError("broken")
 
-    monkeypatch.setattr(owner, "claim_share", broken)
+    monkeypatch.setattr(owner, "claim_verdict", broken)
     unmet = {f.id for f in result.findings if f.status is not Status.PASS}
     with pytest.raises(RuntimeError):
         rescorer.score_with(unmet)
@@ -53,3 +53,21 @@ def test_a_twin_is_the_finding_passing() -> None:
         assert rescorer._twin(found.id) is twin
         with pytest.raises(dataclasses.FrozenInstanceError):
             twin.status = Status.FAIL  # type: ignore[misc]
+
+
+def test_counted_statuses_score_as_the_plain_computation_with_repeats_and_gaps() -> None:
+    # Claims that list a finding twice, name one missing from the result, share findings
+    # with other claims, and mix warnings, passes and not-applicable ones: the counts a set
+    # changes must give the very score the statuses' lists give.
+    result = mixed_result()
+    ids = [f.id for f in result.findings]
+    rng = random.Random(7)
+    claims = tuple(
+        dataclasses.replace(c, findings=tuple(rng.choices(ids, k=rng.randint(0, 9)))
+                            + (("missing@nowhere",) if n % 3 == 0 else ()))
+        for n, c in enumerate(result.claims))
+    result = dataclasses.replace(result, claims=claims)
+    rescorer = owner._Rescorer(result)
+    for _ in range(60):
+        passing = set(rng.sample(ids, rng.randint(0, len(ids))))
+        assert rescorer.score_with(passing) == _reference_score_with(result, passing)
