@@ -13,7 +13,8 @@ medians of ``--runs`` interleaved repetitions, it prints:
   scan or admin-port probe waits out a filtered-port timeout;
 - each claim alone (``--only``), wall and CPU;
 - the floor: a fresh Python process doing a bare paramiko connect + auth + exec of ``true``;
-- the ratios of the scans to the floor, and the import time of the scan process;
+- the ratios of the scans to the floor, and the import time of the scan process (and of its
+  modules imported one after the other, which no background thread's import overlaps);
 - with ``--baseline DIR`` (another checkout of posture, e.g. ``git worktree add``), the same
   scans run from that checkout, side by side;
 - the fleet figures of scripts/bench_fleet.py (``--fleet``, default 100,1000) and the
@@ -74,6 +75,12 @@ def run_child(argv: list[str], *, cwd: Path, env: Mapping[str, str]) -> dict[str
         return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
                 "rss": usage.ru_maxrss / 1024, "out": out.read().decode(errors="replace"),
                 "err": err.read().decode(errors="replace"), "code": float(proc.returncode)}
+
+
+# What a full scan imports, for an import time that no thread's import overlaps.
+SCAN_MODULES = ("import posture.cli, posture.cli.app, posture.cli.commands, "
+                "posture.collect.collector, posture.judge.evaluate, posture.render.html, "
+                "posture.render.json_report, posture.render.sarif, posture.render.junit")
 
 
 def import_seconds(stderr: str) -> float:
@@ -168,6 +175,10 @@ def _lab_figures(lab: TrixieLab, tmp: Path, trees: Mapping[str, Path], runs: int
             scan(tree, [], "full-unfiltered", inventory=no_vantage)
     for tree in trees:
         scan(tree, [], "importtime", ("-X", "importtime"))
+        for _ in range(runs):  # the same modules imported one after the other, nothing else
+            got = run_child([sys.executable, "-X", "importtime", "-c", SCAN_MODULES],
+                            cwd=trees[tree], env=env)
+            figures[tree].setdefault("import_seq", []).append(import_seconds(str(got["err"])))
     return figures
 
 
@@ -190,7 +201,9 @@ def _print_lab(figures: Figures, trees: Mapping[str, Path]) -> None:
         nf = "full-unfiltered"
         print(f"    full, no vantage, firewall off {row[nf + '.wall']:.3f} s "
               f"wall, {row[nf + '.cpu']:.3f} s CPU ({row[nf + '.wall'] / floor:.2f}x floor)")
-        print(f"    import time:     {row['import']:.3f} s")
+        print(f"    import time:     {row['import']:.3f} s in the scan (imports in background "
+              f"threads overlap the main thread's and count in full), "
+              f"{row['import_seq']:.3f} s for its modules one after the other")
         for key in sorted(k for k in row if k.endswith(".wall")):
             name = key.removesuffix(".wall")
             if name in ("importtime", "full", nv, nf):
