@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from posture.cli import admin as commands_admin
 from posture.cli import signals
@@ -22,11 +22,6 @@ from posture.errors import UsageError
 from posture.inventory import load_inventory
 from posture.store.factsfile import dumps as facts_dumps
 from posture.store.factsfile import load as facts_load
-
-if TYPE_CHECKING:
-    from posture.collect.preconnect import Preconnect
-    from posture.inventory.model import Inventory
-    from posture.models import FactsSnapshot
 
 EXIT_UNDETERMINED = 2  # the contract's "could not be determined"
 
@@ -58,6 +53,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from posture.collect.collector import CollectOptions, now_iso
+    from posture.collect.interrupt import collect_until_stopped
+    from posture.judge.evaluate import collection_plan, selected_claims
+
     if args.dry_run:
         return commands_admin.dry_run(args)
     inventory, outdir = common_setup(args)
@@ -69,17 +68,17 @@ def _scan(args: argparse.Namespace) -> int:
     if args.save_facts:
         check_output_file(args.save_facts, "--save-facts").parent.mkdir(parents=True,
                                                                         exist_ok=True)
-    # The first hosts' connections open while the checks are imported and the plan is made.
-    from posture.collect.preconnect import MAX_PREOPENED, Preconnect, hosts_named
+    plan = collection_plan(inventory, selected_claims(inventory, args.only))
+    from posture.cli.progress import ProgressReporter
 
-    claims = [c for c in inventory.claims if not args.only or c.id in args.only]
-    with Preconnect(hosts_named(inventory, claims), trust_on_first_use=args.trust_on_first_use,
-                    allow_match_exec=args.allow_match_exec,
-                    handshakes_per_address=args.handshakes_per_address,
-                    limit=min(args.concurrency, MAX_PREOPENED)) as ahead:
-        snapshot, stopped = _collect(args, inventory, ahead)
-    from posture.collect.collector import now_iso
-
+    with ProgressReporter(live=False if args.quiet else None) as reporter:
+        options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
+                                 concurrency=args.concurrency,
+                                 handshakes_per_address=args.handshakes_per_address,
+                                 allow_match_exec=args.allow_match_exec,
+                                 progress=None if args.quiet else reporter)
+        snapshot, stopped = collect_until_stopped(inventory, plan, options, signals.STOP,
+                                                  meanwhile=lambda: prepare_reports(args))
     stopped = stopped or signals.STOP.requested
     signals.note_stop()
     facts = [(Path(args.save_facts).expanduser(), lambda: facts_dumps(snapshot).encode())
@@ -91,26 +90,6 @@ def _scan(args: argparse.Namespace) -> int:
         # The partial report is written; do not wait for threads stuck on dead connections.
         exit_now(code)
     return code
-
-
-def _collect(args: argparse.Namespace, inventory: Inventory,
-             ahead: Preconnect) -> tuple[FactsSnapshot, bool]:
-    """Gather the facts the selected claims need (sessions opened ahead taken first)."""
-    from posture.cli.progress import ProgressReporter
-    from posture.collect.collector import CollectOptions
-    from posture.collect.interrupt import collect_until_stopped
-    from posture.judge.evaluate import collection_plan, selected_claims
-
-    plan = collection_plan(inventory, selected_claims(inventory, args.only))
-    with ProgressReporter(live=False if args.quiet else None) as reporter:
-        options = CollectOptions(trust_on_first_use=args.trust_on_first_use,
-                                 concurrency=args.concurrency,
-                                 handshakes_per_address=args.handshakes_per_address,
-                                 allow_match_exec=args.allow_match_exec,
-                                 progress=None if args.quiet else reporter,
-                                 preopened=ahead.take)
-        return collect_until_stopped(inventory, plan, options, signals.STOP,
-                                     meanwhile=lambda: prepare_reports(args))
 
 
 def _evaluate(args: argparse.Namespace) -> int:

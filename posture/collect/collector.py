@@ -51,8 +51,6 @@ class CollectOptions:
     session_factory: Callable[[Host], Session] | None = None
     # Unauthenticated SSH connections at once to one address (transport/pacing.py).
     handshakes_per_address: int = pacing.DEFAULT_PER_ADDRESS
-    # A host's session already being opened (posture.collect.preconnect), taken once.
-    preopened: Callable[[Host], cf.Future[Session] | None] | None = None
 
 
 def now_iso() -> str:
@@ -234,15 +232,10 @@ def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
         return HostFacts(host.name, True, early.result(),
                          duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
-    pending = options.preopened(host) if options.preopened else None
     try:
-        if pending is not None:
-            session = pending.result()
-        elif options.session_factory:
-            session = options.session_factory(host)
-        else:
-            session = open_session(host, trust_on_first_use=options.trust_on_first_use,
-                                   environ=environ, allow_match_exec=options.allow_match_exec)
+        session = options.session_factory(host) if options.session_factory else open_session(
+            host, trust_on_first_use=options.trust_on_first_use, environ=environ,
+            allow_match_exec=options.allow_match_exec)
     except TransportError as exc:
         say(host.name, f"unreachable: {exc}")
         reason = str(exc)[:500]
