@@ -125,27 +125,21 @@ ctxs=$(printf '%s\n' "$sources" | while read -r k l a; do
     done
   done
 done)
-# One awk reads the answers of a whole half: the shell ends each answer with a line holding
-# a token sshd cannot know ("<token> R <exit status>"); awk prints each context's C line from
-# the same list the shell runs, so a line of sshd's own can never start a context.
+# One awk reads the answers of a whole half. The lines the shell adds (a context's C line
+# before its answer, "R <exit status>" after it) start with a token sshd cannot know, so no
+# line of sshd's own can start or end a context.
 tok=$(od -An -N12 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
 [ -n "$tok" ] || tok="tok$$x$(date +%s%N)"
 run_ctxs() {
-  list=$1; shift
-  printf '%s\n' "$list" | while read -r k l u a la lp; do
+  while read -r k l u a la lp; do
     [ -n "$lp" ] || continue
     spec="user=$u,host=$a,addr=$a"
     case "$la" in -|'') ;; *) spec="$spec,laddr=$la,lport=$lp";; esac
+    printf '%s C\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tok" "$k" "$l" "$u" "$a" "$la" "$lp"
     "$s" -ddd "$@" -C "$spec" </dev/null 2>&1
     echo "$tok R $?"
-  done | awk -v list="$list" -v tok="$tok" '
-    function head() {
-      while (++i <= n && split(ctx[i], f, " ") < 6) ;
-      if (i <= n) print "C\t" f[1] "\t" f[2] "\t" f[3] "\t" f[4] "\t" f[5] "\t" f[6]
-      rp = 0; x = 0
-    }
-    BEGIN { n = split(list, ctx, "\n"); i = 0; head() }
-    $1 == tok && $2 == "R" && NF == 3 { print "R " $3; head(); next }
+  done | awk -v tok="$tok" '
+    index($0, tok " ") == 1 { print substr($0, length(tok) + 2); rp = 0; x = 0; next }
     { sub(/\r$/, "") }
     /^debug2: parse_server_config_depth: config reprocess config/ { rp = 1; next }
     /^debug1: connection from .* matched / { sub(/^debug1: connection from /, ""); print "M\t" substr($0, 1, 300); next }
@@ -158,9 +152,9 @@ run_ctxs() {
 nctx=$(printf '%s\n' "$ctxs" | grep -c .)
 half=$(( (nctx + 1) / 2 ))
 # The first half's lines pass through a cat started first, so it never waits on a full pipe.
-run_ctxs "$(printf '%s\n' "$ctxs" | sed -n "1,${half}p")" "$@" | {
+printf '%s\n' "$ctxs" | sed -n "1,${half}p" | run_ctxs "$@" | {
   exec 5<&0; cat <&5 & posture_cat=$!
-  rest=$(run_ctxs "$(printf '%s\n' "$ctxs" | sed -n "$((half + 1)),\$p")" "$@" 5<&-)
+  rest=$(printf '%s\n' "$ctxs" | sed -n "$((half + 1)),\$p" | run_ctxs "$@" 5<&-)
   wait "$posture_cat"
   [ -z "$rest" ] || printf '%s\n' "$rest"
 }
