@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -123,7 +124,8 @@ def _sleepers(tag: str) -> list[int]:
 
 @pytest.mark.parametrize("lane", ["first", "second"])
 def test_a_closed_channel_ends_every_process_of_both_lanes(lane: str) -> None:
-    tag = "293" if lane == "first" else "291"  # unusual lengths, to find only our sleepers
+    # A length no other process uses, so that only this test's sleepers are found and ended.
+    tag = f"29{3 if lane == 'first' else 1}.{secrets.randbelow(10**6):06d}"
     specs = [_spec("t.a", f"sleep {tag}" if lane == "first" else "true"),
              _spec("t.b", f"sleep {tag}" if lane == "second" else "true", alongside=True)]
     before = set(_sleepers(tag))
