@@ -34,6 +34,7 @@ there is nothing to determine. A finding that a claim names but the result lacks
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -139,12 +140,19 @@ def claim_share(claim: ClaimResult, findings: Mapping[str, Finding]) -> float:
 
     The report draws this as the claim's bar.
     """
-    credits = [
-        CREDITS[status]
-        for status in _statuses(claim, findings)
-        if status is not Status.NOT_APPLICABLE
-    ]
-    return sum(credits) / len(credits) if credits else 0.0
+    return share_of(Counter(_statuses(claim, findings)))
+
+
+def share_of(counts: Mapping[Status, int]) -> float:
+    """:func:`claim_share` of findings counted by status (the owner's page rescores claims
+    by their counts). Every credit is a quarter or whole, so the sum is exact."""
+    applicable = 0
+    credit = 0.0
+    for status, count in counts.items():
+        if status is not Status.NOT_APPLICABLE:
+            applicable += count
+            credit += CREDITS[status] * count
+    return credit / applicable if applicable else 0.0
 
 
 def coverage_counts(ids: Iterable[str], findings: Mapping[str, Finding]) -> tuple[int, int]:

@@ -16,20 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from posture.judge.score import (
-    CREDITS,
     claim_findings,
     claim_verdict,
     coverage_counts,
     score_from,
+    share_of,
 )
 from posture.models import ClaimResult, Finding, ScanResult, Status, Verdict
 from posture.render.common import SEVERITY_ORDER
 
 ACTIONS_SHOWN = 3
-
-if not all((credit * 4).is_integer() for credit in CREDITS.values()):  # pragma: no cover
-    raise ImportError("owner: a credit that is not a multiple of a quarter would make "
-                      "counted shares differ from claim_share's sums")
 
 _new = object.__new__
 
@@ -96,7 +92,7 @@ class _Rescorer:
                         for fid in claim.findings]
             tally = Counter(statuses)
             self.claims.append(dataclasses.replace(claim, verdict=claim_verdict(statuses)))
-            self.shares.append(_share(tally))
+            self.shares.append(share_of(tally))
             self.tallies.append(tally)
             self.listed.append(Counter(claim.findings))
         self.counted = set(claim_findings(self.claims))
@@ -160,19 +156,7 @@ class _Rescorer:
         """The claim judged again and its share, as :func:`claim_verdict` and
         :func:`~posture.judge.score.claim_share` make them from the statuses counted."""
         verdict = claim_verdict([status for status, count in tally.items() if count > 0])
-        return dataclasses.replace(claim, verdict=verdict), _share(tally)
-
-
-def _share(tally: Counter[Status]) -> float:
-    """:func:`claim_share` of a claim whose findings' statuses ``tally`` counts.
-
-    Every credit is a multiple of a quarter (checked at import): a sum of them is exact in
-    any order, so this equals the sum of the list that claim_share adds up."""
-    applicable = sum(count for status, count in tally.items()
-                     if status is not Status.NOT_APPLICABLE)
-    credit = sum([CREDITS[status] * count for status, count in tally.items()
-                  if status is not Status.NOT_APPLICABLE and count], 0.0)
-    return credit / applicable if applicable else 0.0
+        return dataclasses.replace(claim, verdict=verdict), share_of(tally)
 
 
 def actions(result: ScanResult) -> list[Action]:
