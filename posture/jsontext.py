@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; kept for bare 
     _orjson = None
 
 __all__ = ["ContentMemo", "available", "content_key", "fast_indented", "indented_text",
-           "plain_tree"]
+           "plain_json", "plain_tree", "same_float"]
 
 
 def available() -> bool:
@@ -108,14 +108,14 @@ def plain_json(value: Any, *, exact: bool = False) -> bool:
         elif cls is list or cls is tuple:
             push_all(item)
         elif cls is float or (not exact and isinstance(item, float)):
-            if not _same_float(item):
+            if not same_float(item):
                 return False
         elif exact or not isinstance(item, str | int):  # subclasses: written by value
             return False
     return True
 
 
-def _same_float(number: float) -> bool:
+def same_float(number: float) -> bool:
     """Whether orjson writes ``number`` as Python's ``float.__repr__`` does."""
     return math.isfinite(number) and "e-0" not in float.__repr__(number)
 
@@ -175,7 +175,7 @@ def _plain_leaf(value: Any) -> bool:
     """A value of any other type: a finite float Python and orjson write alike, or a
     subclass of ``str``/``int`` that is not an enum (both write its content)."""
     if value.__class__ is float:
-        return _same_float(value)
+        return same_float(value)
     return isinstance(value, str | int) and not isinstance(value, Enum | bool)
 
 

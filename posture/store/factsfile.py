@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from posture.errors import FactsFileError
-from posture.jsontext import plain_json
+from posture.jsontext import plain_json, same_float
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
 from posture.sanitize import escape_json_invisible
 
@@ -167,7 +167,8 @@ def digest(snapshot: FactsSnapshot) -> str:
         hasher.update(b"{")
         for j, name in enumerate(sorted(targets)):
             hasher.update(f"{',' if j else ''}{_canonical(name)}:".encode("ascii"))
-            hasher.update(canonical_bytes(_host_to_dict(targets[name])))
+            target = targets[name]
+            hasher.update(canonical_bytes(_host_to_dict(target), plain=_plain(target)))
         hasher.update(b"}")
     hasher.update(b"}")
     return hasher.hexdigest()
@@ -182,7 +183,7 @@ _ORJSON_OPTIONS = (0 if _orjson is None else _orjson.OPT_SORT_KEYS
                    | _orjson.OPT_PASSTHROUGH_DATETIME)
 
 
-def canonical_bytes(value: Any) -> bytes:
+def canonical_bytes(value: Any, *, plain: bool = False) -> bytes:
     """The canonical form of ``value`` (:func:`_canonical`) as ASCII bytes, by orjson when
     it provably writes the same bytes (several times faster), else by the standard library.
 
@@ -197,14 +198,16 @@ def canonical_bytes(value: Any) -> bytes:
       refuses them (with the options used);
     * floats written in an exponent form ``e-0N`` by Python (``1e-05``), NaN and the
       infinities (orjson writes ``null``), and types orjson writes but the standard library
-      refuses (enums, UUIDs): found by :func:`posture.jsontext.plain_json`.
+      refuses (enums, UUIDs): found by :func:`posture.jsontext.plain_json`, unless ``plain``
+      says the caller knows ``value`` holds none (a target read from JSON text: :func:`_plain`).
     """
     if _orjson is not None:
         try:
             data: bytes = _orjson.dumps(value, option=_ORJSON_OPTIONS, default=_refuse)
         except TypeError:  # orjson.JSONEncodeError is a TypeError
             data = b""
-        if data and data.isascii() and b"\x7f" not in data and plain_json(value, exact=True):
+        if data and data.isascii() and b"\x7f" not in data \
+                and (plain or plain_json(value, exact=True)):
             return data
     return _canonical(value).encode("ascii")
 
@@ -216,8 +219,10 @@ def _refuse(value: Any) -> Any:
 
 def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
     """Parse a facts file; raise :class:`FactsFileError` with a clear reason."""
+    floats = _Floats()
     try:
-        data = json.loads(text, object_hook=_Sharer())
+        data = json.loads(text, object_hook=_Sharer(), parse_float=floats.parse,
+                          parse_constant=floats.constant)
     except json.JSONDecodeError as exc:
         raise FactsFileError(f"{source}:{exc.lineno}: not JSON ({exc.msg})") from None
     except RecursionError:
@@ -228,10 +233,14 @@ def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
         raise FactsFileError(f"{source}: nested deeper than {MAX_DEPTH} levels")
     _scan_time(data.get("scan_time"), source)
     try:
-        hosts = {name: _host_from_dict(name, h) for name, h in data["hosts"].items()}
-        endpoints = {n: _host_from_dict(n, h) for n, h in data.get("endpoints", {}).items()}
-        databases = {n: _host_from_dict(n, h) for n, h in data.get("databases", {}).items()}
-        documents = {n: _host_from_dict(n, h) for n, h in data.get("documents", {}).items()}
+        plain = floats.plain
+        hosts = {name: _host_from_dict(name, h, plain) for name, h in data["hosts"].items()}
+        endpoints = {n: _host_from_dict(n, h, plain)
+                     for n, h in data.get("endpoints", {}).items()}
+        databases = {n: _host_from_dict(n, h, plain)
+                     for n, h in data.get("databases", {}).items()}
+        documents = {n: _host_from_dict(n, h, plain)
+                     for n, h in data.get("documents", {}).items()}
         return FactsSnapshot(started_at=str(data["started_at"]),
                              finished_at=str(data["finished_at"]),
                              scan_time=str(data["scan_time"]),
@@ -244,7 +253,44 @@ def loads(text: str, *, source: str = "facts") -> FactsSnapshot:
                              f"{str(exc)[:200]})") from None
 
 
-def _host_from_dict(name: str, data: dict[str, Any]) -> HostFacts:
+class _Floats:
+    """``parse_float`` and ``parse_constant`` of the parser: notes whether every number of
+    the text is one orjson writes as the standard library does (see :func:`canonical_bytes`);
+    NaN, the infinities and floats Python writes as ``1e-05`` are not."""
+
+    def __init__(self) -> None:
+        self.plain = True
+
+    def parse(self, text: str) -> float:
+        value = float(text)
+        if self.plain and not same_float(value):
+            self.plain = False
+        return value
+
+    def constant(self, text: str) -> float:
+        self.plain = False
+        return float(text)
+
+
+_PARSED = "_posture_parsed_plain"
+"""The mark of a target read from JSON text whose values are all plain (see :func:`_plain`)."""
+
+
+def _plain(target: HostFacts) -> bool:
+    """Whether the canonical form of ``target`` holds only exact JSON types and floats that
+    orjson writes as the standard library does, known without walking it: true of a target
+    :func:`loads` made from text whose floats are all plain (a parser makes nothing but the
+    exact JSON types, and :func:`_host_from_dict` only exact strings, integers and booleans
+    of them), its one float of its own, ``duration_s``, checked here.
+
+    The mark is an attribute outside the dataclass's fields: :func:`dataclasses.replace` and
+    every other way of making a target leave it off. What a loaded target holds is never
+    changed (checks and renderers only read facts).
+    """
+    return target.__dict__.get(_PARSED) is True and same_float(target.duration_s)
+
+
+def _host_from_dict(name: str, data: dict[str, Any], plain: bool = False) -> HostFacts:
     facts = {
         key: Fact(key, FactStatus(f["status"]), f.get("value"), str(f.get("reason", "")),
                   str(f.get("command", "")), f.get("exit_status"), bool(f.get("privileged")),
@@ -254,9 +300,12 @@ def _host_from_dict(name: str, data: dict[str, Any]) -> HostFacts:
     reachable = data["reachable"]
     if not isinstance(reachable, bool):  # "false" is a true string: never read it as reachable
         raise ValueError(f"{name}: reachable must be true or false, got {str(reachable)[:30]!r}")
-    return HostFacts(name, reachable, facts, tuple(data.get("errors", ())),
+    host = HostFacts(name, reachable, facts, tuple(data.get("errors", ())),
                      str(data.get("host_key", "")), int(data.get("round_trips", 0)),
                      int(data.get("connections", 0)), float(data.get("duration_s", 0.0)))
+    if plain:
+        object.__setattr__(host, _PARSED, True)  # frozen: set as its __init__ sets fields
+    return host
 
 
 def load(path: str | Path) -> FactsSnapshot:

@@ -117,3 +117,58 @@ def test_digest_of_recorded_facts_is_unchanged(name: str, expected: str) -> None
     """The values the standard library's encoder gave: the canonical form did not change."""
     snapshot = load(Path(__file__).parents[1] / "data" / f"demo-facts-{name}.json")
     assert digest(snapshot) == _whole(snapshot) == expected
+
+
+def _facts_text(values: list[Any], duration: Any = 0.5) -> str:
+    """A facts file of one host whose facts hold ``values``, as the standard library writes
+    it (NaN and the infinities as the bare words it reads back)."""
+    facts = {f"k{i}": {"status": "ok", "value": v, "reason": "", "command": "c",
+                       "exit_status": 0, "privileged": False} for i, v in enumerate(values)}
+    host = {"reachable": True, "errors": [], "host_key": "", "round_trips": 1,
+            "connections": 1, "duration_s": duration, "facts": facts}
+    return json.dumps({"schema": factsfile.SCHEMA, "started_at": "2026-01-01T00:00:00Z",
+                       "finished_at": "2026-01-01T00:00:01Z",
+                       "scan_time": "2026-01-01T00:00:00Z", "inventory_sha256": "0" * 64,
+                       "hosts": {"h": host}})
+
+
+_TEXT_VALUES: list[Any] = [v for v in _HOSTILE if not isinstance(v, _Word | _Count | tuple)]
+
+
+@pytest.mark.parametrize("value", _TEXT_VALUES, ids=lambda v: repr(v)[:40])
+def test_digest_of_a_loaded_file_equals_the_whole_canonical_document(value: Any) -> None:
+    """Read from text, each value alone, NaN, ``1e-05`` and surrogates included: the
+    digest that skips the walk for parsed targets is the standard library's."""
+    snapshot = factsfile.loads(_facts_text([value, {"in": [value]}]))
+    assert digest(snapshot) == _whole(snapshot)
+
+
+@pytest.mark.parametrize("duration", [0.25, 1e-05, "1e-5", 3, 10**20])
+def test_the_duration_is_checked_apart(duration: Any) -> None:
+    """``duration_s`` goes through ``float()``: from text "1e-5" it becomes 1e-05, which
+    orjson writes otherwise, though the parser saw no float."""
+    snapshot = factsfile.loads(_facts_text(["x"], duration))
+    assert digest(snapshot) == _whole(snapshot)
+
+
+def test_a_parsed_target_skips_the_walk_and_only_a_parsed_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    walked: list[Any] = []
+    original = factsfile.plain_json
+    monkeypatch.setattr(factsfile, "plain_json",
+                        lambda v, exact=False: walked.append(v) or original(v, exact=exact))
+    snapshot = factsfile.loads(_facts_text([1, "a", [0.5]]))
+    assert digest(snapshot) == _whole(snapshot) and walked == []
+    # A float the text writes plainly but orjson would not: the whole file is walked.
+    walked_file = factsfile.loads(_facts_text([1e-05]))
+    assert digest(walked_file) == _whole(walked_file) and len(walked) == 1
+    # A target made anew (replace) is no longer known as parsed: walked again.
+    copy = dataclasses.replace(snapshot, hosts={
+        n: dataclasses.replace(h) for n, h in snapshot.hosts.items()})
+    assert digest(copy) == digest(snapshot) and len(walked) == 2
+    # Nor is one built in memory with the same values.
+    host = snapshot.hosts["h"]
+    built = HostFacts(host.host, host.reachable, dict(host.facts), host.errors, host.host_key,
+                      host.round_trips, host.connections, host.duration_s)
+    assert digest(dataclasses.replace(snapshot, hosts={"h": built})) == digest(snapshot)
+    assert len(walked) == 3
