@@ -39,6 +39,10 @@ class CheckMeta:
     # value); for every other needed fact the engine turns a pass on a truncated value into
     # an error (see posture.judge.evaluate.guard_truncated).
     partial_ok: tuple[str, ...] = ()
+    # Facts read for evidence only, when this scan gathered them for a check that needs them;
+    # never gathered for this check, so its verdict must not depend on them (a unit test holds
+    # every check to that). Absent, the check reads an ``error`` fact saying why.
+    optional: tuple[str, ...] = ()
 
     def validate(self) -> None:
         """Raise ``ValueError`` when a field is empty or malformed."""
@@ -55,6 +59,8 @@ class CheckMeta:
             raise ValueError(f"check {self.id}: needs no fact")
         if set(self.partial_ok) - set(self.needs):
             raise ValueError(f"check {self.id}: partial_ok names a fact it does not need")
+        if set(self.optional) & set(self.needs):
+            raise ValueError(f"check {self.id}: a fact is both needed and optional")
         if self.target not in TARGET_KINDS:
             raise ValueError(f"check {self.id}: target {self.target!r} not in {TARGET_KINDS}")
 

@@ -129,7 +129,7 @@ def _checks(args: argparse.Namespace) -> int:
     print(json.dumps({"id": meta.id, "title": meta.title, "claim_types": meta.claim_types,
                       "severity": meta.severity.value, "rationale": meta.rationale,
                       "remediation": meta.remediation, "references": meta.references,
-                      "needs": meta.needs}, indent=2))
+                      "needs": meta.needs, "optional": meta.optional}, indent=2))
     return 0
 
 

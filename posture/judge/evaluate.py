@@ -122,6 +122,15 @@ def fact_source(fact: Fact) -> FactSource:
     return made
 
 
+NOT_GATHERED = "not gathered, as no check of this scan needs it (read for evidence only)"
+"""The reason of an optional fact (:attr:`~checks.base.CheckMeta.optional`) the scan left
+out."""
+
+
+def _not_gathered(key: str) -> Fact:
+    return Fact(key, FactStatus.ERROR, reason=NOT_GATHERED)
+
+
 Memo = tuple[OutcomeMemo, bytes, dict[str, bytes | None]]
 """What :func:`run_check` needs to share outcomes: the memo of the evaluation, the claim's
 parameters as :func:`~posture.jsontext.content_key` wrote them, and the fact keys of the
@@ -142,6 +151,8 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
     if host is None:
         host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
+    for key in meta.optional:  # evidence only: what the scan gathered for other checks
+        facts[key] = host.facts.get(key) or _not_gathered(key)
     expect = dict(claim.expect) if params is None else params
     keyed = None if memo is None else memo[0].key(check, memo[1], facts, memo[2])
     if keyed is not None and memo is not None:
@@ -163,7 +174,8 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
                       exception=type(exc).__name__)
         evidence = {"exception": type(exc).__name__}
     status, summary, evidence = guard_truncated(meta, facts, status, summary, evidence)
-    sources = tuple([fact_source(f) for f in facts.values()])
+    sources = tuple([fact_source(f) for k, f in facts.items()
+                     if k in host.facts or k not in meta.optional])
     if seen is not None and keyed is not None and memo is not None and not seen.target_read:
         # The parts of the finding but its target: a function of the input (facts, their
         # sources and truncation, parameters, scan time) as the check is pure.

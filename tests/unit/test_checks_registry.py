@@ -57,7 +57,7 @@ def test_all_needs_exist_in_the_fact_catalogue() -> None:
         available = probe_keys(kind) | (set(BY_KEY) if kind == "host" else set())
         if kind == "document":  # read by the collector from the claim's evidence file
             available |= {"attestation.document"}
-        unknown = set(check.meta.needs) - available
+        unknown = (set(check.meta.needs) | set(check.meta.optional)) - available
         assert not unknown, (check.meta.id, kind, sorted(unknown))
 
 
@@ -86,7 +86,7 @@ def test_empty_text_metadata_is_rejected(field: str) -> None:
 
 @pytest.mark.parametrize("changes", [
     {"id": "NoDot"}, {"claim_types": ()}, {"references": ()}, {"needs": ()},
-    {"claim_types": ("made_up",)},
+    {"claim_types": ("made_up",)}, {"optional": ("os.release",)},
 ])
 def test_malformed_metadata_is_rejected(changes: dict[str, object]) -> None:
     with pytest.raises(ValueError):

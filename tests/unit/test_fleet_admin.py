@@ -41,6 +41,10 @@ hosts:
     type: password_rotation
     expect: {{max_age_days: 90}}
     scope: {{hosts: [web1, web2]}}
+  - id: admin
+    says: Administration uses SSH only.
+    type: encrypted_admin_channels
+    scope: {{hosts: [web1, web2]}}
 """
 
 
@@ -106,7 +110,7 @@ def test_merge_command_judges_all_shards_as_one(inventory_file: Path, tmp_path: 
 
     report = json.loads((out / "report.json").read_text())
     assert {h["name"] for h in report["hosts"]} == {f"web{i}" for i in range(1, 21)}
-    assert {c["id"] for c in report["claims"]} == {"os", "rotation"}
+    assert {c["id"] for c in report["claims"]} == {"os", "rotation", "admin"}
 
 
 def test_dry_run_lists_commands_without_connecting(inventory_file: Path,
@@ -120,7 +124,8 @@ def test_dry_run_lists_commands_without_connecting(inventory_file: Path,
         assert (f"host {host.name} " in out) == (host in shard.hosts)
     if any(h.name in ("web1", "web2") for h in shard.hosts):
         assert "root accounts.shadow:" in out
-        # What runs includes the DATA a fact reads: sshd.contexts' source addresses.
+        # What runs includes the DATA a fact reads: sshd.contexts' source addresses (the
+        # admin claim's need; the rotation claim reads it only for evidence).
         assert "root sshd.contexts:" in out
         assert "with these lines on its standard input:\n      anywhere internet 203.0.113.99" \
             in out
