@@ -186,9 +186,10 @@ class Finding:
     sources: tuple[FactSource, ...] = ()  # the facts the check read, with their commands
     waiver: WaiverState | None = None
 
-    @property
+    @cached_property
     def id(self) -> str:
-        """The finding id, stable across scans."""
+        """The finding id, stable across scans (made once: every format reads it several
+        times per finding; kept in ``__dict__``, outside the fields)."""
         return f"{self.check}@{self.target}"
 
 
