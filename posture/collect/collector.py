@@ -27,6 +27,7 @@ from posture.collect.transport import pacing
 from posture.collect.transport.session import Session, open_session
 from posture.collect.transport.ssh import ExecResult, SshSession
 from posture.collect.transport.stopflag import Interrupt
+from posture.collect.witness import SshWitness
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Database, Endpoint, Host, Inventory
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
@@ -191,8 +192,9 @@ def collect_host(work: _HostWork, inventory: Inventory,
         return HostFacts(host.name, False, {}, (options.interrupt.why(),)), {}
     environ = options.environ if options.environ is not None else os.environ
     early_keys = sorted(k for k in before_ssh(work.keys) if k in PROBES)
+    witness = SshWitness()  # told by _visit, always, before it waits for the early probes
     late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
-                            host=host)
+                            host=host, witness=witness)
     warmers = [hook for k in sorted(set(work.keys) - set(early_keys))
                if k in PROBES and (hook := PROBES[k].warm) is not None]
     if not (early_keys or warmers):
@@ -203,7 +205,8 @@ def collect_host(work: _HostWork, inventory: Inventory,
     workers = len(early_keys) + len(warmers) + 1
     with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
         parts = [pool.submit(run_probes, {key}, ProbeContext(
-            inventory, host.name, started + host.timeouts.host, environ, host=host))
+            inventory, host.name, started + host.timeouts.host, environ, host=host,
+            witness=witness))
             for key in early_keys]
         warm_ups = [pool.submit(w, late_ctx) for w in warmers]
         early = pool.submit(_merge, parts, warm_ups)
@@ -223,12 +226,27 @@ def _merge(parts: list[cf.Future[dict[str, Fact]]],
 def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
            early: cf.Future[dict[str, Fact]], late_ctx: ProbeContext,
            started: float) -> tuple[HostFacts, dict[str, HostFacts]]:
-    """The SSH part of :func:`collect_host`, with the early probes' facts from ``early``."""
-    host = work.host
+    """The SSH part of :func:`collect_host`, with the early probes' facts from ``early``.
+
+    Tells ``late_ctx.witness`` what the session's connection showed (or None) before any
+    wait for ``early``: the early probes may be waiting for it."""
+    witness = late_ctx.witness
+    try:
+        return _visit_host(work, inventory, options, early, late_ctx, started)
+    finally:
+        if witness is not None:  # a path that told nothing (an exception): nothing was seen
+            witness.tell(None)
+
+
+def _visit_host(work: _HostWork, inventory: Inventory, options: CollectOptions,
+                early: cf.Future[dict[str, Fact]], late_ctx: ProbeContext,
+                started: float) -> tuple[HostFacts, dict[str, HostFacts]]:
+    host, witness = work.host, late_ctx.witness or SshWitness()
     environ = options.environ if options.environ is not None else os.environ
     say = options.progress or (lambda _h, _m: None)
     user_specs, root_specs = plan_batches(host, work.keys)
     if not (user_specs or root_specs or work.databases):
+        witness.tell(None)
         return HostFacts(host.name, True, early.result(),
                          duration_s=round(time.monotonic() - started, 3)), {}
     say(host.name, "connecting")
@@ -237,11 +255,14 @@ def _visit(work: _HostWork, inventory: Inventory, options: CollectOptions,
             host, trust_on_first_use=options.trust_on_first_use, environ=environ,
             allow_match_exec=options.allow_match_exec)
     except TransportError as exc:
+        witness.tell(None)
         say(host.name, f"unreachable: {exc}")
         reason = str(exc)[:500]
         dbs = _probe_databases(work, None, inventory, environ, reason)
         return HostFacts(host.name, False, early.result(), (reason,),
                          duration_s=round(time.monotonic() - started, 3)), dbs
+    direct = getattr(session, "direct_connection", None)  # an SSH session's own connection
+    witness.tell(direct() if callable(direct) else None)
     stop = options.interrupt.register(session.close) if options.interrupt else 0
     with session:
         say(host.name, f"connected ({session.host_key}); gathering "

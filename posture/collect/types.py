@@ -16,6 +16,7 @@ from posture.models import JSON, FactStatus
 
 if TYPE_CHECKING:
     from posture.collect.transport.ssh import SshSession
+    from posture.collect.witness import SshWitness
     from posture.inventory.model import Database, Endpoint, Host, Inventory
 
 
@@ -42,6 +43,9 @@ class ProbeContext:
     database: Database | None = None
     ssh: SshSession | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    # What the audit session's own connection showed of the host's SSH port (net.reach and
+    # net.scan take it instead of connecting there again; see posture.collect.witness).
+    witness: SshWitness | None = None
 
     def remaining(self) -> float:
         """Seconds left before the deadline (never negative)."""

@@ -105,3 +105,9 @@ def test_metadata_is_complete_and_plain() -> None:
         assert meta.title[0].isupper() and not meta.title.endswith(".")
         assert meta.remediation.endswith(".") and meta.rationale.endswith(".")
         assert all(ref.strip() for ref in meta.references)
+
+
+def test_a_fact_both_needed_and_optional_is_rejected() -> None:
+    with pytest.raises(ValueError, match="both needed and optional"):
+        checks.validate_catalogue([Check(_meta(optional=("os.release",)), _noop)])
+    checks.validate_catalogue([Check(_meta(optional=("host.time",)), _noop)])

@@ -13,6 +13,10 @@ HTTP GET of an admin path named in the inventory and PostgreSQL's TLS request.
 A port a firewall drops answers nothing: only the connect timeout tells. So every connect of
 a probe is started at once (non-blocking sockets for the scan, one thread per connect for
 ``net.reach``), and a host with many filtered ports costs one timeout, not one per port.
+
+The SSH port from the auditor's own address is answered by the audit session's connection
+when it reached that very address and port (:mod:`posture.collect.witness`): OpenSSH 9.8 and
+later penalise a source address for each connection closed before authentication.
 """
 
 from __future__ import annotations
@@ -191,8 +195,16 @@ def _http_status(sock: socket.socket, service: dict[str, Any]) -> dict[str, JSON
     return {"answer": "no-http-answer"}
 
 
-def _probe_one(address: str, service: dict[str, Any], source: tuple[str, str | None]
-               ) -> dict[str, JSON]:
+def _probe_one(address: str, service: dict[str, Any], source: tuple[str, str | None],
+               ctx: ProbeContext | None = None) -> dict[str, JSON]:
+    if ctx is not None and ctx.witness is not None and source[1] is None \
+            and service["service"] == "ssh":
+        # From the auditor's own address, the audit session's connection is the answer
+        # when it reached this very port (see posture.collect.witness).
+        local = ctx.witness.saw(address, int(service["port"]), ctx.remaining())
+        if local is not None:
+            return {"source": source[0], "local": local, "state": "open", "answer": "ssh",
+                    "seen_by": "audit-session"}
     sock, state, local = _connect(address, int(service["port"]), source[1])
     result: dict[str, JSON] = {"source": source[0], "local": local, "state": state}
     if sock is not None:
@@ -211,7 +223,7 @@ def run_reach(ctx: ProbeContext) -> JSON:
     todo = services(ctx.inventory, ctx.host, address)
     workers = max(1, min(MAX_REACH_WORKERS, len(todo) * len(sources)))
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:  # a filtered port: one timeout
-        futures = {(i, j): pool.submit(_probe_one, address, svc, src)
+        futures = {(i, j): pool.submit(_probe_one, address, svc, src, ctx)
                    for i, svc in enumerate(todo) for j, src in enumerate(sources)}
         for (i, _j), future in sorted(futures.items()):
             todo[i].setdefault("results", []).append(future.result())
@@ -260,8 +272,15 @@ def run_scan(ctx: ProbeContext) -> JSON:
     address = destination(ctx.host)
     ports = sorted({*WELL_KNOWN, *(int(s["port"]) for s in
                                    services(ctx.inventory, ctx.host, address))})[:MAX_SCAN_PORTS]
+    ssh_port = ctx.host.ssh.port or 22
+    # The SSH port last, and only when the audit session did not reach it itself (see
+    # posture.collect.witness): the others are scanned meanwhile, a filtered one waited out.
+    later = [ssh_port] if ctx.witness is not None and ssh_port in ports else []
     try:
-        up = open_ports(address, ports)
+        up = open_ports(address, [p for p in ports if p not in later])
+        if later and ctx.witness is not None:
+            seen = ctx.witness.saw(address, ssh_port, ctx.remaining()) is not None
+            up |= set(later) if seen else open_ports(address, later)
     except OSError as exc:
         raise ProbeError(FactStatus.ERROR, f"port scan failed: {exc.strerror or exc}") from None
     return {"address": address, "ports_scanned": len(ports),
@@ -275,7 +294,8 @@ PROBES: tuple[Probe, ...] = (
               '"results": [{"source", '
               '"local", "state": "open"|"closed"|"filtered"|"source-unavailable", '
               '"answer" ("postgresql" with "tls": "offered"|"not-offered" for PostgreSQL), '
-              '("http_status"|"code")}]}]}.'),
+              '("http_status"|"code"), ("seen_by": "audit-session": the SSH port from the '
+              'auditor, answered by the audit session\'s own connection)}]}]}.'),
     Probe("net.scan", "host", run_scan,
           doc='dict: {"address", "ports_scanned", "open": [port]} from the auditor address.'),
 )

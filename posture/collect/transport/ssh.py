@@ -275,6 +275,23 @@ class SshSession:
         return sudo_mod.run_as_root(pump, plan, script, self._sudo_password,
                                     answer_within=max(15.0, self.host.timeouts.connect))
 
+    def direct_connection(self) -> tuple[str, str, int] | None:
+        """(local address, peer address, peer port) of the target's connection when it is a
+        TCP connection of this machine that completed its SSH handshake (no jump host), else
+        None: what :class:`posture.collect.witness.SshWitness` is told."""
+        with self._lock:
+            if self.route.hops or not self._transports or self._closed:
+                return None
+            transport = self._transports[-1]
+        sock = transport.sock
+        if not (transport.is_active() and isinstance(sock, socket.socket)):
+            return None
+        try:
+            local, peer = sock.getsockname(), sock.getpeername()
+        except OSError:
+            return None
+        return str(local[0]), str(peer[0]), int(peer[1])
+
     def close(self) -> None:
         """Close every connection (target first, then the hops); safe to call again."""
         with self._lock:
