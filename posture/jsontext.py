@@ -27,7 +27,7 @@ import marshal
 import math
 from enum import Enum
 from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 _orjson: ModuleType | None
 try:  # optional: an installation without it takes the standard library's path
@@ -35,8 +35,8 @@ try:  # optional: an installation without it takes the standard library's path
 except ImportError:  # pragma: no cover - orjson is a dependency; kept for bare installs
     _orjson = None
 
-__all__ = ["ContentMemo", "available", "content_key", "evidence_key", "fast_indented",
-           "indented_text", "plain_json", "plain_tree", "same_float"]
+__all__ = ["ContentMemo", "available", "content_key", "fast_indented", "indented_text",
+           "plain_json", "plain_tree", "same_float"]
 
 
 def available() -> bool:
@@ -198,26 +198,6 @@ def content_key(value: Any) -> bytes | None:
         return marshal.dumps(value, _MARSHAL_FORMAT)
     except (ValueError, TypeError, RecursionError):
         return None
-
-
-_EVIDENCE_KEY = "_posture_evidence_key"
-_UNSET = object()
-
-
-def evidence_key(finding: Any) -> bytes | None:
-    """:func:`content_key` of a finding's evidence, made once per finding and kept beside
-    its fields (every report format keys its memos on it: four formats, one marshal).
-
-    The key lives in the instance's ``__dict__`` outside the dataclass's fields, so equality,
-    ``repr`` and :func:`dataclasses.replace` (which makes a finding without it) ignore it. A
-    finding's evidence is never changed once it is made (the judge gives each finding its
-    own, the renderers only read it).
-    """
-    state = finding.__dict__
-    known = state.get(_EVIDENCE_KEY, _UNSET)
-    if known is _UNSET:
-        known = state[_EVIDENCE_KEY] = content_key(finding.evidence)
-    return cast(bytes | None, known)
 
 
 class ContentMemo:

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
 from checks.base import known_reason
-from posture.jsontext import ContentMemo, evidence_key, plain_tree
+from posture.jsontext import ContentMemo, content_key, plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
 from posture.render.evidence import KEY_LIMIT, ROWS_SHOWN, VALUE_LIMIT, flat_rows
 from posture.render.i18n import catalog_text
@@ -134,7 +134,7 @@ class _Cards:
         """The card from its summary on: the same for every finding of equal summary,
         evidence content, fact sources, remediation and kind of status (a fleet's hosts
         repeat a few dozen), so made once for each (see :meth:`_tail_key`)."""
-        content = evidence_key(f)
+        content = content_key(f.evidence)
         key = None if content is None else self._tail_key(f, content)
         known = None if key is None else self.tails.get(key)
         if known is not None:

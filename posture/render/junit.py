@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 
 from posture.gcpause import collector_paused
-from posture.jsontext import ContentMemo, content_key, evidence_key, fast_indented, indented_text
+from posture.jsontext import ContentMemo, content_key, fast_indented, indented_text
 from posture.models import ClaimResult, Finding, HostSummary, ScanResult, Status
 from posture.sanitize import safe_text
 from posture.store.jsonable import checked_jsonable
@@ -261,7 +261,7 @@ def _details_xml(finding: Finding, memo: ContentMemo | None) -> str:
     if memo is None:
         return xml_text(_details(finding))
     head, tail = _head(finding), _tail(finding)
-    content = evidence_key(finding)
+    content = content_key(finding.evidence)
     key = None if content is None else content_key((head, content, tail))
     known: str | None = memo.get(key)
     if known is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from types import ModuleType
 
-from posture.jsontext import ContentMemo, evidence_key, fast_indented, plain_tree
+from posture.jsontext import ContentMemo, content_key, fast_indented, plain_tree
 from posture.models import Finding, Msg, ScanResult
 from posture.render.common import claims_by_finding
 from posture.render.sarif_log import log_data, result_data, result_kind_level
@@ -117,7 +117,7 @@ def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
     texts = (finding.check, finding.target, *claims)
     if not _TEXTS.issuperset(map(type, texts)):
         return None
-    content = None if memo is None else evidence_key(finding)
+    content = None if memo is None else content_key(evidence)
     data: bytes | None = None if memo is None else memo.get(content)
     if data is None:
         if not plain_tree(evidence):

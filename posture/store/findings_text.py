@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable
 from itertools import repeat
 
-from posture.jsontext import ContentMemo, evidence_key, fast_indented, plain_tree
+from posture.jsontext import ContentMemo, content_key, fast_indented, plain_tree
 from posture.models import JSON, FactSource, Finding, Msg
 from posture.sanitize import escape_json_bytes
 from posture.store.json_messages import message_to_jsonable
@@ -84,7 +84,7 @@ def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None
     evidence, summary, sources = finding.evidence, finding.summary, finding.sources
     texts = (finding.check, finding.target, finding.remediation, finding.title, summary)
     if not (_TEXTS.issuperset(map(type, texts)) and _SOURCES.issuperset(map(type, sources))
-            and _plain_evidence(finding, evidence_memo)):
+            and _plain_evidence(evidence, evidence_memo)):
         return None
     # ``to_jsonable(source)`` written out: the fields in declaration order.
     facts = [{"key": s.key, "status": s.status, "command": s.command,
@@ -113,14 +113,14 @@ def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None
     return entry
 
 
-def _plain_evidence(finding: Finding, plain: ContentMemo | None) -> bool:
-    """``plain_tree(finding.evidence)``, looked up in ``plain`` by content when met before."""
+def _plain_evidence(evidence: object, plain: ContentMemo | None) -> bool:
+    """``plain_tree(evidence)``, looked up in ``plain`` by content when met before."""
     if plain is None:
-        return plain_tree(finding.evidence)
-    content = evidence_key(finding)
+        return plain_tree(evidence)
+    content = content_key(evidence)
     known: bool | None = plain.get(content)
     if known is None:
-        known = plain_tree(finding.evidence)
+        known = plain_tree(evidence)
         plain.put(content, known)
     return known
 

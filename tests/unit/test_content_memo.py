@@ -142,8 +142,7 @@ def test_each_format_is_the_same_with_and_without_its_memos(
     with_memos = _rendered(result)
     assert hits > len(result.findings)  # the memos were used, in more than one format
     for module in (htmlcards, sarif_text, findings_text, junit):
-        monkeypatch.setattr(module, "evidence_key", lambda value: None)
-    monkeypatch.setattr(junit, "content_key", lambda value: None)
+        monkeypatch.setattr(module, "content_key", lambda value: None)
     hits = 0
     without = _rendered(result)
     assert hits == 0
@@ -189,26 +188,6 @@ def test_a_card_end_is_shared_only_by_findings_equal_in_all_it_shows(
     shared = render(result, "html", lang=lang)
     monkeypatch.setattr(htmlcards, "TAIL_MEMO", 0)
     assert render(result, "html", lang=lang) == shared
-
-
-def test_a_findings_evidence_key_is_made_once_and_left_off_its_copies(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every format reads the key of each finding: one marshal per finding, kept outside
-    the fields (equality and repr unchanged), and a finding made anew makes its own."""
-    made: list[object] = []
-    original = jsontext.content_key
-    monkeypatch.setattr(jsontext, "content_key", lambda v: made.append(v) or original(v))
-    one = finding("ssh.root_login", "web1", Status.FAIL, a=[1, 2.0, None])
-    twin = dataclasses.replace(one)
-    assert jsontext.evidence_key(one) == original({"a": [1, 2.0, None]})
-    assert jsontext.evidence_key(one) == original({"a": [1, 2.0, None]}) and len(made) == 1
-    assert one == twin and repr(one) == repr(twin) and "evidence_key" not in repr(one)
-    other = dataclasses.replace(one, evidence={"a": [1, 2, None]})
-    assert jsontext.evidence_key(other) != jsontext.evidence_key(one) and len(made) == 2
-    assert jsontext.evidence_key(twin) == jsontext.evidence_key(one) and len(made) == 3
-    odd = finding("ssh.root_login", "web1", Status.FAIL, m=msg("A {x}.", x=1))
-    assert jsontext.evidence_key(odd) is None and jsontext.evidence_key(odd) is None
-    assert len(made) == 4  # "no key" is kept too
 
 
 def test_a_findings_id_is_made_once_and_follows_a_replacement() -> None:
