@@ -15,6 +15,9 @@ medians of ``--runs`` interleaved repetitions, it prints:
 - the floor: a fresh Python process doing a bare paramiko connect + auth + exec of ``true``;
 - the ratios of the scans to the floor, and the import time of the scan process (and of its
   modules imported one after the other, which no background thread's import overlaps);
+- the CPU time the whole machine used during the floor and the scan without a firewall (the
+  lab's servers share the machine's CPUs: that time over the number of CPUs is a lower
+  bound of any scan's wall time here), and the machine's speed at the time (a fixed loop);
 - with ``--baseline DIR`` (another checkout of posture, e.g. ``git worktree add``), the same
   scans run from that checkout, side by side;
 - the fleet figures of scripts/bench_fleet.py (``--fleet``, default 100,1000) and the
@@ -62,19 +65,30 @@ print(time.monotonic() - t0)
 """
 
 
+def machine_busy() -> float:
+    """CPU seconds every process of this machine has used since boot (``/proc/stat``: user,
+    nice, system, irq, softirq), the lab's servers included."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:8]]
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+
+
 def run_child(argv: list[str], *, cwd: Path, env: Mapping[str, str]) -> dict[str, float | str]:
-    """Run ``argv`` and measure it with wait4 (before communicate could reap it)."""
-    start = time.monotonic()
+    """Run ``argv`` and measure it with wait4 (before communicate could reap it); ``machine``
+    is the CPU time the whole machine used meanwhile (the child, the lab, the kernel)."""
+    start, busy = time.monotonic(), machine_busy()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - start
+        machine = machine_busy() - busy
         out.seek(0)
         err.seek(0)
         return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
                 "rss": usage.ru_maxrss / 1024, "out": out.read().decode(errors="replace"),
-                "err": err.read().decode(errors="replace"), "code": float(proc.returncode)}
+                "err": err.read().decode(errors="replace"), "code": float(proc.returncode),
+                "machine": machine}
 
 
 # What a full scan imports, for an import time that no thread's import overlaps.
@@ -152,7 +166,7 @@ def _lab_figures(lab: TrixieLab, tmp: Path, trees: Mapping[str, Path], runs: int
         if got["code"] not in (0.0, 1.0, 2.0):
             raise SystemExit(f"{tree} scan {tag} failed: {str(got['err'])[-1500:]}")
         row = figures[tree]
-        for key in ("wall", "cpu", "rss"):
+        for key in ("wall", "cpu", "rss", "machine"):
             row.setdefault(f"{tag}.{key}", []).append(float(got[key]))
         if extra:
             row.setdefault("import", []).append(import_seconds(str(got["err"])))
@@ -161,6 +175,7 @@ def _lab_figures(lab: TrixieLab, tmp: Path, trees: Mapping[str, Path], runs: int
         got = run_child([sys.executable, "-c", floor], cwd=REPO, env=env)
         figures["floor"].setdefault("wall", []).append(float(got["wall"]))
         figures["floor"].setdefault("cpu", []).append(float(got["cpu"]))
+        figures["floor"].setdefault("machine", []).append(float(got["machine"]))
         for tree in trees:
             scan(tree, [], "full")
             scan(tree, [], "full-no-vantage", inventory=no_vantage)
@@ -189,7 +204,10 @@ def _print_lab(figures: Figures, trees: Mapping[str, Path]) -> None:
     print(f"trixie lab (1 server, vantage point behind a dropping firewall), medians of "
           f"{len(figures['floor']['wall'])} interleaved runs")
     print(f"  floor (fresh python, paramiko connect + auth + exec): {floor:.3f} s wall, "
-          f"{med['floor']['cpu']:.3f} s CPU")
+          f"{med['floor']['cpu']:.3f} s CPU, {med['floor']['machine']:.3f} s machine CPU")
+    speed = bench_fleet.reference_seconds()
+    print(f"  machine speed: a 10-million-step Python loop takes {speed:.2f} s CPU now "
+          f"({os.cpu_count()} CPUs; the lab's servers share them)")
     for tree in trees:
         row = med[tree]
         print(f"\n  [{tree}] {trees[tree]}")
@@ -201,6 +219,10 @@ def _print_lab(figures: Figures, trees: Mapping[str, Path]) -> None:
         nf = "full-unfiltered"
         print(f"    full, no vantage, firewall off {row[nf + '.wall']:.3f} s "
               f"wall, {row[nf + '.cpu']:.3f} s CPU ({row[nf + '.wall'] / floor:.2f}x floor)")
+        cpus = os.cpu_count() or 1
+        print(f"      the machine's CPU meanwhile (posture, the lab's servers, the kernel): "
+              f"{row[nf + '.machine']:.3f} s, so at least {row[nf + '.machine'] / cpus:.3f} s "
+              f"of wall on {cpus} CPUs ({row[nf + '.machine'] / cpus / floor:.2f}x floor)")
         print(f"    import time:     {row['import']:.3f} s in the scan (imports in background "
               f"threads overlap the main thread's and count in full), "
               f"{row['import_seq']:.3f} s for its modules one after the other")
