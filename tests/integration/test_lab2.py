@@ -289,6 +289,23 @@ def test_login_noise_costs_no_fact(trixie: TrixieLab,
     assert not any(NOISE in json.dumps(f["value"]) for f in facts.values())
 
 
+def test_the_ssh_port_is_answered_by_the_audit_session(
+        trixie: TrixieLab, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """OpenSSH 10 penalises a source address for each connection closed before
+    authentication: from the auditor's address the probes take the session's own connection
+    (a real paramiko session to a real sshd) instead of connecting to port 22 again."""
+    _scan("current", trixie, tmp_path_factory.mktemp("scan-current"))
+    facts = _FACTS["current"]["facts"]
+    ssh = next(s for s in facts["net.reach"]["value"]["services"] if s["service"] == "ssh")
+    auditor = next(r for r in ssh["results"] if r["source"] == "auditor")
+    assert auditor == {"source": "auditor", "local": auditor["local"], "state": "open",
+                       "answer": "ssh", "seen_by": "audit-session"}, auditor
+    assert auditor["local"] == trixie.net.allowed  # the session's own source address
+    assert [r.get("seen_by") for r in ssh["results"] if r["source"] != "auditor"] == \
+        [None] * (len(ssh["results"]) - 1)  # vantage points still connect themselves
+    assert 22 in facts["net.scan"]["value"]["open"]
+
+
 # -- sshd per connection, nginx and PostgreSQL, as issues 13 and 14 demand them ----------------
 
 
