@@ -27,7 +27,7 @@ from posture.collect.db.session import open_db_session
 from posture.collect.probes.net import _greeting
 from posture.collect.transport.ssh import SshSession
 from posture.collect.types import ProbeError
-from posture.inventory.model import Database
+from posture.inventory.model import Database, Timeouts
 from posture.models import FactStatus
 from posture.secret import Secret
 from tests.conftest import HostFactory, LabUsers, require_lab_part
@@ -356,7 +356,9 @@ def test_session_is_read_only_and_errors_are_scrubbed(pg: PgLab, lab_host: HostF
     with (pg.tls.data / "pg_hba.conf").open("a") as hba:
         hba.write("hostssl all pstwriter 127.0.0.1/32 scram-sha-256\n")
     pg.tls.reload()
-    host = lab_host()
+    # Generous bounds: what is asserted here is read-only and scrubbing, not timing (on a
+    # loaded machine the fallback login once failed within the fixture's 3 s connect bound).
+    host = lab_host(timeouts=Timeouts(connect=15, command=20, host=120))
     database = Database("rw", "lab", "postgresql", "shop_clean", "pstwriter", port=pg.tls.port)
     with SshSession.connect(host) as ssh:
         session = open_db_session(ssh, host, database, Secret("w-" + pg.password),
