@@ -127,8 +127,22 @@ NOT_GATHERED = "not gathered, as no check of this scan needs it (read for eviden
 out."""
 
 
-def _not_gathered(key: str) -> Fact:
-    return Fact(key, FactStatus.ERROR, reason=NOT_GATHERED)
+CUT_OPTIONAL = ("went past posture's cap: a fact read for evidence only is never read in "
+                "part")
+"""The reason an optional fact cut at a cap is read as an error: the verdict never depends
+on it, so :func:`guard_truncated` would not stop evidence judged on a part of it."""
+
+
+def _optional(host: HostFacts, key: str) -> Fact:
+    """The optional fact ``key`` as a check reads it: as gathered, an error when the scan
+    left it out, or one naming the cap when its value was cut."""
+    fact = host.facts.get(key)
+    if fact is None:
+        return Fact(key, FactStatus.ERROR, reason=NOT_GATHERED)
+    if fact.ok and fact.truncated:
+        return Fact(key, FactStatus.ERROR, reason=CUT_OPTIONAL, command=fact.command,
+                    privileged=fact.privileged)
+    return fact
 
 
 Memo = tuple[OutcomeMemo, bytes, dict[str, bytes | None]]
@@ -152,7 +166,7 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
         host = HostFacts(target, False, {}, (f"{meta.target} was not collected",))
     facts = {key: host.fact(key) for key in meta.needs}
     for key in meta.optional:  # evidence only: what the scan gathered for other checks
-        facts[key] = host.facts.get(key) or _not_gathered(key)
+        facts[key] = _optional(host, key)
     expect = dict(claim.expect) if params is None else params
     keyed = None if memo is None else memo[0].key(check, memo[1], facts, memo[2])
     if keyed is not None and memo is not None:

@@ -14,7 +14,7 @@ import checks
 from checks.base import Check
 from posture.inventory import load_inventory
 from posture.inventory.model import Claim, Scope
-from posture.judge.evaluate import NOT_GATHERED, collection_plan, run_check
+from posture.judge.evaluate import CUT_OPTIONAL, NOT_GATHERED, collection_plan, run_check
 from posture.models import Fact, FactStatus, HostFacts
 from posture.store.factsfile import load
 
@@ -58,6 +58,12 @@ def test_a_verdict_never_depends_on_an_optional_fact(check: Check) -> None:
         alone = run_check(check, target.host, cut, claim, SCAN_TIME)
         assert (alone.status, alone.severity, alone.summary) == \
             (whole.status, whole.severity, whole.summary), target.host
+        capped = dataclasses.replace(target, facts={  # cut at a cap: no guard, no error
+            k: dataclasses.replace(f, truncated=True) if k in check.meta.optional else f
+            for k, f in target.facts.items()})
+        partial = run_check(check, target.host, capped, claim, SCAN_TIME)
+        assert (partial.status, partial.severity, partial.summary) == \
+            (whole.status, whole.severity, whole.summary), target.host
         judged += 1
     assert judged >= 3  # recorded hosts that hold the optional facts were found
 
@@ -94,3 +100,20 @@ def test_optional_facts_are_gathered_only_for_a_check_that_needs_them() -> None:
     admin = by_type["encrypted_admin_channels"]
     both = collection_plan(inventory, [password, admin])["host"]
     assert any("sshd.contexts" in keys for keys in both.values())
+
+
+def test_an_optional_fact_cut_at_a_cap_gives_no_evidence_and_no_error() -> None:
+    """The verdict never reads it, so the engine's guard of cut facts does not apply: the
+    evidence says unknown instead of judging a part, and the verdict stays what it is."""
+    check = checks.by_id("accounts.password_age")
+    target = load(ROOT / "tests" / "data" / "demo-facts-after.json").hosts["lab"]
+    claim = _claim(check, "lab")
+    whole = run_check(check, "lab", target, claim, SCAN_TIME)
+    cut = dataclasses.replace(target, facts={
+        **target.facts, "sshd.contexts": dataclasses.replace(target.facts["sshd.contexts"],
+                                                             truncated=True)})
+    partial = run_check(check, "lab", cut, claim, SCAN_TIME)
+    assert (partial.status, partial.summary) == (whole.status, whole.summary)
+    text = str(partial.evidence["ssh_password_logins"])
+    assert text.startswith("unknown: ") and CUT_OPTIONAL in text
+    assert "truncated_facts" not in partial.evidence
