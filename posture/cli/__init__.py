@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 __all__ = ["main", "run"]
@@ -12,10 +13,10 @@ __all__ = ["main", "run"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``posture`` command (see :mod:`posture.cli.app`)."""
-    _import_paramiko_without_invoke()
-    from posture.cli.app import main as run
+    with without_invoke():
+        from posture.cli.app import main as run
 
-    return run(argv)
+        return run(argv)
 
 
 def run() -> NoReturn:
@@ -36,16 +37,22 @@ def run() -> NoReturn:
     os._exit(code)
 
 
-def _import_paramiko_without_invoke() -> None:
-    """Import paramiko without the optional ``invoke`` package it would load (and, through
-    it, unittest.mock): a noticeable share of a scan's start-up. paramiko uses invoke only
-    for ``Match exec``, which posture refuses or runs itself (inventory/sshinclude.py). The
-    block lasts for this import only, and nothing is done if either is already loaded."""
-    if "paramiko" in sys.modules or "invoke" in sys.modules:
+@contextlib.contextmanager
+def without_invoke() -> Iterator[None]:
+    """For the command's duration, paramiko loads without the optional ``invoke`` package it
+    would import (and, through it, unittest.mock): a noticeable share of a scan's start-up.
+
+    paramiko is imported when a scan first needs it (a scan of endpoints only never does).
+    It uses invoke only for ``Match exec``, which posture refuses or runs itself
+    (inventory/sshinclude.py). ``import invoke`` fails while the block lasts; nothing is done
+    if invoke is already loaded, and it is importable again afterwards.
+    """
+    if "invoke" in sys.modules:
+        yield
         return
     sys.modules["invoke"] = None  # type: ignore[assignment]  # makes 'import invoke' fail
     try:
-        import paramiko  # noqa: F401
+        yield
     finally:
         if sys.modules.get("invoke", 0) is None:
             del sys.modules["invoke"]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeGuard
 
 from posture import __version__
 from posture.collect.batch import build_script, new_marker, split_output
@@ -24,13 +26,16 @@ from posture.collect.leastpriv import mark_refusals, wrapper_specs
 from posture.collect.probes.registry import BY_KEY as PROBES
 from posture.collect.probes.registry import ProbeContext, ProbeError, before_ssh, run_after_ssh
 from posture.collect.transport import pacing
+from posture.collect.transport.execresult import ExecResult
 from posture.collect.transport.session import Session, open_session
-from posture.collect.transport.ssh import ExecResult, SshSession
 from posture.collect.transport.stopflag import Interrupt
 from posture.collect.witness import SshWitness
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Database, Endpoint, Host, Inventory
 from posture.models import Fact, FactsSnapshot, FactStatus, HostFacts
+
+if TYPE_CHECKING:
+    from posture.collect.transport.ssh import SshSession
 
 Progress = Callable[[str, str], None]  # (target name, message)
 Plan = Mapping[str, Mapping[str, set[str]]]  # kind -> target name -> fact keys
@@ -157,6 +162,13 @@ class _HostWork:
     databases: list[tuple[Database, set[str]]]
 
 
+def _is_ssh(session: Session) -> TypeGuard[SshSession]:
+    """Whether ``session`` is an SSH session (a database probe tunnels through it). Only an
+    imported module's class has instances: a scan without SSH hosts never loads paramiko."""
+    ssh = sys.modules.get("posture.collect.transport.ssh")
+    return ssh is not None and isinstance(session, ssh.SshSession)
+
+
 def _probe_databases(work: _HostWork, session: Session | None, inventory: Inventory,
                      environ: Mapping[str, str], reason: str,
                      host_facts: Mapping[str, Fact] | None = None) -> dict[str, HostFacts]:
@@ -169,7 +181,7 @@ def _probe_databases(work: _HostWork, session: Session | None, inventory: Invent
             continue
         ctx = ProbeContext(inventory, database.name, started + work.host.timeouts.host,
                            environ, host=work.host, database=database,
-                           ssh=session if isinstance(session, SshSession) else None)
+                           ssh=session if _is_ssh(session) else None)
         ctx.cache["host_facts"] = dict(host_facts or {})
         facts = run_probes(keys, ctx)
         reachable = any(f.ok for f in facts.values())

@@ -22,8 +22,8 @@ from pathlib import Path
 from types import TracebackType
 
 from posture.collect.batch import split_sections
+from posture.collect.transport.execresult import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
 from posture.collect.transport.session import Session
-from posture.collect.transport.sshio import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Host
 

@@ -42,7 +42,9 @@ def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
 def test_a_scan_starts_without_the_renderers_or_what_it_does_not_need() -> None:
     # Everything a scan imports before it connects: the command line, the collector, the plan.
     modules = _modules(
-        "from posture.cli import _import_paramiko_without_invoke as p; p()\n"
+        "from posture.cli import without_invoke\n"
+        "without_invoke().__enter__()\n"
+        "import paramiko  # what a scan of a host loads when it connects\n"
         "from posture.cli.app import build_parser\n"
         "args = build_parser().parse_args(['scan', '-i', 'x.yml', '--only', 'os', '-q',\n"
         "                                  '--format', 'html,json,sarif,junit'])\n"
@@ -127,3 +129,46 @@ def test_the_program_exits_with_main_s_code_and_its_output_flushed(tmp_path: Pat
                           str(INVENTORY), "-o", str(tmp_path / "r2")], capture_output=True,
                          text=True, check=False, cwd=ROOT)
     assert bad.returncode == 3 and "none.json" in bad.stderr
+
+
+def test_a_scan_of_endpoints_only_never_loads_an_ssh_library(tmp_path: Path) -> None:
+    # A closed loopback port: the TLS probes run (and fail), nothing connects over SSH.
+    inventory = tmp_path / "endpoints.yml"
+    inventory.write_text(
+        "version: 1\norganisation: t\n"
+        "endpoints:\n  - name: shop\n    url: https://shop.posture.test/\n"
+        "    connect_to: 127.0.0.1:9\n"
+        "claims:\n  - id: tls\n    says: every link uses TLS\n    type: tls_all_links\n"
+        "    scope: {endpoints: [shop]}\n", encoding="utf-8")
+    code = ("from posture.cli import main\n"
+            f"code = main(['scan', '-i', {str(inventory)!r}, '-o', {str(tmp_path / 'r')!r},\n"
+            "             '-q', '--no-history', '--format', 'json'])\n"
+            "assert code in (1, 2), code\n")
+    modules = _modules(code)
+    assert "posture.collect.probes.tls.probe" in modules  # not vacuous: the probes ran
+    assert _loaded(modules, ("paramiko", "invoke", "posture.collect.transport.ssh")) == []
+    report = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    status = {f["check"]: f["status"] for f in report["findings"]}
+    assert status["tls.protocols"] == status["tls.certificate"] == "error"  # nothing answered
+
+
+def test_a_scan_of_a_host_loads_paramiko_without_invoke(tmp_path: Path) -> None:
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                   check=True, capture_output=True)
+    (tmp_path / "known_hosts").write_text("", encoding="utf-8")
+    inventory = tmp_path / "host.yml"
+    inventory.write_text(
+        "version: 1\norganisation: t\n"
+        "hosts:\n  - name: web\n    address: 127.0.0.1\n"
+        f"    ssh: {{port: 9, user: audit, key_file: {key}, known_hosts: {tmp_path}/known_hosts}}\n"
+        "claims:\n  - id: os\n    says: Debian 12\n    type: os_version\n"
+        "    expect: {distribution: debian, version: '12'}\n    scope: {hosts: [web]}\n",
+        encoding="utf-8")
+    code = ("from posture.cli import main\n"
+            f"code = main(['scan', '-i', {str(inventory)!r}, '-o', {str(tmp_path / 'r')!r},\n"
+            "             '-q', '--no-history', '--format', 'json'])\n"
+            "assert code == 2, code\n")  # unreachable: an error, never a pass
+    modules = _modules(code)
+    assert "paramiko" in modules and "posture.collect.transport.ssh" in modules
+    assert _loaded(modules, ("invoke", "unittest.mock")) == []

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from posture.collect.transport import sudo as sudo_mod
-from posture.collect.transport.sshio import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
+from posture.collect.transport.execresult import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Host
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from types import TracebackType
 
 from posture.collect.transport import sudo as sudo_mod
-from posture.collect.transport.sshio import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
+from posture.collect.transport.execresult import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Host
 

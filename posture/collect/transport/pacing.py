@@ -22,8 +22,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-import paramiko
-
 from posture.errors import TransportError
 
 DEFAULT_PER_ADDRESS = 8
@@ -85,6 +83,10 @@ def dropped_before_auth(exc: BaseException | None) -> bool:
     if isinstance(exc, (EOFError, ConnectionResetError, ConnectionAbortedError,
                         BrokenPipeError)):
         return True
+    # Imported here: a scan without hosts never loads paramiko (whose error this is, and which
+    # is loaded by the time any handshake has failed).
+    import paramiko
+
     if isinstance(exc, paramiko.SSHException) and not isinstance(exc, TimeoutError):
         text = str(exc)
         return ("protocol banner" in text and "timed out" not in text.lower()) \

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Protocol
 
-from posture.collect.transport.sshio import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
+from posture.collect.transport.execresult import DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, ExecResult
 from posture.inventory.model import Host
 
 

@@ -9,43 +9,22 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import paramiko
 
+from posture.collect.transport.execresult import (
+    DEFAULT_MAX_STDERR,
+    DEFAULT_MAX_STDOUT,
+    ExecResult,
+    clean_error,
+)
 from posture.collect.transport.news import ChannelNews
 
-DEFAULT_MAX_STDOUT = 8 << 20
-"""Default cap of a command's standard output, in bytes."""
-DEFAULT_MAX_STDERR = 2 << 20
-"""Default cap of a command's standard error, in bytes."""
+__all__ = ["DEFAULT_MAX_STDERR", "DEFAULT_MAX_STDOUT", "ChannelPump", "ExecResult", "clean_error"]
 
 _CHUNK = 32768
 _CLOSE_GRACE = 1.0  # seconds a stopped command gets to end its channel after TERM
 _POLL = 0.05  # longest sleep while stdin is waiting for window space
-
-
-def clean_error(exc: BaseException) -> str:
-    """A one-line, printable, bounded rendering of a library or socket error.
-
-    Such messages can carry bytes a hostile server chose; they end up in reports.
-    """
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, OSError) and exc.strerror:
-        text = exc.strerror
-    return "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))[:200]
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    """What one remote command produced."""
-
-    stdout: bytes
-    stderr: bytes
-    exit_status: int | None  # None if killed, timed out, truncated or the connection dropped
-    timed_out: bool
-    truncated: bool
-    duration_s: float
 
 
 class ChannelPump:
