@@ -29,6 +29,7 @@ from posture.collect.transport import pacing
 from posture.collect.transport.execresult import ExecResult
 from posture.collect.transport.session import Session, open_session
 from posture.collect.transport.stopflag import Interrupt
+from posture.collect.types import session_port
 from posture.collect.witness import SshWitness
 from posture.errors import SudoError, TransportError
 from posture.inventory.model import Database, Endpoint, Host, Inventory
@@ -205,8 +206,12 @@ def collect_host(work: _HostWork, inventory: Inventory,
     environ = options.environ if options.environ is not None else os.environ
     early_keys = sorted(k for k in before_ssh(work.keys) if k in PROBES)
     witness = SshWitness()  # told by _visit, always, before it waits for the early probes
+    # The SSH port the probes look at is the one the session connects to (tests' sessions
+    # from session_factory connect nowhere: the inventory's port or 22 then).
+    port = None if options.session_factory is not None or not PROBES.keys() & work.keys \
+        else session_port(host, allow_match_exec=options.allow_match_exec)
     late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
-                            host=host, witness=witness)
+                            host=host, witness=witness, ssh_port=port)
     warmers = [hook for k in sorted(set(work.keys) - set(early_keys))
                if k in PROBES and (hook := PROBES[k].warm) is not None]
     if not (early_keys or warmers):
@@ -218,7 +223,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
     with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
         parts = [pool.submit(run_probes, {key}, ProbeContext(
             inventory, host.name, started + host.timeouts.host, environ, host=host,
-            witness=witness))
+            witness=witness, ssh_port=port))
             for key in early_keys]
         warm_ups = [pool.submit(w, late_ctx) for w in warmers]
         early = pool.submit(_merge, parts, warm_ups)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from posture.errors import TransportError
 from posture.models import JSON, FactStatus
 
 if TYPE_CHECKING:
@@ -46,10 +47,39 @@ class ProbeContext:
     # What the audit session's own connection showed of the host's SSH port (net.reach and
     # net.scan take it instead of connecting there again; see posture.collect.witness).
     witness: SshWitness | None = None
+    # The host's SSH port as its session connects to it: the inventory's, else the user's
+    # ssh_config entry for the address (see :func:`ssh_port`); None: not looked up.
+    ssh_port: int | None = None
 
     def remaining(self) -> float:
         """Seconds left before the deadline (never negative)."""
         return max(0.0, self.deadline - time.monotonic())
+
+
+def ssh_port(ctx: ProbeContext) -> int:
+    """The SSH port of ``ctx.host`` for the probes: the port its session connects to when the
+    collector looked it up, else the inventory's ``ssh.port``, else 22."""
+    if ctx.ssh_port is not None:
+        return ctx.ssh_port
+    return (ctx.host.ssh.port if ctx.host is not None else None) or 22
+
+
+def session_port(host: Host, *, allow_match_exec: bool = False) -> int | None:
+    """The port ``host``'s SSH session connects to, for the port probes (``ssh_port``): the
+    inventory's, else the user's ssh_config entry for the address (OpenSSH's order), else 22.
+
+    None for a host posture does not reach over SSH itself (``local``, ``ansible``) or an
+    ssh_config that cannot be read (the session then fails, saying why)."""
+    if host.ssh.port:
+        return host.ssh.port
+    if host.connection != "ssh":
+        return None
+    from posture.inventory.sshconfig import resolve  # loads paramiko: SSH hosts only
+
+    try:
+        return resolve(host, allow_match_exec=allow_match_exec).target.port
+    except TransportError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pytest
 from posture.collect import collector
 from posture.collect.probes.net import run_reach, run_scan
 from posture.collect.transport.sshio import ExecResult
-from posture.collect.types import ProbeContext
+from posture.collect.types import ProbeContext, session_port
 from posture.collect.witness import SshWitness
 from posture.errors import TransportError
 from posture.inventory.model import Host, Inventory, SshSettings, Timeouts
@@ -205,3 +205,45 @@ def test_the_collector_tells_what_its_session_saw(server: _Server, kind: str,
     assert time.monotonic() - started < 6
     time.sleep(0.2)
     assert server.count == (0 if kind == "direct" else 2)
+
+
+def _config(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "ssh_config"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_the_session_port_comes_from_the_inventory_then_ssh_config_then_22(
+        tmp_path: Path) -> None:
+    config = _config(tmp_path, "Host 127.0.0.1\n  Port 2222\nHost *\n  User audit\n")
+    def port(address: str, **ssh: Any) -> int | None:
+        return session_port(Host("a", address, SshSettings(**ssh), Timeouts()))
+
+    assert port("127.0.0.1", ssh_config=config) == 2222
+    assert port("127.0.0.1", port=2200, ssh_config=config) == 2200  # the inventory's on top
+    assert port("127.0.0.2", ssh_config=config) == 22
+    assert session_port(Host("a", "127.0.0.1", SshSettings(ssh_config=config), Timeouts(),
+                             connection="local")) is None
+    refused = _config(tmp_path, "Match exec true\n  Port 2222\n")
+    assert port("127.0.0.1", ssh_config=refused) is None  # the session fails, saying why
+
+
+def test_the_probes_look_at_the_port_the_session_connects_to(server: _Server,
+                                                              tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
+    """A host whose SSH port is set only in the user's ssh_config: the probes name that port
+    "ssh" (not 22), and the session's own connection there answers for it."""
+    config = _config(tmp_path, f"Host 127.0.0.1\n  Port {server.port}\n")
+    host = Host("web1", "127.0.0.1", SshSettings(ssh_config=config), Timeouts(host=12.0))
+    inventory = Inventory(path="i.yml", sha256="0", organisation="t", hosts=(host,), claims=())
+    work = collector._HostWork(host, {"net.scan", "net.reach", "os.release"}, [])
+    monkeypatch.setattr(collector, "open_session", lambda *_a, **_k: _Session(
+        ("127.0.0.1", "127.0.0.1", server.port)))
+    found, _ = collector.collect_host(work, inventory, collector.CollectOptions())
+    ssh = next(s for s in found.facts["net.reach"].value["services"]  # type: ignore[index]
+               if s["service"] == "ssh")
+    assert ssh["port"] == server.port
+    assert _auditor_ssh(found.facts["net.reach"].value)["seen_by"] == "audit-session"
+    assert server.port in found.facts["net.scan"].value["open"]  # type: ignore[index]
+    time.sleep(0.2)
+    assert server.count == 0

@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from posture.collect.types import Probe, ProbeContext, ProbeError
+from posture.collect.types import Probe, ProbeContext, ProbeError, ssh_port
 from posture.models import JSON, FactStatus
 
 if TYPE_CHECKING:
@@ -72,11 +72,13 @@ def _matches_host(target: str, host: Host, address: str) -> bool:
     return target in (host.address, host.name, address)
 
 
-def services(inventory: Inventory, host: Host, address: str) -> list[dict[str, Any]]:
-    """The ports to probe: SSH, the host's databases, admin and integration endpoints at
-    its address."""
+def services(inventory: Inventory, host: Host, address: str,
+             ssh: int | None = None) -> list[dict[str, Any]]:
+    """The ports to probe: SSH (``ssh``: the port the session connects to, see
+    :func:`~posture.collect.types.ssh_port`; by default the inventory's or 22), the host's
+    databases, admin and integration endpoints at its address."""
     out: list[dict[str, Any]] = [{"service": "ssh", "name": host.name,
-                                  "port": host.ssh.port or 22}]
+                                  "port": ssh or host.ssh.port or 22}]
     for db in inventory.databases:
         if db.host == host.name:
             out.append({"service": "database", "name": db.name, "engine": db.engine,
@@ -220,7 +222,7 @@ def run_reach(ctx: ProbeContext) -> JSON:
     address = destination(ctx.host)
     sources: list[tuple[str, str | None]] = [("auditor", None)]
     sources += [(vp.name, vp.source_address) for vp in ctx.inventory.vantage_points]
-    todo = services(ctx.inventory, ctx.host, address)
+    todo = services(ctx.inventory, ctx.host, address, ssh_port(ctx))
     workers = max(1, min(MAX_REACH_WORKERS, len(todo) * len(sources)))
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:  # a filtered port: one timeout
         futures = {(i, j): pool.submit(_probe_one, address, svc, src, ctx)
@@ -270,16 +272,16 @@ def run_scan(ctx: ProbeContext) -> JSON:
     if ctx.host is None:
         raise ProbeError(FactStatus.ERROR, "net.scan needs a host")
     address = destination(ctx.host)
-    ports = sorted({*WELL_KNOWN, *(int(s["port"]) for s in
-                                   services(ctx.inventory, ctx.host, address))})[:MAX_SCAN_PORTS]
-    ssh_port = ctx.host.ssh.port or 22
+    port = ssh_port(ctx)
+    ports = sorted({*WELL_KNOWN, *(int(s["port"]) for s in services(
+        ctx.inventory, ctx.host, address, port))})[:MAX_SCAN_PORTS]
     # The SSH port last, and only when the audit session did not reach it itself (see
     # posture.collect.witness): the others are scanned meanwhile, a filtered one waited out.
-    later = [ssh_port] if ctx.witness is not None and ssh_port in ports else []
+    later = [port] if ctx.witness is not None and port in ports else []
     try:
         up = open_ports(address, [p for p in ports if p not in later])
         if later and ctx.witness is not None:
-            seen = ctx.witness.saw(address, ssh_port, ctx.remaining()) is not None
+            seen = ctx.witness.saw(address, port, ctx.remaining()) is not None
             up |= set(later) if seen else open_ports(address, later)
     except OSError as exc:
         raise ProbeError(FactStatus.ERROR, f"port scan failed: {exc.strerror or exc}") from None
