@@ -53,7 +53,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from posture.collect.collector import CollectOptions, now_iso
+    from posture.collect.collector import CollectOptions, load_transport, now_iso
     from posture.collect.interrupt import collect_until_stopped
     from posture.judge.evaluate import collection_plan, selected_claims
 
@@ -69,6 +69,7 @@ def _scan(args: argparse.Namespace) -> int:
         check_output_file(args.save_facts, "--save-facts").parent.mkdir(parents=True,
                                                                         exist_ok=True)
     plan = collection_plan(inventory, selected_claims(inventory, args.only))
+    load_transport(inventory, plan)
     from posture.cli.progress import ProgressReporter
 
     with ProgressReporter(live=False if args.quiet else None) as reporter:

@@ -344,6 +344,15 @@ def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
     return work
 
 
+def load_transport(inventory: Inventory, plan: Plan) -> None:
+    """Import paramiko now when the plan visits a host over SSH (a scan of endpoints only
+    never loads it). Called before the collection starts: once it runs, the renderers load
+    beside it, and an import on the way to the first connection would share the interpreter
+    with theirs."""
+    if any(w.host.connection == "ssh" for w in _host_work(inventory, plan)):
+        import posture.collect.transport.ssh  # noqa: F401
+
+
 def _announce(options: CollectOptions, kind: str, done: Mapping[str, HostFacts]) -> None:
     """Hand finished targets to ``on_target`` (an interrupted run reports what it has)."""
     if options.on_target is not None:
