@@ -209,7 +209,7 @@ def collect_host(work: _HostWork, inventory: Inventory,
     # The SSH port the probes look at is the one the session connects to (tests' sessions
     # from session_factory connect nowhere: the inventory's port or 22 then).
     port = None if options.session_factory is not None or not PROBES.keys() & work.keys \
-        else session_port(host, allow_match_exec=options.allow_match_exec)
+        else session_port(host)
     late_ctx = ProbeContext(inventory, host.name, started + host.timeouts.host, environ,
                             host=host, witness=witness, ssh_port=port)
     warmers = [hook for k in sorted(set(work.keys) - set(early_keys))

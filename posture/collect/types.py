@@ -64,12 +64,14 @@ def ssh_port(ctx: ProbeContext) -> int:
     return (ctx.host.ssh.port if ctx.host is not None else None) or 22
 
 
-def session_port(host: Host, *, allow_match_exec: bool = False) -> int | None:
+def session_port(host: Host) -> int | None:
     """The port ``host``'s SSH session connects to, for the port probes (``ssh_port``): the
     inventory's, else the user's ssh_config entry for the address (OpenSSH's order), else 22.
 
     None for a host posture does not reach over SSH itself (``local``, ``ansible``) or an
-    ssh_config that cannot be read (the session then fails, saying why)."""
+    ssh_config that cannot be read (the session then fails, saying why). A ``Match exec``
+    line is never run for this look-up (the session runs it, when the user allows it): such
+    a config gives None too."""
     if host.ssh.port:
         return host.ssh.port
     if host.connection != "ssh":
@@ -77,7 +79,7 @@ def session_port(host: Host, *, allow_match_exec: bool = False) -> int | None:
     from posture.inventory.sshconfig import resolve  # loads paramiko: SSH hosts only
 
     try:
-        return resolve(host, allow_match_exec=allow_match_exec).target.port
+        return resolve(host).target.port
     except TransportError:
         return None
 

@@ -224,8 +224,10 @@ def test_the_session_port_comes_from_the_inventory_then_ssh_config_then_22(
     assert port("127.0.0.2", ssh_config=config) == 22
     assert session_port(Host("a", "127.0.0.1", SshSettings(ssh_config=config), Timeouts(),
                              connection="local")) is None
-    refused = _config(tmp_path, "Match exec true\n  Port 2222\n")
-    assert port("127.0.0.1", ssh_config=refused) is None  # the session fails, saying why
+    marker = tmp_path / "ran"
+    refused = _config(tmp_path, f"Match exec \"touch {marker}\"\n  Port 2222\n")
+    assert port("127.0.0.1", ssh_config=refused) is None  # never run for a look-up
+    assert not marker.exists()
 
 
 def test_the_probes_look_at_the_port_the_session_connects_to(server: _Server,
