@@ -92,9 +92,14 @@ def run_child(argv: list[str], *, cwd: Path, env: Mapping[str, str]) -> dict[str
 
 
 # What a full scan imports, for an import time that no thread's import overlaps.
-SCAN_MODULES = ("import posture.cli, posture.cli.app, posture.cli.commands, "
-                "posture.collect.collector, posture.judge.evaluate, posture.render.html, "
-                "posture.render.json_report, posture.render.sarif, posture.render.junit")
+# What a scan of a host imports (the SSH transport, paramiko with it: collector.load_transport),
+# with invoke kept out as the command keeps it out.
+SCAN_MODULES = ("import posture.cli; block = posture.cli.without_invoke(); block.__enter__(); "
+                "import posture.cli.app, posture.cli.commands, "
+                "posture.collect.collector, posture.collect.transport.ssh, "
+                "posture.judge.evaluate, posture.render.html, "
+                "posture.render.json_report, posture.render.sarif, posture.render.junit; "
+                "import sys; assert sys.modules.get('invoke') is None  # blocked, never loaded")
 
 
 def import_seconds(stderr: str) -> float:
