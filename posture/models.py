@@ -11,6 +11,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from posture.jsontext import content_key
+
 JSON = Any  # a JSON-compatible value: dict/list/str/int/float/bool/None
 
 CONTRACT_CLAIM_TYPES: tuple[str, ...] = (
@@ -288,6 +290,33 @@ class ScanResult:
         for finding in self.findings:
             index.setdefault(finding.id, finding)
         return index
+
+    def evidence_key(self, finding: Finding) -> bytes | None:
+        """:func:`~posture.jsontext.content_key` of ``finding.evidence``, made once for each
+        evidence object and shared by every format rendered from this result.
+
+        The findings a judge memo shared share their evidence object (a fleet's report holds
+        tens of thousands of findings, a few thousand evidence objects), and equal contents
+        share one bytes object, whose hash a format's memo then computes once. Renderers only
+        read a judged result: the key made for an object stays its key.
+        """
+        evidence = finding.evidence
+        known = self._evidence_keys.get(id(evidence))
+        if known is not None and known[0] is evidence:  # the entry holds its object: an id
+            return known[1]                              # is never read for another one
+        key = content_key(evidence)
+        if key is not None:
+            key = self._same_keys.setdefault(key, key)
+        self._evidence_keys[id(evidence)] = (evidence, key)
+        return key
+
+    @cached_property
+    def _evidence_keys(self) -> dict[int, tuple[Mapping[str, JSON], bytes | None]]:
+        return {}
+
+    @cached_property
+    def _same_keys(self) -> dict[bytes, bytes]:
+        return {}
 
 
 class Msg(str):

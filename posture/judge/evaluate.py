@@ -173,7 +173,9 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
         known = memo[0].lookup(keyed[0], check)
         if known is not None:
             status, severity, summary, evidence, sources = known
-            return new_finding(meta.id, target, status, severity, summary, dict(evidence),
+            # The kept evidence itself: a finding's evidence is a read-only Mapping, and
+            # renderers tell one shared object's content once (ScanResult.evidence_key).
+            return new_finding(meta.id, target, status, severity, summary, evidence,
                                meta.remediation, meta.title, sources)
     seen = None if keyed is None else watched(target, facts, expect, scan_time)
     try:
@@ -194,7 +196,6 @@ def run_check(check: Check, target: str, host: HostFacts | None, claim: Claim,
         # The parts of the finding but its target: a function of the input (facts, their
         # sources and truncation, parameters, scan time) as the check is pure.
         memo[0].keep(keyed[0], keyed[1], (status, severity, summary, evidence, sources))
-        evidence = dict(evidence)  # each finding its own, the kept one untouched
     return new_finding(meta.id, target, status, severity, summary, evidence, meta.remediation,
                        meta.title, sources)
 

@@ -73,15 +73,22 @@ def waiver_brief(waiver: WaiverState | None) -> dict[str, Any] | None:
             "active": waiver.active}
 
 
+def _content(finding: Finding) -> bytes | None:
+    """The evidence's content key, made afresh (cards of findings without a result)."""
+    return content_key(finding.evidence)
+
+
 class _Cards:
     """Everything the cards of one report share; :meth:`write` makes them one at a time."""
 
     def __init__(self, findings: Sequence[Finding], anchors: Mapping[str, str],
                  commands: Commands, memo: MessageMemo, owners: Mapping[str, list[str]],
-                 claim_anchors: Mapping[str, str]) -> None:
+                 claim_anchors: Mapping[str, str],
+                 key: Callable[[Finding], bytes | None] | None = None) -> None:
         self.findings, self.anchors, self.commands = findings, anchors, commands
         self.memo, self.lang = memo, memo.lang
         self.owners, self.claim_anchors = owners, claim_anchors
+        self.key: Callable[[Finding], bytes | None] = key or _content
         # Report-wide memos keyed on values (never on object identity), so two cards share
         # a part only when the template would have written the same text for both.
         self.titles: dict[str, str] = {}
@@ -89,6 +96,7 @@ class _Cards:
         self.sources: dict[tuple[str, str, str, bool], str] = {}
         self.evidence = ContentMemo(EVIDENCE_MEMO)  # the table of each evidence content
         self.tails: dict[tuple[Any, ...], str] = {}
+        self.same: dict[tuple[Any, ...], tuple[str, tuple[FactSource, ...], str]] = {}
         self.links: dict[tuple[str, ...], str] = {}
         self.rows: dict[tuple[str, str], str] = {}  # the markup of each evidence row
         self.targets: dict[str, str] = {}  # each target's name as the cards show it
@@ -134,11 +142,25 @@ class _Cards:
         """The card from its summary on: the same for every finding of equal summary,
         evidence content, fact sources, remediation and kind of status (a fleet's hosts
         repeat a few dozen), so made once for each (see :meth:`_tail_key`)."""
-        content = content_key(f.evidence)
-        key = None if content is None else self._tail_key(f, content)
-        known = None if key is None else self.tails.get(key)
-        if known is not None:
-            return known
+        content = self.key(f)
+        if content is None:
+            return self._made_tail(f, None, None)
+        # The findings a judge memo shared share their summary and sources objects: their
+        # tail is found by identity, without building the key of those values again. Each
+        # entry holds the objects it names, so an id is never read for another object.
+        ident = (id(f.summary), id(f.sources), content, f.remediation,
+                 f.status is Status.PASS or f.status is Status.NOT_APPLICABLE)
+        same = self.same.get(ident)
+        if same is not None and same[0] is f.summary and same[1] is f.sources:
+            return same[2]
+        key = self._tail_key(f, content)
+        text = self.tails.get(key) or self._made_tail(f, content, key)
+        if len(self.same) < TAIL_MEMO:
+            self.same[ident] = (f.summary, f.sources, text)
+        return text
+
+    def _made_tail(self, f: Finding, content: bytes | None, key: tuple[Any, ...] | None) -> str:
+        """:meth:`_tail` made (and kept under ``key`` when there is one)."""
         labels = self.labels
         summary = (self.memo.html(f.summary) if key is None
                    else self.memo.keyed_html(f.summary, key[0]))
@@ -250,6 +272,10 @@ class _Cards:
 
 def finding_cards(findings: Sequence[Finding], anchors: Mapping[str, str], commands: Commands,
                   memo: MessageMemo, owners: Mapping[str, list[str]],
-                  claim_anchors: Mapping[str, str]) -> CardWriter:
-    """The template's ``report.finding_cards(...)``: the cards of ``findings`` (report order)."""
-    return _Cards(findings, anchors, commands, memo, owners, claim_anchors).write
+                  claim_anchors: Mapping[str, str],
+                  key: Callable[[Finding], bytes | None] | None = None) -> CardWriter:
+    """The template's ``report.finding_cards(...)``: the cards of ``findings`` (report order).
+
+    ``key`` gives the content key of a finding's evidence
+    (:meth:`~posture.models.ScanResult.evidence_key`, made once for all formats)."""
+    return _Cards(findings, anchors, commands, memo, owners, claim_anchors, key).write

@@ -81,7 +81,8 @@ def build_view(result: ScanResult, lang: str, history: ReportHistory) -> dict[st
         "claims": [_claim_view(c, claim_anchors[c.id], by_id, anchors, memo,
                                sentences.get(c.id, ""))
                    for c in cards],
-        "finding_cards": finding_cards(ordered, anchors, commands, memo, owners, claim_anchors),
+        "finding_cards": finding_cards(ordered, anchors, commands, memo, owners, claim_anchors,
+                                       result.evidence_key),
         "commands": [{"anchor": a, "key": _t(k, 200), "command": _t(c, COMMAND_LIMIT),
                       "privileged": p} for (k, c, p), a in commands.items()],
         "hosts": [{"name": _t(h.name, 300), "reachable": h.reachable,

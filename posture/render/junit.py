@@ -26,7 +26,7 @@ the order given): the bytes the ElementTree renderer wrote, at a fraction of its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from posture.gcpause import collector_paused
 from posture.jsontext import ContentMemo, content_key, fast_indented, indented_text
@@ -191,7 +191,8 @@ def _claim_suite(claim: ClaimResult, result: ScanResult,
                                                         ("value", xml_text(value, 4000))]))
     body.append("\n    </properties>")
     classname = _classname(claim.id)
-    cases = [_finding_case(classname, fid, result.finding(fid), memo) for fid in claim.findings]
+    cases = [_finding_case(classname, fid, result.finding(fid), memo, result.evidence_key)
+             for fid in claim.findings]
     if not claim.findings:
         case = _Case(classname, claim.id)
         reason = claim.reason or "nothing in scope can check this claim"
@@ -201,7 +202,8 @@ def _claim_suite(claim: ClaimResult, result: ScanResult,
 
 
 def _finding_case(classname: str, fid: str, finding: Finding | None,
-                  memo: ContentMemo | None = None) -> _Case:
+                  memo: ContentMemo | None = None,
+                  key: Callable[[Finding], bytes | None] | None = None) -> _Case:
     case = _Case(classname, fid)
     if finding is None:
         case.add("error", [("message", "finding missing from the result")])
@@ -220,10 +222,10 @@ def _finding_case(classname: str, fid: str, finding: Finding | None,
         message = xml_text(f"waiver expired on {waiver.expires}: {finding.summary}", 4000)
     if status is Status.FAIL:
         case.add("failure", [("message", message), ("type", finding.severity.value)],
-                 _details_xml(finding, memo))
+                 _details_xml(finding, memo, key))
     elif status is Status.ERROR:
         case.add("error", [("message", message), ("type", "undetermined")],
-                 _details_xml(finding, memo))
+                 _details_xml(finding, memo, key))
     elif status is Status.NOT_APPLICABLE:
         case.add("skipped", [("message", message)])
     elif status is Status.WARN:
@@ -254,19 +256,21 @@ DETAILS_MEMO = 10_000
 """Distinct failure texts kept per report (a fleet's findings repeat a few dozen)."""
 
 
-def _details_xml(finding: Finding, memo: ContentMemo | None) -> str:
+def _details_xml(finding: Finding, memo: ContentMemo | None,
+                 key: Callable[[Finding], bytes | None] | None = None) -> str:
     """``xml_text(_details(finding))``; with ``memo``, made once for each distinct text
     before the evidence, evidence content (:func:`~posture.jsontext.content_key`) and text
-    after it."""
+    after it (``key``: :meth:`~posture.models.ScanResult.evidence_key`, made once for all
+    formats)."""
     if memo is None:
         return xml_text(_details(finding))
     head, tail = _head(finding), _tail(finding)
-    content = content_key(finding.evidence)
-    key = None if content is None else content_key((head, content, tail))
-    known: str | None = memo.get(key)
+    content = content_key(finding.evidence) if key is None else key(finding)
+    whole = None if content is None else content_key((head, content, tail))
+    known: str | None = memo.get(whole)
     if known is None:
         known = xml_text(head + _evidence(finding) + tail)
-        memo.put(key, known)
+        memo.put(whole, known)
     return known
 
 

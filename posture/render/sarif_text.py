@@ -14,6 +14,7 @@ answer is None and :func:`~posture.render.sarif.render_sarif` builds the whole l
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from types import ModuleType
 
 from posture.jsontext import ContentMemo, content_key, fast_indented, plain_tree
@@ -72,7 +73,8 @@ def sarif_text(result: ScanResult) -> bytes | None:
         out.write(b'\n      "results": [')
         for n, finding in enumerate(result.findings):
             fid = finding.id  # a property that builds the string: once per finding
-            part = _result_text(finding, fid, index[finding.check], owners.get(fid, []), memo)
+            part = _result_text(finding, fid, index[finding.check], owners.get(fid, []), memo,
+                                result.evidence_key)
             if part is None:
                 return None
             if n:
@@ -101,10 +103,12 @@ def _at(value: object, depth: int, where: tuple[int, int]) -> bytes:
 
 
 def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
-                 memo: ContentMemo | None = None) -> bytes | None:
+                 memo: ContentMemo | None = None,
+                 key: Callable[[Finding], bytes | None] | None = None) -> bytes | None:
     """One result: ``\\n        {...}`` as ``json.dumps`` indents it in the log, or None.
 
-    ``memo`` keeps the encoded evidence of each evidence content met before (plain only).
+    ``memo`` keeps the encoded evidence of each evidence content met before (plain only),
+    by ``key`` (:meth:`~posture.models.ScanResult.evidence_key`, made once for all formats).
     """
     assert _orjson is not None
     if finding.waiver is not None:  # the rare shape: built as data, encoded at its depth
@@ -117,7 +121,8 @@ def _result_text(finding: Finding, fid: str, rule_index: int, claims: list[str],
     texts = (finding.check, finding.target, *claims)
     if not _TEXTS.issuperset(map(type, texts)):
         return None
-    content = None if memo is None else content_key(evidence)
+    content = None if memo is None else (
+        content_key(evidence) if key is None else key(finding))
     data: bytes | None = None if memo is None else memo.get(content)
     if data is None:
         if not plain_tree(evidence):

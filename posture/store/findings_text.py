@@ -27,11 +27,14 @@ still in the processor's cache when it is checked and copied (measured: 16 beat 
 
 
 def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
-                   convert: Callable[[Finding], dict[str, JSON]]) -> bool:
+                   convert: Callable[[Finding], dict[str, JSON]],
+                   key: Callable[[Finding], bytes | None] | None = None) -> bool:
     """Write the findings as the items of the top-level ``findings`` array (without the
     brackets), invisible characters escaped a batch at a time (a report is never decoded
     whole); False when one of them needs the standard library. ``convert`` gives the entry
-    of a finding that is not plain (:func:`~posture.store.results.finding_to_jsonable`)."""
+    of a finding that is not plain (:func:`~posture.store.results.finding_to_jsonable`);
+    ``key`` the content key of a finding's evidence (:meth:`ScanResult.evidence_key`, made
+    once for all formats; by default :func:`~posture.jsontext.content_key` of it)."""
     batch: list[JSON] = []
     first = True
     memo: dict[object, tuple[JSON, bool]] = {}
@@ -53,7 +56,7 @@ def write_findings(out: io.BytesIO, findings: tuple[Finding, ...],
         return True
 
     for finding in findings:
-        entry = plain_finding(finding, memo, evidence_memo)
+        entry = plain_finding(finding, memo, evidence_memo, key)
         if entry is not None:
             batch.append(entry)
             if len(batch) < _BATCH or flush(fast_indented([batch], checked=True)):
@@ -71,7 +74,9 @@ _NESTED_END = b"\n  ]\n]"
 
 
 def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None = None,
-                  evidence_memo: ContentMemo | None = None) -> dict[str, JSON] | None:
+                  evidence_memo: ContentMemo | None = None,
+                  key: Callable[[Finding], bytes | None] | None = None
+                  ) -> dict[str, JSON] | None:
     """The entry ``finding_to_jsonable`` makes, without copying the evidence, when every part
     is plain JSON data (:func:`~posture.jsontext.plain_tree`: the same text either way);
     else None.
@@ -79,12 +84,13 @@ def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None
     The parts are checked one by one rather than by walking the whole entry, by the types of
     their values where that suffices: a fleet's report holds tens of thousands of findings.
     ``memo`` keeps the ``summary_message`` of each message met before (see :func:`_message`),
-    ``evidence_memo`` whether each evidence content met before is plain.
+    ``evidence_memo`` whether each evidence content met before is plain (by ``key``, see
+    :func:`write_findings`).
     """
     evidence, summary, sources = finding.evidence, finding.summary, finding.sources
     texts = (finding.check, finding.target, finding.remediation, finding.title, summary)
     if not (_TEXTS.issuperset(map(type, texts)) and _SOURCES.issuperset(map(type, sources))
-            and _plain_evidence(evidence, evidence_memo)):
+            and _plain_evidence(finding, evidence_memo, key)):
         return None
     # ``to_jsonable(source)`` written out: the fields in declaration order.
     facts = [{"key": s.key, "status": s.status, "command": s.command,
@@ -113,11 +119,13 @@ def plain_finding(finding: Finding, memo: dict[object, tuple[JSON, bool]] | None
     return entry
 
 
-def _plain_evidence(evidence: object, plain: ContentMemo | None) -> bool:
-    """``plain_tree(evidence)``, looked up in ``plain`` by content when met before."""
+def _plain_evidence(finding: Finding, plain: ContentMemo | None,
+                    key: Callable[[Finding], bytes | None] | None) -> bool:
+    """``plain_tree(finding.evidence)``, looked up in ``plain`` by content when met before."""
+    evidence = finding.evidence
     if plain is None:
         return plain_tree(evidence)
-    content = content_key(evidence)
+    content = content_key(evidence) if key is None else key(finding)
     known: bool | None = plain.get(content)
     if known is None:
         known = plain_tree(evidence)

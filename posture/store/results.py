@@ -184,7 +184,8 @@ def _streamed(result: ScanResult) -> bytes | None:
         cut = head.index(_EMPTY_FINDINGS)
         out.write(head[:cut])
         out.write(b'\n  "findings": [')
-        if not write_findings(out, result.findings, finding_to_jsonable):
+        if not write_findings(out, result.findings, finding_to_jsonable,
+                              result.evidence_key):
             return None
         out.write(b"\n  ],")
         out.write(head[cut + len(_EMPTY_FINDINGS):])

@@ -5,6 +5,7 @@ order, or is not plain at all."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from fixtures_result import HOSTILE, build_result, claim, finding
 
-from posture import jsontext
+from posture import jsontext, models
 from posture.jsontext import ContentMemo, content_key
 from posture.models import FactSource, Finding, ScanResult, Severity, Status, msg
 from posture.render import htmlcards, junit, render, sarif_text
@@ -115,7 +116,8 @@ def _result(evidences: list[dict[str, Any]]) -> ScanResult:
                        msg("seen {n}", n=str(n % 2)))
         found.append(Finding(
             made.check, made.target, made.status, made.severity, made.summary,
-            dict(evidence), made.remediation if n % 3 else "", made.title,
+            # half of them share one evidence object, as findings a judge memo shared do
+            evidence if n % 2 else dict(evidence), made.remediation if n % 3 else "", made.title,
             _SOURCES[n % len(_SOURCES)]))
     return build_result([claim("c-1", found)], found)
 
@@ -141,12 +143,29 @@ def test_each_format_is_the_same_with_and_without_its_memos(
     monkeypatch.setattr(ContentMemo, "get", counted)
     with_memos = _rendered(result)
     assert hits > len(result.findings)  # the memos were used, in more than one format
-    for module in (htmlcards, sarif_text, findings_text, junit):
+    for module in (htmlcards, sarif_text, findings_text, junit, models):
         monkeypatch.setattr(module, "content_key", lambda value: None)
     hits = 0
-    without = _rendered(result)
+    without = _rendered(dataclasses.replace(result))  # a result with no keys made yet
     assert hits == 0
     assert with_memos == without
+
+
+def test_a_result_keys_each_evidence_object_once_by_its_content() -> None:
+    result = _result(_PLAIN + _WHOLE)
+    keys = [result.evidence_key(f) for f in result.findings]
+    assert keys == [content_key(f.evidence) for f in result.findings]
+    by_content: dict[bytes, bytes] = {}
+    for key in keys:
+        if key is not None:  # equal contents: one bytes object (its hash made once)
+            assert by_content.setdefault(key, key) is key
+    assert result.evidence_key(result.findings[0]) is keys[0]  # made once
+    # Not one of the result's findings, or a finding whose evidence is another object of
+    # other content: keyed afresh, never by a remembered id.
+    other = dataclasses.replace(result.findings[0], evidence={"n": 2})
+    assert result.evidence_key(other) == content_key({"n": 2})
+    copied = copy.deepcopy(result)
+    assert [copied.evidence_key(f) for f in copied.findings] == keys
 
 
 def test_sarif_and_json_still_fall_back_for_evidence_that_is_not_plain() -> None:

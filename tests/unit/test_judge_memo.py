@@ -238,15 +238,29 @@ def _findings(check: Check, hosts: list[HostFacts], memo: OutcomeMemo) -> list[F
             for h in hosts]
 
 
-def test_findings_from_the_memo_have_evidence_of_their_own() -> None:
+def test_findings_from_the_memo_share_the_kept_evidence_never_the_check_s_own() -> None:
+    """Findings judged on equal inputs share one evidence object (read-only: a Mapping, which
+    the renderers key once, ScanResult.evidence_key); it is a copy of what the check returned,
+    so a check that changes its dict afterwards changes no finding."""
     calls: list[str] = []
-    memo, check = OutcomeMemo(), _check(calls)
-    first, second = _findings(check, [_host(n, "v") for n in "ab"], memo)
-    assert first.evidence == second.evidence and first.evidence is not second.evidence
-    first.evidence["changed"] = True  # type: ignore[index]
-    (third,) = _findings(check, [_host("c", "v")], memo)
-    assert "changed" not in third.evidence and "changed" not in second.evidence
-    assert len(calls) == 1 and [f.target for f in (first, second, third)] == ["a", "b", "c"]
+    returned: list[dict[str, Any]] = []
+    meta = CheckMeta(id="test.own", title="t", claim_types=("os_version",),
+                     severity=Severity.LOW, rationale="r", remediation="r", references=("x",),
+                     needs=("os.release",))
+
+    def judge(ctx: CheckContext) -> Outcome:
+        calls.append("judged")
+        returned.append({"value": repr(ctx.fact("os.release").value)})
+        return Outcome(Status.PASS, msg("seen"), returned[-1])
+
+    memo = OutcomeMemo()
+    first, second, third = _findings(Check(meta, judge), [_host(n, "v") for n in "abc"], memo)
+    assert calls == ["judged"]  # one judgement for three equal inputs
+    assert first.evidence is second.evidence is third.evidence
+    assert isinstance(first.evidence, dict) and first.evidence is not returned[0]
+    returned[0]["changed"] = True  # the check's own dict, changed after the judgement
+    assert dict(third.evidence) == {"value": "'v'"}
+    assert [f.target for f in (first, second, third)] == ["a", "b", "c"]
     assert first.sources == third.sources and third.title == "t"
 
 
