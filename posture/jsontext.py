@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import marshal
 import math
+from collections import OrderedDict
 from enum import Enum
 from types import ModuleType
 from typing import Any
@@ -200,19 +201,32 @@ def content_key(value: Any) -> bytes | None:
         return None
 
 
+def keep_newest(memo: OrderedDict[Any, Any], key: Any, made: Any, kept: int) -> None:
+    """Keep ``made`` under ``key`` in ``memo``, at most ``kept`` entries: past the bound the
+    oldest entry goes. A report meets its findings check by check, so the values that repeat
+    are recent ones; a memo that kept its first entries only was filled, on a fleet whose
+    hosts differ, by values met once (a clock, an address) and missed the rest."""
+    if kept <= 0:
+        return
+    if len(memo) >= kept and key not in memo:
+        memo.popitem(last=False)
+    memo[key] = made
+
+
 class ContentMemo:
     """What a function made of each distinct value (by :func:`content_key`), at most
-    ``kept`` of them; values without a key are never kept."""
+    ``kept`` of them, the newest (see :func:`keep_newest`); values without a key are never
+    kept."""
 
     def __init__(self, kept: int) -> None:
         self.kept = kept
-        self._known: dict[bytes, Any] = {}
+        self._known: OrderedDict[bytes, Any] = OrderedDict()
 
     def get(self, key: bytes | None) -> Any:
         """What was kept for ``key``, or None."""
         return None if key is None else self._known.get(key)
 
     def put(self, key: bytes | None, made: Any) -> None:
-        """Keep ``made`` for ``key`` while fewer than ``kept`` are kept."""
-        if key is not None and len(self._known) < self.kept:
-            self._known[key] = made
+        """Keep ``made`` for ``key`` (the oldest entry goes past the bound)."""
+        if key is not None:
+            keep_newest(self._known, key, made, self.kept)

@@ -18,6 +18,7 @@ remediation, a fact source without a reason) are built once per report.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from markupsafe import escape as markup_escape
 
 from checks.base import known_reason
-from posture.jsontext import ContentMemo, content_key, plain_tree
+from posture.jsontext import ContentMemo, content_key, keep_newest, plain_tree
 from posture.models import JSON, FactSource, Finding, Status, WaiverState
 from posture.render.evidence import KEY_LIMIT, ROWS_SHOWN, VALUE_LIMIT, flat_rows
 from posture.render.i18n import catalog_text
@@ -34,13 +35,13 @@ from posture.sanitize import safe_text
 from posture.store.jsonable import to_jsonable
 
 EVIDENCE_MEMO = 20_000
-"""Distinct evidence tables kept per report; past it, tables are built without keeping them."""
+"""Distinct evidence tables kept per report, the newest (past it, the oldest goes)."""
 
 ROW_MEMO = 50_000
-"""Distinct evidence rows (key and value text) kept per report, each as its table row."""
+"""Distinct evidence rows (key and value text) kept per report as table rows, the newest."""
 
 TAIL_MEMO = 5_000
-"""Distinct card ends (summary to the end) kept per report."""
+"""Distinct card ends (summary to the end) kept per report, the newest."""
 
 _SPECIAL = re.compile("[&<>\"']")
 
@@ -95,11 +96,13 @@ class _Cards:
         self.remedies: dict[str, str] = {}
         self.sources: dict[tuple[str, str, str, bool], str] = {}
         self.evidence = ContentMemo(EVIDENCE_MEMO)  # the table of each evidence content
-        self.tails: dict[tuple[Any, ...], str] = {}
-        self.same: dict[tuple[Any, ...], tuple[str, tuple[FactSource, ...], str]] = {}
+        # Bounded memos keep their newest entries (jsontext.keep_newest).
+        self.tails: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self.same: OrderedDict[tuple[Any, ...], tuple[str, tuple[FactSource, ...], str]] = \
+            OrderedDict()
         self.links: dict[tuple[str, ...], str] = {}
-        self.rows: dict[tuple[str, str], str] = {}  # the markup of each evidence row
-        self.targets: dict[str, str] = {}  # each target's name as the cards show it
+        self.rows: OrderedDict[tuple[str, str], str] = OrderedDict()  # each row's markup
+        self.targets: OrderedDict[str, str] = OrderedDict()  # each target's name as shown
 
     def write(self, labels: Mapping[str, Markup], status: Mapping[str, Markup],
               severity: Mapping[str, Markup], facts: Mapping[str, Markup],
@@ -120,8 +123,7 @@ class _Cards:
         target = self.targets.get(f.target)
         if target is None:  # a fleet's hosts each hold a few dozen findings
             target = escape(neutral(f.target, 300))
-            if len(self.targets) < TAIL_MEMO * 10:
-                self.targets[f.target] = target
+            keep_newest(self.targets, f.target, target, TAIL_MEMO * 10)
         out = [f'  <article class="card finding status-{state}" id="{anchor}">\n'
                f'    <h4 class="finding-head">\n'
                f'      <span class="status status-{state}">{self.status[state]}</span>\n'
@@ -155,8 +157,7 @@ class _Cards:
             return same[2]
         key = self._tail_key(f, content)
         text = self.tails.get(key) or self._made_tail(f, content, key)
-        if len(self.same) < TAIL_MEMO:
-            self.same[ident] = (f.summary, f.sources, text)
+        keep_newest(self.same, ident, (f.summary, f.sources, text), TAIL_MEMO)
         return text
 
     def _made_tail(self, f: Finding, content: bytes | None, key: tuple[Any, ...] | None) -> str:
@@ -177,8 +178,8 @@ class _Cards:
                        f'    <p class="remediation">{remedy}</p>\n')
         out.append("  </article>\n")
         text = "".join(out)
-        if key is not None and len(self.tails) < TAIL_MEMO:
-            self.tails[key] = text
+        if key is not None:
+            keep_newest(self.tails, key, text, TAIL_MEMO)
         return text
 
     def _tail_key(self, f: Finding, content: bytes) -> tuple[Any, ...]:
@@ -239,8 +240,7 @@ class _Cards:
             if text is None:
                 text = (f'<tr><th scope="row" class="mono">{escape(safe_text(row[0], KEY_LIMIT))}'
                         f'</th><td class="mono">{escape(safe_text(row[1], VALUE_LIMIT))}</td></tr>')
-                if len(known) < ROW_MEMO:
-                    known[row] = text
+                keep_newest(known, row, text, ROW_MEMO)
             parts.append(text)
         left_out = max(len(rows) - ROWS_SHOWN, 0)
         more = f'<p class="more">{self.more_values(left_out)}</p>' if left_out else ""

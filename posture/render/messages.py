@@ -15,10 +15,12 @@ language.
 from __future__ import annotations
 
 import string
+from collections import OrderedDict
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from posture.jsontext import keep_newest
 from posture.models import Msg, plain_param
 from posture.render.i18n import catalog_text, is_translated, ngettext
 from posture.sanitize import safe_text
@@ -29,7 +31,7 @@ PARAM_LIMIT = 600
 _FORMATTER = string.Formatter()
 
 MEMO_KEPT = 50_000
-"""Distinct messages a :class:`MessageMemo` keeps; past it, messages are rendered each time."""
+"""Distinct messages a :class:`MessageMemo` keeps, the newest (past it, the oldest goes)."""
 
 
 def message_html(value: str, lang: str, limit: int = 4000) -> Markup:
@@ -58,7 +60,7 @@ class MessageMemo:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self._known: dict[Any, Markup] = {}
+        self._known: OrderedDict[Any, Markup] = OrderedDict()
 
     @staticmethod
     def key(value: str, limit: int = 4000) -> Any:
@@ -74,8 +76,8 @@ class MessageMemo:
         known = self._known.get(key)
         if known is None:
             known = message_html(value, self.lang, limit)
-            if len(self._known) < MEMO_KEPT:  # a fleet of all-different sentences: bounded
-                self._known[key] = known
+            # a fleet of all-different sentences: bounded, the newest kept
+            keep_newest(self._known, key, known, MEMO_KEPT)
         return known
 
 

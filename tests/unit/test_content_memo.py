@@ -69,13 +69,30 @@ def test_a_cycle_or_deep_nesting_has_no_key() -> None:
     assert content_key(deep) is None
 
 
-def test_the_memo_keeps_at_most_its_bound_and_nothing_without_a_key() -> None:
-    memo = ContentMemo(1)
+def test_the_memo_keeps_its_newest_within_its_bound_and_nothing_without_a_key() -> None:
+    memo = ContentMemo(2)
     memo.put(None, "x")
     assert memo.get(None) is None
     memo.put(b"a", "first")
     memo.put(b"b", "second")
-    assert memo.get(b"a") == "first" and memo.get(b"b") is None
+    memo.put(b"a", "first again")  # a key met again is replaced, nothing goes
+    assert memo.get(b"a") == "first again" and memo.get(b"b") == "second"
+    memo.put(b"c", "third")  # past the bound the oldest goes
+    assert memo.get(b"a") is None and memo.get(b"b") == "second" and memo.get(b"c") == "third"
+    nothing = ContentMemo(0)
+    nothing.put(b"a", "first")
+    assert nothing.get(b"a") is None
+
+
+def test_a_fleet_whose_first_values_differ_still_shares_what_repeats_later() -> None:
+    """Values met once (a clock per host) first, then values that repeat: the memo is used
+    for the repeating ones, as a memo that kept only its first entries was not."""
+    memo, made = ContentMemo(10), 0
+    for value in [f"clock {n}".encode() for n in range(50)] + [b"shared"] * 50:
+        if memo.get(value) is None:
+            made += 1
+            memo.put(value, value)
+    assert made == 51
 
 
 _PLAIN: list[dict[str, Any]] = [
