@@ -349,7 +349,10 @@ def load_transport(inventory: Inventory, plan: Plan) -> None:
     never loads it). Called before the collection starts: once it runs, the renderers load
     beside it, and an import on the way to the first connection would share the interpreter
     with theirs."""
-    if any(w.host.connection == "ssh" for w in _host_work(inventory, plan)):
+    db_plan = plan.get("database", {})
+    visited = {name for name, keys in plan.get("host", {}).items() if keys}
+    visited |= {d.host for d in inventory.databases if db_plan.get(d.name)}
+    if any(h.connection == "ssh" and h.name in visited for h in inventory.hosts):
         import posture.collect.transport.ssh  # noqa: F401
 
 

@@ -174,3 +174,20 @@ def test_a_scan_of_a_host_loads_paramiko_without_invoke(tmp_path: Path) -> None:
     modules = _modules(code)
     assert "paramiko" in modules and "posture.collect.transport.ssh" in modules
     assert _loaded(modules, ("invoke", "unittest.mock")) == []
+
+
+def test_the_transport_loads_before_collection_only_for_a_visit_over_ssh() -> None:
+    setup = ("from posture.collect.collector import load_transport\n"
+             "from posture.inventory.model import Database, Host, Inventory, SshSettings, "
+             "Timeouts\n"
+             "ssh = Host('web', '127.0.0.1', SshSettings(), Timeouts())\n"
+             "here = Host('me', '127.0.0.1', SshSettings(), Timeouts(), connection='local')\n"
+             "db = Database('shop', 'web', 'mysql', 'shop', 'ro')\n"
+             "inventory = Inventory(path='i.yml', sha256='0', organisation='t',\n"
+             "                      hosts=(ssh, here), claims=(), databases=(db,))\n")
+    for plan, loaded in (("{'host': {'me': {'os.release'}, 'web': set()}}", False),
+                         ("{'endpoint': {'shop': {'tls.protocols'}}}", False),
+                         ("{'host': {'web': {'os.release'}}}", True),
+                         ("{'database': {'shop': {'db.tls'}}}", True)):  # through its host
+        modules = _modules(setup + f"load_transport(inventory, {plan})\n")
+        assert ("paramiko" in modules) is loaded, plan
