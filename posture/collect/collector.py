@@ -333,10 +333,13 @@ def database_host_facts(dbs: Iterable[tuple[Database, Iterable[str]]]) -> set[st
 
 def _host_work(inventory: Inventory, plan: Plan) -> list[_HostWork]:
     db_plan = plan.get("database", {})
+    by_host: dict[str, list[tuple[Database, set[str]]]] = {}  # one pass, whatever the fleet
+    for d in inventory.databases:
+        if db_plan.get(d.name):
+            by_host.setdefault(d.host, []).append((d, set(db_plan[d.name])))
     work: list[_HostWork] = []
     for host in inventory.hosts:
-        dbs = [(d, set(db_plan[d.name])) for d in inventory.databases
-               if d.host == host.name and db_plan.get(d.name)]
+        dbs = by_host.get(host.name, [])
         keys = set(plan.get("host", {}).get(host.name, set()))
         keys |= database_host_facts(dbs)
         if keys or dbs:
@@ -349,10 +352,7 @@ def load_transport(inventory: Inventory, plan: Plan) -> None:
     never loads it). Called before the collection starts: once it runs, the renderers load
     beside it, and an import on the way to the first connection would share the interpreter
     with theirs."""
-    db_plan = plan.get("database", {})
-    visited = {name for name, keys in plan.get("host", {}).items() if keys}
-    visited |= {d.host for d in inventory.databases if db_plan.get(d.name)}
-    if any(h.connection == "ssh" and h.name in visited for h in inventory.hosts):
+    if any(w.host.connection == "ssh" for w in _host_work(inventory, plan)):
         import posture.collect.transport.ssh  # noqa: F401
 
 

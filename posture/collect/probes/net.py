@@ -73,12 +73,11 @@ def _matches_host(target: str, host: Host, address: str) -> bool:
 
 
 def services(inventory: Inventory, host: Host, address: str,
-             ssh: int | None = None) -> list[dict[str, Any]]:
+             ssh: int) -> list[dict[str, Any]]:
     """The ports to probe: SSH (``ssh``: the port the session connects to, see
-    :func:`~posture.collect.types.ssh_port`; by default the inventory's or 22), the host's
-    databases, admin and integration endpoints at its address."""
-    out: list[dict[str, Any]] = [{"service": "ssh", "name": host.name,
-                                  "port": ssh or host.ssh.port or 22}]
+    :func:`~posture.collect.types.ssh_port`), the host's databases, admin and integration
+    endpoints at its address."""
+    out: list[dict[str, Any]] = [{"service": "ssh", "name": host.name, "port": ssh}]
     for db in inventory.databases:
         if db.host == host.name:
             out.append({"service": "database", "name": db.name, "engine": db.engine,
